@@ -1,0 +1,910 @@
+"""Generative base estimators: fit, score, and sample.
+
+The three estimators of this module are the small generative models of the
+model-collapse literature, written as scikit-learn estimators so that the
+recursive meta-estimators can refit them on their own samples:
+
+- :class:`GaussianDensity`: a single multivariate Gaussian (Shumailov et al.,
+  Alemohammad et al.);
+- :class:`CategoricalDensity`: a distribution over integer tokens, with the
+  top-k / top-p / temperature sampling of language models (Dohmatob et al.,
+  "A Tale of Tails");
+- :class:`FrequencyClassifier`: the count-based next-token model of Seddik et
+  al.
+"""
+
+# Authors: The skcollapse developers
+# SPDX-License-Identifier: BSD-3-Clause
+
+from numbers import Integral, Real
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin, DensityMixin, _fit_context
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import (
+    _check_sample_weight,
+    check_is_fitted,
+    column_or_1d,
+    validate_data,
+)
+
+__all__ = ["CategoricalDensity", "FrequencyClassifier", "GaussianDensity"]
+
+# Eigenvalues below _RCOND * (largest eigenvalue) are numerically zero: the same
+# cut-off as scipy.linalg.pinvh and scipy.stats.multivariate_normal for float64.
+_RCOND = 1e6 * np.finfo(np.float64).eps
+# Relative tolerance (in units of the data scale) for "x lies on the support".
+_SUPPORT_RTOL = 1e3 * np.finfo(np.float64).eps
+
+
+def _check_n_samples(n_samples):
+    """Validate the ``n_samples`` argument of ``sample``: an int >= 0."""
+    if isinstance(n_samples, (bool, np.bool_)) or not isinstance(
+        n_samples, (Integral, np.integer)
+    ):
+        raise TypeError(
+            f"n_samples must be an int >= 0; got {n_samples!r} of type "
+            f"{type(n_samples).__name__}."
+        )
+    if n_samples < 0:
+        raise ValueError(f"n_samples must be an int >= 0; got n_samples={n_samples}.")
+    return int(n_samples)
+
+
+def _positive_weight_rows(X, sample_weight):
+    """Drop the rows of zero weight and return ``(X, weights, total_weight)``.
+
+    With ``sample_weight=None`` every row has weight 1. Dropping the zero-weight
+    rows makes an integer weight exactly equivalent to repeating the row, and a
+    zero weight exactly equivalent to removing it.
+    """
+    if sample_weight is None:
+        return X, None, float(X.shape[0])
+    sample_weight = _check_sample_weight(
+        sample_weight, X, dtype=np.float64, ensure_non_negative=True
+    )
+    keep = sample_weight > 0
+    return X[keep], sample_weight[keep], float(sample_weight[keep].sum())
+
+
+def _psd_eigh(covariance):
+    """Eigen-decomposition of a covariance with numerically zero eigenvalues zeroed.
+
+    Returns ``(eigenvalues, eigenvectors, cutoff)``. Eigenvalues at or below
+    ``cutoff = 1e6 * eps * max(eigenvalue)`` (the scipy ``pinvh`` convention)
+    are set to exactly 0: they span the directions in which the Gaussian is
+    degenerate.
+    """
+    eigenvalues, eigenvectors = np.linalg.eigh(covariance)
+    largest = max(float(np.max(eigenvalues, initial=0.0)), 0.0)
+    cutoff = _RCOND * largest
+    eigenvalues = np.where(eigenvalues > cutoff, eigenvalues, 0.0)
+    return eigenvalues, eigenvectors, cutoff
+
+
+def _gaussian_log_density(X, mean, covariance):
+    """Log-density of N(mean, covariance) at the rows of X, singular or not.
+
+    With a singular covariance this is the density of the degenerate Gaussian
+    with respect to the Lebesgue measure on its support, the affine subspace
+    ``mean + range(covariance)`` (pseudo-determinant and pseudo-inverse), and
+    ``-inf`` off that support. A zero covariance is a unit point mass at
+    ``mean``: 0.0 there, ``-inf`` elsewhere.
+    """
+    eigenvalues, eigenvectors, cutoff = _psd_eigh(covariance)
+    positive = eigenvalues > 0
+    rank = int(positive.sum())
+    centered = X - mean
+    projected = centered @ eigenvectors
+    maha = np.sum(projected[:, positive] ** 2 / eigenvalues[positive], axis=1)
+    log_pdet = np.sum(np.log(eigenvalues[positive]))
+    log_density = -0.5 * (rank * np.log(2 * np.pi) + log_pdet + maha)
+    if rank < covariance.shape[0]:
+        # Distance of each row to the support, compared with the rounding
+        # error of the data scale and the spread declared numerically zero.
+        off_support = np.linalg.norm(projected[:, ~positive], axis=1)
+        scale = max(
+            float(np.max(np.abs(mean), initial=0.0)),
+            float(np.sqrt(np.max(eigenvalues, initial=0.0))),
+            float(np.max(np.abs(X), initial=0.0)),
+        )
+        tolerance = np.sqrt(cutoff) + _SUPPORT_RTOL * scale
+        log_density = np.where(off_support <= tolerance, log_density, -np.inf)
+    return log_density
+
+
+def _sample_gaussian(mean, covariance, n_samples, random_state):
+    """Draw ``n_samples`` rows from N(mean, covariance), singular or not.
+
+    The draw is ``mean + Z Lambda^(1/2) V'`` with ``covariance = V Lambda V'``,
+    so a zero covariance returns ``mean`` exactly and a singular one samples on
+    its support.
+    """
+    rng = check_random_state(random_state)
+    eigenvalues, eigenvectors, _ = _psd_eigh(covariance)
+    noise = rng.standard_normal(size=(n_samples, mean.shape[0]))
+    return mean + (noise * np.sqrt(eigenvalues)) @ eigenvectors.T
+
+
+def _temper(probabilities, temperature):
+    """Return ``p ** (1 / temperature)``, normalised (computed in log space)."""
+    if temperature == 1.0:
+        return probabilities / probabilities.sum()
+    with np.errstate(divide="ignore"):
+        logits = np.log(probabilities) / temperature
+    logits -= np.max(logits)
+    tempered = np.exp(logits)
+    return tempered / tempered.sum()
+
+
+def _sample_categorical(categories, probabilities, n_samples, random_state):
+    """Draw ``n_samples`` tokens as a column of shape (n_samples, 1)."""
+    rng = check_random_state(random_state)
+    index = rng.choice(len(categories), size=n_samples, p=probabilities)
+    return categories[index].reshape(-1, 1)
+
+
+def _as_integer_tokens(X, caller):
+    """Convert a validated numeric column to int64 tokens or raise a clear error."""
+    if X.dtype.kind in "iub":
+        return X.astype(np.int64, copy=False)
+    integral = np.equal(np.mod(X, 1), 0)
+    if not np.all(integral):
+        example = X[~integral][0]
+        raise ValueError(
+            f"{caller} expects integer tokens; got non-integer values such as "
+            f"{example!r}. Encode categories as integers first (for example "
+            "with sklearn.preprocessing.OrdinalEncoder)."
+        )
+    return X.astype(np.int64)
+
+
+class GaussianDensity(DensityMixin, BaseEstimator):
+    """Single multivariate Gaussian density, the simplest collapsing generator.
+
+    ``fit`` estimates the mean and covariance of the data, ``sample`` draws
+    from the fitted Gaussian with the covariance multiplied by ``temperature``,
+    and ``score_samples`` returns the log-density of that emitting Gaussian.
+    Refitting it on its own samples generation after generation is the
+    Gaussian model collapse of Shumailov et al.: the variance shrinks to zero
+    almost surely.
+
+    Parameters
+    ----------
+    covariance_type : {"full", "diag", "spherical"}, default="full"
+        Form of the covariance estimate.
+
+        - "full": the sample covariance matrix;
+        - "diag": the per-feature variances on the diagonal, zeros elsewhere;
+        - "spherical": the mean of the per-feature variances times the
+          identity.
+
+    ddof : int, default=1
+        Delta degrees of freedom: the covariance is the sum of squared
+        deviations divided by ``n_samples - ddof`` (by the total sample weight
+        minus ``ddof`` when weights are given). ``ddof=1`` is the unbiased
+        estimate of the theory; ``ddof=0`` the maximum-likelihood estimate.
+
+    temperature : float, default=1.0
+        Sampling bias (Alemohammad et al.'s lambda): the model emits
+        N(mean_, temperature * covariance_). Values below 1 narrow what the
+        model generates. ``temperature`` is applied at sampling and scoring
+        time; ``covariance_`` is the estimate from the data.
+
+    Attributes
+    ----------
+    mean_ : ndarray of shape (n_features,)
+        Mean of the training data (weighted by ``sample_weight``). A feature
+        whose training values are all equal has exactly that value as mean.
+
+    covariance_ : ndarray of shape (n_features, n_features)
+        Covariance estimate of the training data (without ``temperature``).
+        It may be singular: zero when every sample is identical.
+
+    n_features_in_ : int
+        Number of features seen during :term:`fit`.
+
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
+        Names of features seen during :term:`fit`. Defined only when `X`
+        has feature names that are all strings.
+
+    See Also
+    --------
+    CategoricalDensity : Distribution over integer tokens.
+    sklearn.mixture.GaussianMixture : Mixture of Gaussians.
+    sklearn.neighbors.KernelDensity : Kernel density estimate.
+
+    Notes
+    -----
+    With ``M`` samples ``x_1, ..., x_M``, the fit is
+
+    .. math::
+
+        \\hat\\mu = \\frac{1}{M} \\sum_i x_i, \\qquad
+        \\hat\\Sigma = \\frac{1}{M - \\text{ddof}}
+        \\sum_i (x_i - \\hat\\mu)(x_i - \\hat\\mu)^\\top,
+
+    and the model is :math:`N(\\hat\\mu, \\lambda \\hat\\Sigma)` with
+    :math:`\\lambda` = ``temperature``. In one dimension, refitting on ``M``
+    samples of the previous generation with ``ddof=1`` gives (Shumailov et
+    al.) :math:`E(\\mu_n - \\mu)^2 = \\sigma^2 n / M` and
+    :math:`E \\sigma_n = \\sigma a(M)^n`, with
+    :math:`a(M) = \\sqrt{2/(M-1)}\\,\\Gamma(M/2) / \\Gamma((M-1)/2) < 1`:
+    the variance is unbiased at each step but the standard deviation goes to
+    zero almost surely. With sampling bias :math:`\\lambda`,
+    :math:`E \\operatorname{tr} \\Sigma_t = \\lambda^t \\operatorname{tr}
+    \\Sigma_0` (Alemohammad et al.).
+
+    Degenerate data is the end point of collapse, so it is never an error.
+    When the covariance is singular (collinear features, fewer samples than
+    features, or every sample identical), ``score_samples`` returns the
+    log-density of the degenerate Gaussian with respect to the Lebesgue
+    measure on its support, the affine subspace
+    ``mean_ + range(covariance_)`` (pseudo-determinant and pseudo-inverse,
+    eigenvalues below ``1e6 * eps`` times the largest counted as zero), and
+    ``-inf`` for points off that support. When every training sample was
+    identical the support is the single point ``mean_``: ``score_samples``
+    is 0.0 (the log of a unit point mass) there and ``-inf`` elsewhere, and
+    ``sample`` returns copies of ``mean_``.
+
+    References
+    ----------
+    .. [1] I. Shumailov, Z. Shumaylov, Y. Zhao, N. Papernot, R. Anderson and
+       Y. Gal, "AI models collapse when trained on recursively generated
+       data", Nature 631, 755-759, 2024.
+    .. [2] S. Alemohammad, J. Casco-Rodriguez, L. Luzi, A. I. Humayun,
+       H. Babaei, D. LeJeune, A. Siahkoohi and R. G. Baraniuk,
+       "Self-Consuming Generative Models Go MAD", ICLR 2024.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skcollapse.generative import GaussianDensity
+    >>> X = np.array([[0.0, 1.0], [2.0, 1.0], [1.0, 4.0], [1.0, 2.0]])
+    >>> density = GaussianDensity().fit(X)
+    >>> density.mean_
+    array([1., 2.])
+    >>> density.covariance_
+    array([[0.6667, 0.    ],
+           [0.    , 2.    ]])
+    >>> density.sample(3, random_state=0).shape
+    (3, 2)
+
+    A collapsed generation: every sample identical.
+
+    >>> collapsed = GaussianDensity().fit(np.ones((5, 2)))
+    >>> collapsed.score_samples([[1.0, 1.0], [1.0, 2.0]])
+    array([  0., -inf])
+    >>> collapsed.sample(2, random_state=0)
+    array([[1., 1.],
+           [1., 1.]])
+    """
+
+    _parameter_constraints: dict = {
+        "covariance_type": [StrOptions({"full", "diag", "spherical"})],
+        "ddof": [Interval(Integral, 0, None, closed="left")],
+        "temperature": [Interval(Real, 0, None, closed="neither")],
+    }
+
+    def __init__(self, covariance_type="full", ddof=1, temperature=1.0):
+        self.covariance_type = covariance_type
+        self.ddof = ddof
+        self.temperature = temperature
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y=None, sample_weight=None):
+        """Estimate the mean and covariance of X.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training data.
+
+        y : None
+            Ignored. Present for API consistency.
+
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative frequency weights: an integer weight is equivalent to
+            repeating the row, a zero weight to removing it.
+
+        Returns
+        -------
+        self : object
+            The fitted estimator.
+        """
+        X = validate_data(self, X, dtype=np.float64)
+        n_samples = X.shape[0]
+        X, weights, total_weight = _positive_weight_rows(X, sample_weight)
+        if total_weight <= self.ddof:
+            if weights is None:
+                raise ValueError(
+                    f"GaussianDensity with ddof={self.ddof} needs more than "
+                    f"{self.ddof} sample(s); got n_samples={n_samples}. Use "
+                    "ddof=0 (the maximum-likelihood estimate) to fit fewer."
+                )
+            raise ValueError(
+                f"GaussianDensity with ddof={self.ddof} needs a total sample "
+                f"weight above {self.ddof}; got {total_weight:g}. A weight of "
+                "zero for every sample cannot be fitted."
+            )
+
+        mean = np.average(X, axis=0, weights=weights)
+        # Features that are constant in the data get exactly that value, so the
+        # fully collapsed case has an exact mean and an exactly zero covariance.
+        constant = np.all(X == X[0], axis=0)
+        mean[constant] = X[0, constant]
+        centered = X - mean
+        weighted = centered if weights is None else centered * weights[:, None]
+        denominator = total_weight - self.ddof
+        if self.covariance_type == "full":
+            covariance = weighted.T @ centered / denominator
+            covariance = (covariance + covariance.T) / 2
+        else:
+            variances = np.sum(weighted * centered, axis=0) / denominator
+            if self.covariance_type == "spherical":
+                variances = np.full_like(variances, variances.mean())
+            covariance = np.diag(variances)
+        self.mean_ = mean
+        self.covariance_ = covariance
+        return self
+
+    def score_samples(self, X):
+        """Log-density of the emitting Gaussian N(mean_, temperature * covariance_).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Points at which to evaluate the density.
+
+        Returns
+        -------
+        log_density : ndarray of shape (n_samples,)
+            Log-density of each point. With a singular covariance, the
+            log-density on the support ``mean_ + range(covariance_)`` and
+            ``-inf`` off it (see Notes); never NaN.
+        """
+        check_is_fitted(self)
+        X = validate_data(self, X, dtype=np.float64, reset=False)
+        return _gaussian_log_density(X, self.mean_, self.temperature * self.covariance_)
+
+    def score(self, X, y=None):
+        """Mean log-likelihood of X under the model.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Data.
+
+        y : None
+            Ignored. Present for API consistency.
+
+        Returns
+        -------
+        score : float
+            Mean of :meth:`score_samples` over the rows of X (``-inf`` when a
+            row lies off the support of a degenerate model).
+        """
+        return float(np.mean(self.score_samples(X)))
+
+    def sample(self, n_samples=1, random_state=None):
+        """Draw samples from N(mean_, temperature * covariance_).
+
+        Parameters
+        ----------
+        n_samples : int, default=1
+            Number of samples to draw (0 gives an empty array).
+
+        random_state : int, RandomState instance or None, default=None
+            Seed or generator of the draw. Pass an int for reproducible
+            samples.
+
+        Returns
+        -------
+        X : ndarray of shape (n_samples, n_features)
+            The samples, as float64. Copies of ``mean_`` when the covariance
+            is zero.
+        """
+        check_is_fitted(self)
+        n_samples = _check_n_samples(n_samples)
+        return _sample_gaussian(
+            self.mean_, self.temperature * self.covariance_, n_samples, random_state
+        )
+
+
+class CategoricalDensity(DensityMixin, BaseEstimator):
+    """Distribution over integer tokens estimated from counts, with tail cutting.
+
+    ``fit`` counts the tokens of a single column, smooths the counts with
+    ``alpha``, then applies the sampling rules of language models:
+    ``temperature``, ``top_k`` and ``top_p``. The result, ``probabilities_``,
+    is the distribution the model emits: ``sample`` draws from it and
+    ``score_samples`` scores with it. Refitting on the model's own samples
+    loses the tail generation after generation (Seddik et al.; Dohmatob et
+    al., "A Tale of Tails").
+
+    Parameters
+    ----------
+    alpha : float, default=0.0
+        Additive (Laplace) smoothing of the counts over the vocabulary
+        ``categories_``. With ``categories="auto"`` it smooths among the seen
+        tokens only; give the full vocabulary in ``categories`` so that unseen
+        tokens get a positive probability.
+
+    temperature : float, default=1.0
+        Tail narrowing: the estimate ``p`` becomes ``p ** (1 / temperature)``,
+        normalised. Values below 1 favour frequent tokens.
+
+    top_k : int, default=None
+        Keep only the ``top_k`` most probable tokens (ties broken in favour of
+        the smaller token). None keeps every token.
+
+    top_p : float in (0, 1], default=None
+        Nucleus cut: keep the smallest set of most probable tokens whose
+        total probability is at least ``top_p``. None keeps every token.
+
+    categories : "auto" or array-like of int, default="auto"
+        The vocabulary. "auto": the distinct tokens seen in :term:`fit`.
+        An array-like: every token of the vocabulary (sorted and
+        de-duplicated); a training token outside it is an error.
+
+    Attributes
+    ----------
+    categories_ : ndarray of shape (n_categories,), dtype=int64
+        The vocabulary, sorted.
+
+    counts_ : ndarray of shape (n_categories,), dtype=float64
+        Raw (weighted) count of each token of ``categories_`` in the training
+        data, before smoothing, tempering and cutting.
+
+    probabilities_ : ndarray of shape (n_categories,)
+        The emitting distribution over ``categories_``: smoothed, tempered and
+        cut, summing to 1. Tokens removed by ``top_k`` / ``top_p``, and tokens
+        never seen when ``alpha=0``, have probability 0.
+
+    n_features_in_ : int
+        Number of features seen during :term:`fit` (always 1).
+
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
+        Names of features seen during :term:`fit`. Defined only when `X`
+        has feature names that are all strings.
+
+    See Also
+    --------
+    GaussianDensity : Single multivariate Gaussian.
+    FrequencyClassifier : Count-based next-token model.
+    skcollapse.datasets.make_zipf : Zipf-distributed tokens.
+
+    Notes
+    -----
+    With counts :math:`c_i` of the :math:`K` tokens of the vocabulary and
+    total :math:`n`, the estimate is
+    :math:`\\hat p_i = (c_i + \\alpha) / (n + \\alpha K)`. The emitting
+    distribution is built in the order of language-model decoding (as in
+    Hugging Face ``generate``): temperature
+    :math:`q_i \\propto \\hat p_i^{1/T}`, then top-k, then top-p on the
+    renormalised result, then a final renormalisation. Temperature is
+    monotone, so the top-k set does not depend on it; the top-p set does.
+
+    The model *is* the emitting distribution: ``sample``, ``score_samples``
+    and ``score`` all use ``probabilities_``, so the log-likelihood of a
+    tail-cut model is ``-inf`` on a cut token. The raw estimate is recovered
+    from ``counts_``.
+
+    Refitting on ``n`` samples per generation is the multinomial resampling
+    of Seddik et al.: the collision probability
+    :math:`S_m = E \\sum_i p_i(m)^2` follows
+    :math:`S_m = 1 - (1 - 1/n)^m (1 - S_0)` and the distribution ends as a
+    Dirac mass on token :math:`i` with probability :math:`p_i`. Top-k
+    sampling cuts the tail at rank :math:`k`, which for Zipf data
+    :math:`p_i \\propto i^{-\\beta}` adds an error floor of order
+    :math:`k^{-(\\beta - 1)}` (Dohmatob et al.).
+
+    ``score_samples`` returns ``-inf`` (without warnings) for tokens of zero
+    probability and for tokens outside the vocabulary. Non-integer values
+    raise a ``ValueError`` in every method.
+
+    References
+    ----------
+    .. [1] M. E. A. Seddik, S.-W. Chen, S. Hayou, P. Youssef and M. Debbah,
+       "How Bad is Training on Synthetic Data? A Statistical Analysis of
+       Language Model Collapse", COLM 2024.
+    .. [2] E. Dohmatob, Y. Feng, P. Yang, F. Charton and J. Kempe, "A Tale of
+       Tails: Model Collapse as a Change of Scaling Laws", ICML 2024.
+    .. [3] I. Shumailov, Z. Shumaylov, Y. Zhao, N. Papernot, R. Anderson and
+       Y. Gal, "AI models collapse when trained on recursively generated
+       data", Nature 631, 755-759, 2024.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skcollapse.generative import CategoricalDensity
+    >>> X = np.array([[0], [0], [0], [0], [1], [1], [1], [2], [2], [3]])
+    >>> density = CategoricalDensity().fit(X)
+    >>> density.categories_
+    array([0, 1, 2, 3])
+    >>> density.probabilities_
+    array([0.4, 0.3, 0.2, 0.1])
+    >>> CategoricalDensity(top_k=2).fit(X).probabilities_
+    array([0.5714, 0.4286, 0.    , 0.    ])
+    >>> CategoricalDensity(top_p=0.8).fit(X).score_samples([[0], [3], [7]])
+    array([-0.8109, -inf, -inf])
+    >>> density.sample(4, random_state=0).ravel()
+    array([1, 2, 1, 1])
+    """
+
+    _parameter_constraints: dict = {
+        "alpha": [Interval(Real, 0, None, closed="left")],
+        "temperature": [Interval(Real, 0, None, closed="neither")],
+        "top_k": [Interval(Integral, 1, None, closed="left"), None],
+        "top_p": [Interval(Real, 0, 1, closed="right"), None],
+        "categories": [StrOptions({"auto"}), "array-like"],
+    }
+
+    def __init__(
+        self,
+        alpha=0.0,
+        temperature=1.0,
+        top_k=None,
+        top_p=None,
+        categories="auto",
+    ):
+        self.alpha = alpha
+        self.temperature = temperature
+        self.top_k = top_k
+        self.top_p = top_p
+        self.categories = categories
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.categorical = True
+        return tags
+
+    def _validate_tokens(self, X, reset):
+        """Validate X as one column of integer tokens; return them as int64 (n,)."""
+        X = validate_data(self, X, dtype="numeric", reset=reset)
+        if X.shape[1] != 1:
+            raise ValueError(
+                "CategoricalDensity models a single column of integer tokens; "
+                f"got X with {X.shape[1]} columns. Pass X of shape (n_samples, 1)."
+            )
+        return _as_integer_tokens(X[:, 0], type(self).__name__)
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y=None, sample_weight=None):
+        """Count the tokens of X and build the emitting distribution.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, 1)
+            Integer tokens (floats are accepted when they hold integer
+            values).
+
+        y : None
+            Ignored. Present for API consistency.
+
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weights added to the counts instead of 1. A token
+            whose weights are all zero counts as unseen.
+
+        Returns
+        -------
+        self : object
+            The fitted estimator.
+        """
+        tokens = self._validate_tokens(X, reset=True)
+        tokens, weights, _ = _positive_weight_rows(tokens.reshape(-1, 1), sample_weight)
+        tokens = tokens[:, 0]
+        if tokens.shape[0] == 0:
+            raise ValueError(
+                "CategoricalDensity needs at least one token of positive weight; "
+                "every sample_weight is zero."
+            )
+        seen, inverse = np.unique(tokens, return_inverse=True)
+        seen_counts = np.bincount(inverse, weights=weights, minlength=len(seen))
+
+        if isinstance(self.categories, str):  # "auto"
+            categories, counts = seen, seen_counts
+        else:
+            categories = np.unique(
+                _as_integer_tokens(
+                    column_or_1d(np.asarray(self.categories, dtype=np.float64)),
+                    "CategoricalDensity(categories=...)",
+                )
+            )
+            unknown = np.setdiff1d(seen, categories)
+            if unknown.size:
+                raise ValueError(
+                    f"Found tokens {unknown[:10].tolist()} in X that are not in "
+                    "`categories`. Add them to the vocabulary or use "
+                    'categories="auto".'
+                )
+            counts = np.zeros(len(categories), dtype=np.float64)
+            counts[np.searchsorted(categories, seen)] = seen_counts
+
+        estimate = (counts + self.alpha) / (counts.sum() + self.alpha * len(counts))
+        self.categories_ = categories.astype(np.int64)
+        self.counts_ = counts.astype(np.float64)
+        self.probabilities_ = self._emitting_distribution(estimate)
+        return self
+
+    def _emitting_distribution(self, estimate):
+        """Apply temperature, then top_k, then top_p, and renormalise."""
+        probabilities = _temper(estimate, self.temperature)
+        # Most probable first; ties keep the smaller token first.
+        order = np.argsort(-probabilities, kind="stable")
+        keep = probabilities[order] > 0
+        if self.top_k is not None:
+            keep[self.top_k :] = False
+        if self.top_p is not None:
+            kept_mass = np.where(keep, probabilities[order], 0.0)
+            cumulative = np.cumsum(kept_mass) / kept_mass.sum()
+            # smallest prefix with mass >= top_p (up to rounding)
+            n_nucleus = np.searchsorted(cumulative, self.top_p - 1e-12) + 1
+            keep[n_nucleus:] = False
+        cut = np.zeros_like(probabilities)
+        cut[order[keep]] = probabilities[order[keep]]
+        return cut / cut.sum()
+
+    def score_samples(self, X):
+        """Log-probability of each token under ``probabilities_``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, 1)
+            Integer tokens.
+
+        Returns
+        -------
+        log_probability : ndarray of shape (n_samples,)
+            ``log(probabilities_)`` of each token; ``-inf`` for tokens of zero
+            probability (cut or never seen) and tokens outside
+            ``categories_``.
+        """
+        check_is_fitted(self)
+        tokens = self._validate_tokens(X, reset=False)
+        index = np.searchsorted(self.categories_, tokens)
+        index = np.minimum(index, len(self.categories_) - 1)
+        known = self.categories_[index] == tokens
+        probability = np.where(known, self.probabilities_[index], 0.0)
+        with np.errstate(divide="ignore"):
+            return np.log(probability)
+
+    def score(self, X, y=None):
+        """Mean log-likelihood of the tokens of X.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, 1)
+            Integer tokens.
+
+        y : None
+            Ignored. Present for API consistency.
+
+        Returns
+        -------
+        score : float
+            Mean of :meth:`score_samples` (``-inf`` if a token has probability
+            0).
+        """
+        return float(np.mean(self.score_samples(X)))
+
+    def sample(self, n_samples=1, random_state=None):
+        """Draw tokens from ``probabilities_``.
+
+        Parameters
+        ----------
+        n_samples : int, default=1
+            Number of tokens to draw (0 gives an empty array).
+
+        random_state : int, RandomState instance or None, default=None
+            Seed or generator of the draw. Pass an int for reproducible
+            samples.
+
+        Returns
+        -------
+        X : ndarray of shape (n_samples, 1), dtype=int64
+            The tokens.
+        """
+        check_is_fitted(self)
+        n_samples = _check_n_samples(n_samples)
+        return _sample_categorical(
+            self.categories_, self.probabilities_, n_samples, random_state
+        )
+
+
+class FrequencyClassifier(ClassifierMixin, BaseEstimator):
+    """Count-based next-token model: label frequencies per distinct input row.
+
+    Each distinct row of X is a context; ``predict_proba`` returns the
+    empirical frequency of each label among the training rows equal to it,
+    smoothed by ``alpha``. This is the statistical language model of Seddik et
+    al.: a linear softmax on one-hot contexts trained by cross-entropy is
+    minimised by exactly these frequencies. Wrapped in a recursive retrainer
+    that draws labels from ``predict_proba`` it reproduces their collapse.
+
+    Parameters
+    ----------
+    alpha : float, default=0.0
+        Additive (Laplace) smoothing of the counts over ``classes_``.
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+        Class labels seen during :term:`fit`.
+
+    contexts_ : ndarray of shape (n_contexts, n_features)
+        The distinct training rows (contexts), sorted lexicographically.
+
+    counts_ : ndarray of shape (n_contexts, n_classes)
+        (Weighted) count of each label per context.
+
+    class_count_ : ndarray of shape (n_classes,)
+        (Weighted) count of each label over all training rows.
+
+    n_features_in_ : int
+        Number of features seen during :term:`fit`.
+
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
+        Names of features seen during :term:`fit`. Defined only when `X`
+        has feature names that are all strings.
+
+    See Also
+    --------
+    CategoricalDensity : The same estimate without contexts.
+    sklearn.dummy.DummyClassifier : The marginal frequencies only.
+
+    Notes
+    -----
+    For a context :math:`x` with label counts :math:`c_k(x)` over :math:`K`
+    classes,
+
+    .. math::
+
+        \\hat p(k \\mid x) = \\frac{c_k(x) + \\alpha}{\\sum_j c_j(x) + \\alpha K}.
+
+    A row never seen in :term:`fit` has no counts: it falls back to the
+    marginal label frequency :math:`(c_k + \\alpha) / (n + \\alpha K)`, the
+    prediction of the model that ignores the context. Rows are matched
+    exactly (after conversion to float64).
+
+    Per context, refitting on labels drawn from the previous generation's
+    ``predict_proba`` is multinomial resampling: the collision probability
+    :math:`\\sum_k \\hat p(k \\mid x)^2` grows towards 1 and each context's
+    distribution ends as a Dirac mass (Seddik et al., Theorem 1).
+
+    References
+    ----------
+    .. [1] M. E. A. Seddik, S.-W. Chen, S. Hayou, P. Youssef and M. Debbah,
+       "How Bad is Training on Synthetic Data? A Statistical Analysis of
+       Language Model Collapse", COLM 2024.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skcollapse.generative import FrequencyClassifier
+    >>> X = np.array([[0], [0], [0], [0], [1], [1]])
+    >>> y = np.array(["a", "a", "a", "b", "b", "b"])
+    >>> clf = FrequencyClassifier().fit(X, y)
+    >>> clf.predict_proba([[0], [1], [2]])
+    array([[0.75, 0.25],
+           [0.  , 1.  ],
+           [0.5 , 0.5 ]])
+    >>> clf.predict([[0], [1]])
+    array(['a', 'b'], dtype='<U1')
+    """
+
+    _parameter_constraints: dict = {
+        "alpha": [Interval(Real, 0, None, closed="left")],
+    }
+
+    def __init__(self, alpha=0.0):
+        self.alpha = alpha
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, sample_weight=None):
+        """Count the labels of each distinct row of X.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Contexts (any numeric values; equal rows are the same context).
+
+        y : array-like of shape (n_samples,)
+            Labels.
+
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weights added to the counts instead of 1. Rows of
+            zero weight are ignored.
+
+        Returns
+        -------
+        self : object
+            The fitted estimator.
+        """
+        X, y = validate_data(self, X, y, dtype=np.float64)
+        check_classification_targets(y)
+        self.classes_, y_encoded = np.unique(y, return_inverse=True)
+        if sample_weight is None:
+            weights = np.ones(X.shape[0])
+        else:
+            weights = _check_sample_weight(
+                sample_weight, X, dtype=np.float64, ensure_non_negative=True
+            )
+            keep = weights > 0
+            X, y_encoded, weights = X[keep], y_encoded[keep], weights[keep]
+        # -0.0 and 0.0 are the same context
+        self.contexts_, context_index = np.unique(
+            X + 0.0, axis=0, return_inverse=True
+        )
+        n_classes = len(self.classes_)
+        counts = np.zeros((len(self.contexts_), n_classes))
+        np.add.at(counts, (context_index.ravel(), y_encoded), weights)
+        self.counts_ = counts
+        self.class_count_ = counts.sum(axis=0)
+        return self
+
+    def _context_index(self, X):
+        """Index in ``contexts_`` of each row of X, -1 for unseen rows."""
+        n_contexts = len(self.contexts_)
+        rows = np.vstack([self.contexts_, X + 0.0])
+        _, inverse = np.unique(rows, axis=0, return_inverse=True)
+        inverse = inverse.ravel()
+        position = np.full(inverse.max() + 1, -1)
+        position[inverse[:n_contexts]] = np.arange(n_contexts)
+        return position[inverse[n_contexts:]]
+
+    def predict_proba(self, X):
+        """Label frequencies of each row's context.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Contexts.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+            Smoothed label frequencies of each row's context, in the order of
+            ``classes_``; the marginal frequencies for unseen rows.
+        """
+        check_is_fitted(self)
+        X = validate_data(self, X, dtype=np.float64, reset=False)
+        counts = np.vstack([self.counts_, self.class_count_])
+        index = self._context_index(X)  # -1 selects the marginal counts
+        selected = counts[index] + self.alpha
+        return selected / selected.sum(axis=1, keepdims=True)
+
+    def predict_log_proba(self, X):
+        """Log of :meth:`predict_proba` (``-inf`` for labels of frequency 0).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Contexts.
+
+        Returns
+        -------
+        log_proba : ndarray of shape (n_samples, n_classes)
+            Log-probabilities in the order of ``classes_``.
+        """
+        with np.errstate(divide="ignore"):
+            return np.log(self.predict_proba(X))
+
+    def predict(self, X):
+        """Most frequent label of each row's context.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Contexts.
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,)
+            The label of highest frequency (the first in ``classes_`` on
+            ties).
+        """
+        proba = self.predict_proba(X)
+        return self.classes_[np.argmax(proba, axis=1)]
