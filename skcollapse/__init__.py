@@ -1,5 +1,12 @@
-"""skcollapse: simulate, measure and mitigate model collapse with scikit-learn."""
+"""skcollapse: simulate, measure and mitigate model collapse with scikit-learn.
+
+The front door is :class:`RecursiveRetrainer` (regressors and classifiers); the
+closed-form theory lives in :mod:`skcollapse.theory`.
+"""
+
+from ._loop import CollapseWarning
+from .retrainer import RecursiveRetrainer
 
 __version__ = "0.1.0.dev0"
 
-__all__ = ["__version__"]
+__all__ = ["CollapseWarning", "RecursiveRetrainer", "__version__"]
