@@ -88,8 +88,13 @@ def _is_mixture(estimator):
 def _supports_temperature(estimator):
     return isinstance(
         estimator,
-        (KernelDensity, GaussianMixture, BayesianGaussianMixture, GaussianDensity,
-         CategoricalDensity),
+        (
+            KernelDensity,
+            GaussianMixture,
+            BayesianGaussianMixture,
+            GaussianDensity,
+            CategoricalDensity,
+        ),
     )
 
 

@@ -330,9 +330,9 @@ def load_word_frequencies(
     table = wordfreq.get_frequency_dict(lang, wordlist=wordlist)
     raw = np.array(
         [
-            table[word] if word in table else wordfreq.word_frequency(
-                word, lang, wordlist=wordlist
-            )
+            table[word]
+            if word in table
+            else wordfreq.word_frequency(word, lang, wordlist=wordlist)
             for word in words
         ],
         dtype=np.float64,

@@ -835,9 +835,7 @@ class FrequencyClassifier(ClassifierMixin, BaseEstimator):
             keep = weights > 0
             X, y_encoded, weights = X[keep], y_encoded[keep], weights[keep]
         # -0.0 and 0.0 are the same context
-        self.contexts_, context_index = np.unique(
-            X + 0.0, axis=0, return_inverse=True
-        )
+        self.contexts_, context_index = np.unique(X + 0.0, axis=0, return_inverse=True)
         n_classes = len(self.classes_)
         counts = np.zeros((len(self.contexts_), n_classes))
         np.add.at(counts, (context_index.ravel(), y_encoded), weights)
