@@ -32,8 +32,8 @@ from sklearn.utils.validation import (
 
 __all__ = ["CategoricalDensity", "FrequencyClassifier", "GaussianDensity"]
 
-# Eigenvalues below _RCOND * (largest eigenvalue) are numerically zero: the same
-# cut-off as scipy.linalg.pinvh and scipy.stats.multivariate_normal for float64.
+# Eigenvalues of a correlation matrix below _RCOND * (largest eigenvalue) are
+# numerically zero: the cut-off of scipy.linalg.pinvh for float64.
 _RCOND = 1e6 * np.finfo(np.float64).eps
 # Relative tolerance (in units of the data scale) for "x lies on the support".
 _SUPPORT_RTOL = 1e3 * np.finfo(np.float64).eps
@@ -69,19 +69,28 @@ def _positive_weight_rows(X, sample_weight):
     return X[keep], sample_weight[keep], float(sample_weight[keep].sum())
 
 
-def _psd_eigh(covariance):
-    """Eigen-decomposition of a covariance with numerically zero eigenvalues zeroed.
+def _decompose_covariance(covariance):
+    """Scale-free decomposition ``covariance = S R S`` with ``S = diag(std)``.
 
-    Returns ``(eigenvalues, eigenvectors, cutoff)``. Eigenvalues at or below
-    ``cutoff = 1e6 * eps * max(eigenvalue)`` (the scipy ``pinvh`` convention)
-    are set to exactly 0: they span the directions in which the Gaussian is
-    degenerate.
+    The numerical rank is decided on the correlation matrix ``R`` of the
+    features of positive variance, so that features in very different units
+    (variances 1e-6 and 1e9) are not mistaken for a degenerate direction.
+    Eigenvalues of ``R`` at or below ``cutoff = 1e6 * eps * max(eigenvalue)``
+    (the scipy ``pinvh`` convention) are set to exactly 0; features of zero
+    variance are constant.
+
+    Returns ``(std, varying, eigenvalues, eigenvectors, cutoff)``: the
+    per-feature standard deviations, the mask of features with ``std > 0``,
+    and the eigen-decomposition of ``R`` restricted to those features.
     """
-    eigenvalues, eigenvectors = np.linalg.eigh(covariance)
-    largest = max(float(np.max(eigenvalues, initial=0.0)), 0.0)
-    cutoff = _RCOND * largest
+    std = np.sqrt(np.clip(np.diag(covariance), 0.0, None))
+    varying = std > 0
+    scale = std[varying]
+    correlation = covariance[np.ix_(varying, varying)] / np.outer(scale, scale)
+    eigenvalues, eigenvectors = np.linalg.eigh(correlation)
+    cutoff = _RCOND * max(float(np.max(eigenvalues, initial=0.0)), 0.0)
     eigenvalues = np.where(eigenvalues > cutoff, eigenvalues, 0.0)
-    return eigenvalues, eigenvectors, cutoff
+    return std, varying, eigenvalues, eigenvectors, cutoff
 
 
 def _gaussian_log_density(X, mean, covariance):
@@ -89,43 +98,60 @@ def _gaussian_log_density(X, mean, covariance):
 
     With a singular covariance this is the density of the degenerate Gaussian
     with respect to the Lebesgue measure on its support, the affine subspace
-    ``mean + range(covariance)`` (pseudo-determinant and pseudo-inverse), and
-    ``-inf`` off that support. A zero covariance is a unit point mass at
-    ``mean``: 0.0 there, ``-inf`` elsewhere.
+    ``mean + range(covariance)`` (pseudo-determinant and pseudo-inverse, as
+    ``scipy.stats.multivariate_normal(allow_singular=True)``), and ``-inf``
+    off that support. A zero covariance is a unit point mass at ``mean``: 0.0
+    there, ``-inf`` elsewhere.
     """
-    eigenvalues, eigenvectors, cutoff = _psd_eigh(covariance)
+    std, varying, eigenvalues, eigenvectors, cutoff = _decompose_covariance(covariance)
     positive = eigenvalues > 0
     rank = int(positive.sum())
-    centered = X - mean
-    projected = centered @ eigenvectors
+    scale = std[varying]
+    # standardised coordinates of the varying features
+    z = (X[:, varying] - mean[varying]) / scale
+    projected = z @ eigenvectors
     maha = np.sum(projected[:, positive] ** 2 / eigenvalues[positive], axis=1)
+    # pdet(S R S) = det(Lambda_r) det(B'B) with B = S V_r, the volume change
+    # from standardised to original coordinates on the support: prod(std^2)
+    # at full rank, the squared singular values of B otherwise (never B'B,
+    # whose condition number is squared).
     log_pdet = np.sum(np.log(eigenvalues[positive]))
+    if rank == len(eigenvalues):
+        log_pdet += 2 * np.sum(np.log(scale))
+    elif rank:
+        basis = scale[:, None] * eigenvectors[:, positive]
+        log_pdet += 2 * np.sum(np.log(np.linalg.svd(basis, compute_uv=False)))
     log_density = -0.5 * (rank * np.log(2 * np.pi) + log_pdet + maha)
-    if rank < covariance.shape[0]:
-        # Distance of each row to the support, compared with the rounding
-        # error of the data scale and the spread declared numerically zero.
+
+    # Support: constant features at their value, and no component along the
+    # null space of R, up to rounding (relative to the magnitude of the
+    # numbers) and to the spread declared numerically zero.
+    magnitude = np.abs(X) + np.abs(mean)
+    on_support = np.all(
+        np.abs(X[:, ~varying] - mean[~varying])
+        <= _SUPPORT_RTOL * magnitude[:, ~varying],
+        axis=1,
+    )
+    if rank < len(eigenvalues):
         off_support = np.linalg.norm(projected[:, ~positive], axis=1)
-        scale = max(
-            float(np.max(np.abs(mean), initial=0.0)),
-            float(np.sqrt(np.max(eigenvalues, initial=0.0))),
-            float(np.max(np.abs(X), initial=0.0)),
-        )
-        tolerance = np.sqrt(cutoff) + _SUPPORT_RTOL * scale
-        log_density = np.where(off_support <= tolerance, log_density, -np.inf)
-    return log_density
+        rounding = np.max(magnitude[:, varying] / scale, axis=1)
+        on_support &= off_support <= np.sqrt(cutoff) + _SUPPORT_RTOL * rounding
+    return np.where(on_support, log_density, -np.inf)
 
 
 def _sample_gaussian(mean, covariance, n_samples, random_state):
     """Draw ``n_samples`` rows from N(mean, covariance), singular or not.
 
-    The draw is ``mean + Z Lambda^(1/2) V'`` with ``covariance = V Lambda V'``,
-    so a zero covariance returns ``mean`` exactly and a singular one samples on
-    its support.
+    With ``covariance = S R S`` and ``R = V Lambda V'``, the draw is
+    ``mean + S V Lambda^(1/2) Z``: constant features (zero variance) are
+    exactly ``mean`` and a singular covariance samples on its support.
     """
     rng = check_random_state(random_state)
-    eigenvalues, eigenvectors, _ = _psd_eigh(covariance)
-    noise = rng.standard_normal(size=(n_samples, mean.shape[0]))
-    return mean + (noise * np.sqrt(eigenvalues)) @ eigenvectors.T
+    std, varying, eigenvalues, eigenvectors, _ = _decompose_covariance(covariance)
+    noise = rng.standard_normal(size=(n_samples, len(eigenvalues)))
+    X = np.tile(mean, (n_samples, 1))
+    X[:, varying] += ((noise * np.sqrt(eigenvalues)) @ eigenvectors.T) * std[varying]
+    return X
 
 
 def _temper(probabilities, temperature):
@@ -243,11 +269,16 @@ class GaussianDensity(DensityMixin, BaseEstimator):
     log-density of the degenerate Gaussian with respect to the Lebesgue
     measure on its support, the affine subspace
     ``mean_ + range(covariance_)`` (pseudo-determinant and pseudo-inverse,
-    eigenvalues below ``1e6 * eps`` times the largest counted as zero), and
-    ``-inf`` for points off that support. When every training sample was
-    identical the support is the single point ``mean_``: ``score_samples``
-    is 0.0 (the log of a unit point mass) there and ``-inf`` elsewhere, and
-    ``sample`` returns copies of ``mean_``.
+    the same values as ``scipy.stats.multivariate_normal(allow_singular=True)``),
+    and ``-inf`` for points off that support (beyond rounding error). The
+    numerical rank is decided on the correlation matrix, so features in very
+    different units are not mistaken for a degenerate direction: a feature of
+    zero variance is constant, and eigenvalues of the correlation matrix below
+    ``1e6 * eps`` times the largest count as zero. When every training sample
+    was identical the support is the single point ``mean_``:
+    ``score_samples`` is 0.0 (the log of a unit point mass) there and ``-inf``
+    elsewhere, and ``sample`` returns copies of ``mean_``. A constant feature
+    beside varying ones is handled the same way, feature by feature.
 
     References
     ----------

@@ -234,11 +234,72 @@ def test_gaussian_collinear_data_scores_on_the_support():
     assert np.all(np.isfinite(density.score_samples(sampled)))
 
 
+def test_gaussian_features_in_very_different_units():
+    # variances 1e-6 and 2e9: not a degenerate direction
+    rng = np.random.RandomState(0)
+    X = np.c_[rng.normal(size=200) * 1e-3, rng.normal(size=200) * 5e4]
+    density = GaussianDensity().fit(X)
+    centered = X[:5] - density.mean_
+    expected = -0.5 * (
+        2 * np.log(2 * np.pi)
+        + np.linalg.slogdet(density.covariance_)[1]
+        + np.sum(centered @ np.linalg.inv(density.covariance_) * centered, axis=1)
+    )
+    np.testing.assert_allclose(density.score_samples(X[:5]), expected)
+    sampled = density.sample(5000, random_state=0)
+    np.testing.assert_allclose(
+        sampled.std(axis=0), np.sqrt(np.diag(density.covariance_)), rtol=0.05
+    )
+
+
+def test_gaussian_collinear_features_in_very_different_units():
+    rng = np.random.RandomState(0)
+    t = rng.normal(size=(100, 1))
+    X = np.c_[t * 1e-3, t * 1e4 + 5, rng.normal(size=(100, 1))]
+    density = GaussianDensity().fit(X)
+    expected = multivariate_normal(
+        density.mean_, density.covariance_, allow_singular=True
+    ).logpdf(X[:5])
+    np.testing.assert_allclose(density.score_samples(X[:5]), expected)
+    sampled = density.sample(1000, random_state=0)
+    np.testing.assert_allclose(sampled[:, 1], 1e7 * sampled[:, 0] + 5, atol=1e-8)
+    assert np.all(np.isfinite(density.score_samples(sampled)))
+    off_support = X[:1] + [[0.0, 1.0, 0.0]]
+    assert density.score_samples(off_support)[0] == -np.inf
+
+
+def test_gaussian_constant_feature_beside_varying_ones():
+    rng = np.random.RandomState(0)
+    X = np.c_[rng.normal(size=50), np.full(50, 3.7)]
+    density = GaussianDensity().fit(X)
+    assert density.mean_[1] == 3.7
+    scores = density.score_samples([[0.0, 3.7], [0.0, 3.8]])
+    assert scores[0] == pytest.approx(
+        multivariate_normal(density.mean_[0], density.covariance_[0, 0]).logpdf(0.0)
+    )
+    assert scores[1] == -np.inf
+    np.testing.assert_array_equal(density.sample(10, random_state=0)[:, 1], 3.7)
+
+
+def test_gaussian_refit_loop_collapses_without_errors():
+    # Shumailov et al.: refitting on M samples drives the variance to zero;
+    # every generation must fit, score and sample without a warning.
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(3, 2))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for _ in range(300):
+            density = GaussianDensity().fit(X)
+            X = density.sample(3, random_state=rng)
+            assert np.all(np.isfinite(density.score_samples(X)))
+    assert np.trace(density.covariance_) < 1e-6
+
+
 def test_gaussian_sample_mean_and_covariance():
     X, _, _ = _correlated_gaussian(200)
     density = GaussianDensity().fit(X)
     n = 20_000
-    sampled = density.sample(n, random_state=0)
+    sampled = density.sample(n, random_state=1)
     mean, covariance = density.mean_, density.covariance_
     variances = np.diag(covariance)
     assert _within_standard_errors(sampled.mean(axis=0), mean, np.sqrt(variances / n))
@@ -256,7 +317,7 @@ def test_gaussian_temperature_scales_the_covariance(temperature):
     # covariance_ is the estimate from the data
     np.testing.assert_allclose(density.covariance_, np.cov(X, rowvar=False))
     n = 20_000
-    sampled = density.sample(n, random_state=0)
+    sampled = density.sample(n, random_state=1)
     covariance = temperature * density.covariance_
     variances = np.diag(covariance)
     covariance_se = np.sqrt((np.outer(variances, variances) + covariance**2) / n)
