@@ -172,12 +172,7 @@ def _concat_rows(blocks):
 # Seeds: every random draw of a fit comes from one integer through here
 # --------------------------------------------------------------------------
 def _stream(base_seed, generation, purpose):
-    """Independent generator for one purpose of one generation.
-
-    Streams depend only on ``(base_seed, generation, purpose)``: a fit with
-    fewer generations is a prefix of a fit with more, and switching on a
-    verifier does not change the synthetic draws.
-    """
+    """Independent generator for one purpose of one generation (set-up draws)."""
     return np.random.default_rng([base_seed, generation, purpose])
 
 
@@ -185,14 +180,54 @@ def _int_seed(rng):
     return int(rng.integers(np.iinfo(np.int32).max))
 
 
-def seed_estimator(estimator, rng):
-    """Set a fresh integer seed on every ``random_state`` parameter, nested too."""
-    params = estimator.get_params(deep=True)
-    keys = sorted(
-        k for k in params if k == "random_state" or k.endswith("__random_state")
+class SeedTable:
+    """Integer seeds of every generation and purpose of one fit.
+
+    Drawn once, row by row, from ``base_seed``: row ``g`` does not depend on
+    the number of generations, so a fit with fewer generations is a prefix of a
+    fit with more, and each purpose (synthesis, fit, verification, composition)
+    has its own stream, so switching on a verifier does not change the
+    synthetic draws. One vectorised draw keeps the per-generation cost of
+    seeding negligible.
+    """
+
+    def __init__(self, base_seed, n_generations):
+        self.table = np.random.default_rng(base_seed).integers(
+            np.iinfo(np.int32).max, size=(n_generations + 1, 5)
+        )
+
+    def seed(self, generation, purpose):
+        return int(self.table[generation, purpose])
+
+    def rng(self, generation, purpose):
+        return np.random.default_rng(self.seed(generation, purpose))
+
+
+def random_state_keys(estimator):
+    """Names of every ``random_state`` parameter of ``estimator``, nested too."""
+    return sorted(
+        key
+        for key in estimator.get_params(deep=True)
+        if key == "random_state" or key.endswith("__random_state")
     )
-    if keys:
-        estimator.set_params(**{k: _int_seed(rng) for k in keys})
+
+
+def seed_estimator(estimator, seed, keys=None):
+    """Set a fresh integer seed on every ``random_state`` parameter, nested too.
+
+    ``seed`` is an int or a numpy Generator; ``keys`` (from
+    :func:`random_state_keys`) saves listing the parameters again in every
+    generation.
+    """
+    keys = random_state_keys(estimator) if keys is None else keys
+    if not keys:
+        return estimator
+    if isinstance(seed, numbers.Integral) and keys == ["random_state"]:
+        # what set_params does for a top-level parameter, without listing them all
+        estimator.random_state = int(seed)
+        return estimator
+    rng = np.random.default_rng(seed) if isinstance(seed, numbers.Integral) else seed
+    estimator.set_params(**{key: _int_seed(rng) for key in keys})
     return estimator
 
 
@@ -380,8 +415,10 @@ def run_generations(owner, problem, base_seed):
     n_keep_real = int(round(fraction * n_real))
     schedule = resolve_regularization(owner.regularization)
     _check_selection(owner)
-    fixed_real = _real_rows(n_real, n_keep_real, _stream(base_seed, 0, _COMPOSE))
+    seeds = SeedTable(base_seed, owner.n_generations)
+    fixed_real = _real_rows(n_real, n_keep_real, seeds, 0)
     verify = resolve_verifier(owner.verifier, problem)
+    seed_keys = random_state_keys(owner.estimator)
 
     records, estimators, synthetic_batches = [], [], []
     previous, train, termination = None, real, "max_generations"
@@ -391,7 +428,7 @@ def run_generations(owner, problem, base_seed):
     for generation in range(owner.n_generations + 1):
         record = {"generation": generation, "n_rejected": 0}
         if generation > 0:
-            rng = _stream(base_seed, generation, _SYNTHESIS)
+            rng = seeds.rng(generation, _SYNTHESIS)
             batch = problem.synthesize(
                 previous,
                 n_synthetic,
@@ -409,7 +446,8 @@ def run_generations(owner, problem, base_seed):
                 fixed_real,
                 n_keep_real,
                 synthetic_batches,
-                _stream(base_seed, generation, _COMPOSE),
+                seeds,
+                generation,
                 owner.real_sampling,
             )
             if len(train) == 0:
@@ -434,7 +472,7 @@ def run_generations(owner, problem, base_seed):
                 break
 
         estimator = _next_estimator(owner, previous, generation)
-        seed_estimator(estimator, _stream(base_seed, generation, _FIT))
+        seed_estimator(estimator, seeds.seed(generation, _FIT), seed_keys)
         values = {}
         if schedule is not None:
             context = GenerationContext(
@@ -542,16 +580,19 @@ def _verify(owner, problem, verify, batch, n_slots):
     return selected, info
 
 
-def _real_rows(n_real, n_keep, rng):
+def _real_rows(n_real, n_keep, seeds, generation):
     if n_keep >= n_real:
         return None  # all real rows, in order, without a copy
+    rng = seeds.rng(generation, _COMPOSE)
     return np.sort(rng.choice(n_real, size=n_keep, replace=False))
 
 
-def _compose(data, real, fixed_real, n_keep_real, synthetic_batches, rng, sampling):
+def _compose(
+    data, real, fixed_real, n_keep_real, synthetic_batches, seeds, generation, sampling
+):
     """The training set of one generation under the data regime."""
-    if sampling == "resample" and n_keep_real < len(real):
-        real_rows = np.sort(rng.choice(len(real), size=n_keep_real, replace=False))
+    if sampling == "resample":
+        real_rows = _real_rows(len(real), n_keep_real, seeds, generation)
     else:
         real_rows = fixed_real
     parts = (
@@ -565,9 +606,10 @@ def _compose(data, real, fixed_real, n_keep_real, synthetic_batches, rng, sampli
         return real.take(np.arange(0))
     train = concat_batches(parts)
     if data == "accumulate-subsample" and len(train) > len(real):
-        train = train.take(
-            np.sort(rng.choice(len(train), size=len(real), replace=False))
-        )
+        # its own stream: independent of the real-row draw above
+        rng = np.random.default_rng([seeds.seed(generation, _COMPOSE), 1])
+        keep = rng.choice(len(train), size=len(real), replace=False)
+        train = train.take(np.sort(keep))
     return train
 
 
