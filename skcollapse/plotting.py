@@ -39,9 +39,10 @@ class CollapseCurveDisplay:
 
     trajectories : dict or list of dict
         One dict per curve mapping a trajectory key to an array of shape
-        ``(n_repeats, n_generations + 1)`` (a 1-D array counts as one
-        repeat). A :func:`~skcollapse.model_selection.collapse_curve` result
-        is such a dict, and so is a fitted estimator's ``trajectory_``.
+        ``(n_repeats, n_generations + 1)``. A
+        :func:`~skcollapse.model_selection.collapse_curve` result is such a
+        dict; so is a fitted estimator's ``trajectory_``, whose 1-D arrays
+        count as one repeat.
 
     names : list of str, default=None
         Legend label of each curve. ``None``: no labels.
@@ -622,7 +623,8 @@ def _curve_values(trajectory, key, n_columns):
         raise ValueError(
             f"The trajectory key {key!r} is not numeric and cannot be plotted."
         ) from exc
-    values = np.atleast_2d(values)
+    if values.ndim == 1 and not any(np.ndim(v) == 2 for v in trajectory.values()):
+        values = values[np.newaxis]  # a fitted trajectory_: one repeat
     if values.ndim != 2 or values.shape[1] != n_columns:
         raise ValueError(
             f"trajectories[{key!r}] has shape {values.shape}; expected "
