@@ -1,12 +1,19 @@
 """skcollapse: simulate, measure and mitigate model collapse with scikit-learn.
 
-The front door is :class:`RecursiveRetrainer` (regressors and classifiers); the
-closed-form theory lives in :mod:`skcollapse.theory`.
+The front door is :class:`RecursiveRetrainer` (regressors and classifiers) and
+:class:`RecursiveDensityRetrainer` (density estimators); the closed-form theory
+lives in :mod:`skcollapse.theory`.
 """
 
 from ._loop import CollapseWarning
+from .density import RecursiveDensityRetrainer
 from .retrainer import RecursiveRetrainer
 
 __version__ = "0.1.0.dev0"
 
-__all__ = ["CollapseWarning", "RecursiveRetrainer", "__version__"]
+__all__ = [
+    "CollapseWarning",
+    "RecursiveDensityRetrainer",
+    "RecursiveRetrainer",
+    "__version__",
+]

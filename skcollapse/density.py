@@ -1,0 +1,794 @@
+"""Recursive retraining of a density estimator on its own samples."""
+
+# Authors: The skcollapse developers
+# SPDX-License-Identifier: BSD-3-Clause
+
+import numpy as np
+from scipy.stats import wasserstein_distance
+from sklearn.base import DensityMixin, _fit_context, clone
+from sklearn.mixture import BayesianGaussianMixture, GaussianMixture
+from sklearn.utils import _safe_indexing, get_tags
+from sklearn.utils.metadata_routing import (
+    MetadataRouter,
+    MethodMapping,
+    _raise_for_params,
+    _routing_enabled,
+    process_routing,
+)
+from sklearn.utils.validation import (
+    _check_sample_weight,
+    _num_samples,
+    check_is_fitted,
+    has_fit_parameter,
+    validate_data,
+)
+
+from ._base import BaseRecursiveRetrainer
+from ._loop import _SETUP, _VERIFY, Batch, _int_seed, seed_estimator
+from ._sampling import check_sampler, draw_samples, is_discrete, probabilities
+from .generative import GaussianDensity
+
+__all__ = ["RecursiveDensityRetrainer"]
+
+# Random directions of the sliced Wasserstein distance (fixed for a fit).
+N_PROJECTIONS = 50
+
+# Sub-streams of the _SETUP purpose (the supervised side uses 1 for its input
+# sampler): the model samples of the Wasserstein metric, and its directions.
+_MEASURE_SAMPLE, _MEASURE_DIRECTIONS = 2, 3
+
+
+class RecursiveDensityRetrainer(DensityMixin, BaseRecursiveRetrainer):
+    """Refit a density estimator recursively on its own samples.
+
+    Generation 0 is a clone of ``estimator`` fitted on the real data. Each
+    later generation is a fresh clone fitted on samples drawn from the
+    previous generation, mixed with real data according to the data regime.
+    The collapse trajectory (likelihood of the real data, spread, drift and,
+    for discrete models, support and entropy) is stored in ``trajectory_``.
+
+    The loop is the one of :class:`~skcollapse.RecursiveRetrainer`: ``data``,
+    ``real_fraction``, ``real_sampling``, ``synthetic_size``, the verifier
+    and the schedules mean exactly the same thing for both.
+
+    Read more in the README and in ``shared/DESIGN.md``.
+
+    Parameters
+    ----------
+    estimator : estimator object
+        A density estimator with ``fit``, ``score_samples`` and ``sample``:
+        :class:`~sklearn.neighbors.KernelDensity` (``"gaussian"`` or
+        ``"tophat"`` kernel, the only ones that can sample),
+        :class:`~sklearn.mixture.GaussianMixture`,
+        :class:`~sklearn.mixture.BayesianGaussianMixture`,
+        :class:`~skcollapse.generative.GaussianDensity`,
+        :class:`~skcollapse.generative.CategoricalDensity`, or any estimator
+        whose ``sample(n_samples)`` returns the samples (or a tuple starting
+        with them). It is cloned for every generation; it is never fitted in
+        place.
+
+    n_generations : int, default=10
+        Synthetic refits after generation 0. ``0`` is a plain fit.
+
+    data : {"replace", "accumulate", "accumulate-subsample"}, default="replace"
+        The data regime. ``"replace"``: each generation trains on the real
+        part plus the synthetic data of this generation only.
+        ``"accumulate"``: the real part plus the synthetic data of every
+        generation so far (Gerstgrasser et al., 2024).
+        ``"accumulate-subsample"``: accumulate, then a uniform subsample
+        (without replacement) to the size of generation 0's training set.
+
+    real_fraction : float in [0, 1] or None, default=None
+        Share of the real training rows kept in each generation's training
+        set: ``0`` is the fully synthetic loop, ``1`` keeps all real rows and
+        adds the synthetic ones (the "synthetic augmentation" loop of
+        Alemohammad et al., the "partially synthetic" one of Seddik et al.).
+        ``None`` means ``0`` under ``"replace"`` and ``1`` under the
+        accumulate regimes.
+
+    real_sampling : {"fixed", "resample"}, default="fixed"
+        ``"fixed"``: the same real rows every generation (a random subset
+        chosen once when ``real_fraction < 1``). ``"resample"``: a new subset
+        of the real pool every generation.
+
+    synthetic_size : int or float, default=1.0
+        Synthetic samples drawn per generation: an int is a count, a float a
+        multiple of the number of real training rows.
+
+    synthetic_weight : float, default=1.0
+        Sample weight of synthetic rows relative to real rows. When
+        ``sample_weight`` is passed to ``fit``, synthetic rows weigh
+        ``synthetic_weight`` times the mean real weight. Values other than 1
+        require a base estimator whose ``fit`` accepts ``sample_weight``
+        (``KernelDensity``, ``GaussianDensity``, ``CategoricalDensity``; not
+        the Gaussian mixtures).
+
+    temperature : float, default=1.0
+        Sampling bias of the loop (Alemohammad et al.'s lambda): the
+        synthetic samples are drawn with every covariance multiplied by
+        ``temperature`` (Gaussian mixtures, ``GaussianDensity``; for
+        ``KernelDensity`` the kernel's covariance), or from probabilities
+        proportional to ``p ** (1 / temperature)`` (``CategoricalDensity``).
+        Values below 1 narrow what the model emits. Other families accept
+        only 1.0. It biases the synthetic data only: :meth:`sample`,
+        :meth:`score_samples` and the trajectory describe the models as
+        fitted.
+
+    verifier : None, estimator or callable, default=None
+        Scores synthetic samples so that a selection rule can keep the best
+        (Feng et al., 2024). An estimator with ``score_samples`` (a density
+        estimator) is fitted on the real data at generation 0 (wrap a prefit
+        one in ``sklearn.frozen.FrozenEstimator``) and scores a synthetic
+        sample by its ``score_samples``. A callable ``(X) -> scores`` is
+        called on each generation's synthetic samples. Higher scores are
+        better.
+
+    keep_fraction : float in (0, 1] or None, default=None
+        Keep the best-scored ``ceil(keep_fraction * n)`` synthetic samples.
+
+    threshold : float or None, default=None
+        Keep the synthetic samples scored at least ``threshold``.
+
+    n_candidates : int, default=1
+        Candidate samples drawn per synthetic slot; the verifier keeps the
+        best-scored one ("best of k"), before ``keep_fraction``/``threshold``.
+
+    regularization : None, dict or callable, default=None
+        Per-generation hyper-parameters of the base estimator (for example
+        ``{"bandwidth": schedule}`` or ``{"reg_covar": schedule}``): a dict
+        ``{param: schedule}`` where a schedule is a callable
+        ``(generation, n_train) -> value`` or a constant, or a callable
+        ``context -> {param: value}`` receiving a
+        :class:`skcollapse._loop.GenerationContext`. The values appear in
+        ``trajectory_`` as ``"param_<name>"``.
+
+    validation_fraction : float in (0, 1) or None, default=None
+        Share of the real data held out from every generation and used only
+        for ``trajectory_["log_likelihood_validation"]``.
+
+    fine_tune : bool, default=False
+        Start each generation from a copy of the previous one through the
+        base estimator's ``warm_start`` (Gaussian mixtures) instead of from
+        scratch.
+
+    store_estimators : bool, default=True
+        Keep every generation's fitted estimator in ``estimators_``. With
+        ``False`` only the last is kept (the others are ``None``) and
+        :meth:`staged_score_samples` is unavailable.
+
+    collapse_threshold : float in [0, 1], default=0.1
+        ``collapse_generation_`` is the first generation whose diversity
+        falls below ``collapse_threshold`` times generation 0's. Diversity is
+        ``trajectory_["total_variance"]`` for continuous models and
+        ``trajectory_["entropy"]`` for discrete ones
+        (``CategoricalDensity``), whose entropy is 0 for a Dirac mass.
+
+    random_state : int, RandomState instance or None, default=None
+        Seeds every random draw of a fit (synthetic samples, real subsets,
+        verification, the samples of the Wasserstein metric, and the
+        ``random_state`` parameters of every generation's clone) through
+        integer seeds. Pass an int for reproducible fits.
+
+    verbose : int, default=0
+        Print one line per generation when positive.
+
+    Attributes
+    ----------
+    estimator_ : estimator
+        The last fitted generation.
+
+    estimators_ : list of estimators
+        Every generation's fitted estimator; index = generation.
+
+    trajectory_ : dict of ndarray of shape (n_generations_ + 1,)
+        One entry per generation, like ``cv_results_``:
+        ``pandas.DataFrame(trajectory_)`` is the table. Keys:
+
+        - ``"generation"``, ``"n_train"``, ``"n_real"``, ``"n_synthetic"``,
+          ``"n_rejected"`` (dropped by the verifier); with a verifier,
+          ``"acceptance_rate"``;
+        - ``"log_likelihood_real"``: mean ``score_samples`` of the generation's
+          model on the real training data (weighted by ``sample_weight`` when
+          given); ``-inf`` once the model gives a real sample zero density
+          (a lost token, a collapsed Gaussian);
+          ``"log_likelihood_validation"``: the same on the held-out real data
+          when ``validation_fraction`` is set;
+        - ``"total_variance"``: trace of the covariance of the generation's
+          training set (``ddof=1``, weighted by the sample weights as
+          ``numpy.cov(aweights=...)``; 0 for a single row). For a
+          ``GaussianDensity`` fitted on synthetic data only it is exactly
+          ``trace(covariance_)``;
+        - ``"mean_shift"``: Euclidean distance between the (weighted) mean of
+          the generation's training set and the mean of the real training
+          data;
+        - ``"wasserstein"``: sliced Wasserstein-1 distance between the model
+          and the real training data (see Notes);
+        - discrete models only: ``"support_size"`` (tokens of positive
+          probability), ``"entropy"`` (``-sum p log p``, in nats) and
+          ``"collision"`` (``sum p**2``, Seddik et al.'s sigma_m) of the
+          model's distribution;
+        - ``"param_<name>"`` for scheduled hyper-parameters.
+
+        ``"total_variance"`` and ``"mean_shift"`` are NaN for a generation
+        left without training data (a verifier rejected everything).
+
+    n_generations_ : int
+        Generations completed after generation 0.
+
+    termination_condition_ : {"max_generations", "degenerate"}
+        ``"degenerate"`` when collapse made the data impossible to fit (for
+        example fewer distinct samples than mixture components): the loop
+        stopped with a :class:`~skcollapse.CollapseWarning` and
+        ``estimator_`` is the last generation that could be fitted.
+
+    collapse_generation_ : int or None
+        First generation whose diversity fell below ``collapse_threshold`` of
+        generation 0's.
+
+    sample_generation_ : ndarray of shape (n_train,)
+        Provenance of each row of the last training set: 0 real, ``g``
+        synthetic, drawn from generation ``g - 1``.
+
+    n_features_in_ : int
+        Number of features seen during fit.
+
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of features seen during fit, when X has string column names.
+
+    See Also
+    --------
+    RecursiveRetrainer : the same loop for regressors and classifiers.
+    skcollapse.generative.GaussianDensity : single Gaussian, the model of the
+        closed-form theory.
+    skcollapse.generative.CategoricalDensity : token distribution, the
+        model of Seddik et al.
+
+    Notes
+    -----
+    Generation ``g`` is the ``g + 1``-th fit: Shumailov et al. and Seddik et
+    al. count fits (their ``n`` or ``m`` is our ``g + 1``).
+
+    Refitting a one-dimensional :class:`~skcollapse.generative.GaussianDensity`
+    (``ddof=1``) on its own ``M`` samples (fully synthetic loop,
+    ``real_fraction=0``) gives (Shumailov et al.), with the real data drawn
+    from :math:`N(\\mu, \\sigma^2)`,
+
+    .. math::
+
+        E\\,\\sigma_g = \\sigma\\, a(M)^{g+1}, \\qquad
+        E(\\mu_g - \\mu)^2 = \\sigma^2 \\frac{g + 1}{M}, \\qquad
+        a(M) = \\sqrt{\\tfrac{2}{M-1}}\\,
+        \\frac{\\Gamma(M/2)}{\\Gamma((M-1)/2)} < 1,
+
+    so the standard deviation goes to zero almost surely. With the sampling
+    bias ``temperature`` :math:`= \\lambda`, :math:`E \\operatorname{tr}
+    \\Sigma_g = \\lambda^g \\operatorname{tr} \\Sigma_0` (Alemohammad et
+    al.). Refitting a :class:`~skcollapse.generative.CategoricalDensity` on
+    ``n`` of its own samples is multinomial resampling: the collision
+    :math:`\\sigma = \\sum_i p_i^2` grows as
+    :math:`E \\sigma_g = 1 - (1 - 1/n)^{g+1} (1 - \\sum_i p_i^2)` and the
+    distribution ends as a Dirac mass on token :math:`i` with probability
+    :math:`p_i` (Seddik et al., Theorem 1 and Proposition 1); keeping the
+    ``N`` real samples (``real_fraction=1``, ``synthetic_size=n / N``) makes
+    it converge to a fixed point instead (Theorem 2). The closed forms are in
+    :mod:`skcollapse.theory`.
+
+    The sliced Wasserstein-1 distance of ``trajectory_["wasserstein"]`` is
+
+    .. math::
+
+        SW_1(P, Q) = \\frac{1}{L} \\sum_{l=1}^{L}
+        W_1(\\theta_l^\\top P, \\theta_l^\\top Q),
+
+    over :math:`L = 50` random directions :math:`\\theta_l`, uniform on the
+    unit sphere and the same for every generation of a fit (in one dimension
+    it is :math:`W_1` itself). :math:`P` is the empirical distribution of
+    ``n_real`` samples of the generation's model (as fitted, without the
+    loop's ``temperature``) and :math:`Q` that of the real training data; the
+    draws come from a stream seeded by ``random_state``, independent of the
+    synthetic data. For discrete models the distance is exact instead: the
+    :math:`W_1` distance on the integer line between the model's
+    probabilities and the real token frequencies.
+
+    Collapse can make the data unfit for the base estimator: fewer distinct
+    samples than ``GaussianMixture`` components, fewer samples than
+    ``BayesianGaussianMixture`` components, fewer than ``ddof + 1`` samples
+    for ``GaussianDensity``, non-finite samples, or any error of the base
+    ``fit`` after generation 0. The loop then stops
+    (``termination_condition_ == "degenerate"``) with a
+    :class:`~skcollapse.CollapseWarning`, and the estimator stays usable.
+    Data that a family fits without trouble (identical samples for
+    ``GaussianDensity`` or ``KernelDensity``, one token left for
+    ``CategoricalDensity``) is not degenerate: the loop goes on and the
+    collapse shows in ``collapse_generation_``.
+
+    References
+    ----------
+    .. [1] I. Shumailov, Z. Shumaylov, Y. Zhao, N. Papernot, R. Anderson and
+       Y. Gal, "AI models collapse when trained on recursively generated
+       data", Nature 631, 755-759, 2024.
+    .. [2] S. Alemohammad, J. Casco-Rodriguez, L. Luzi, A. I. Humayun,
+       H. Babaei, D. LeJeune, A. Siahkoohi and R. G. Baraniuk,
+       "Self-Consuming Generative Models Go MAD", ICLR 2024.
+    .. [3] M. E. A. Seddik, S.-W. Chen, S. Hayou, P. Youssef and M. Debbah,
+       "How Bad is Training on Synthetic Data? A Statistical Analysis of
+       Language Model Collapse", COLM 2024.
+    .. [4] M. Gerstgrasser et al., "Is Model Collapse Inevitable? Breaking the
+       Curse of Recursion by Accumulating Real and Synthetic Data", 2024.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skcollapse import RecursiveDensityRetrainer
+    >>> from skcollapse.generative import GaussianDensity
+    >>> X = np.random.RandomState(0).normal(size=(20, 2))
+    >>> est = RecursiveDensityRetrainer(
+    ...     GaussianDensity(), n_generations=100, random_state=0
+    ... ).fit(X)
+    >>> est.trajectory_["generation"][:4]
+    array([0, 1, 2, 3])
+    >>> variance = est.trajectory_["total_variance"]
+    >>> bool(variance[-1] < 0.1 * variance[0]), est.collapse_generation_ is not None
+    (True, True)
+    >>> est.sample(3, random_state=0).shape
+    (3, 2)
+    >>> bool(est.score(X) < est.estimators_[0].score(X))
+    True
+    """
+
+    def __init__(
+        self,
+        estimator,
+        *,
+        n_generations=10,
+        data="replace",
+        real_fraction=None,
+        real_sampling="fixed",
+        synthetic_size=1.0,
+        synthetic_weight=1.0,
+        temperature=1.0,
+        verifier=None,
+        keep_fraction=None,
+        threshold=None,
+        n_candidates=1,
+        regularization=None,
+        validation_fraction=None,
+        fine_tune=False,
+        store_estimators=True,
+        collapse_threshold=0.1,
+        random_state=None,
+        verbose=0,
+    ):
+        self.estimator = estimator
+        self.n_generations = n_generations
+        self.data = data
+        self.real_fraction = real_fraction
+        self.real_sampling = real_sampling
+        self.synthetic_size = synthetic_size
+        self.synthetic_weight = synthetic_weight
+        self.temperature = temperature
+        self.verifier = verifier
+        self.keep_fraction = keep_fraction
+        self.threshold = threshold
+        self.n_candidates = n_candidates
+        self.regularization = regularization
+        self.validation_fraction = validation_fraction
+        self.fine_tune = fine_tune
+        self.store_estimators = store_estimators
+        self.collapse_threshold = collapse_threshold
+        self.random_state = random_state
+        self.verbose = verbose
+
+    @_fit_context(prefer_skip_nested_validation=False)
+    def fit(self, X, y=None, sample_weight=None, **fit_params):
+        """Fit generation 0 on the real data, then refit recursively.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Real data.
+
+        y : None
+            Ignored. Present for API consistency.
+
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weights of the real rows, passed to the base estimator's ``fit``
+            (through metadata routing when it is enabled). The base estimator
+            must accept ``sample_weight``.
+
+        **fit_params : dict
+            Only with metadata routing enabled; any metadata other than
+            ``sample_weight`` is refused, as per-row metadata cannot follow
+            synthetic rows.
+
+        Returns
+        -------
+        self : object
+            The fitted estimator.
+        """
+        check_sampler(self.estimator, self.temperature)
+        X = validate_data(self, X, dtype="numeric", ensure_min_samples=1)
+        n_samples = X.shape[0]
+        if n_samples < 2:
+            raise ValueError(
+                f"{type(self).__name__} needs at least 2 samples to fit, got "
+                f"n_samples={n_samples}."
+            )
+        sample_weight = self._route_sample_weight(X, sample_weight, fit_params)
+        if self.synthetic_weight != 1.0 or sample_weight is not None:
+            _check_accepts_sample_weight(self.estimator)
+
+        base_seed = self._base_seed()
+        X, sample_weight, X_val = self._split_validation(X, sample_weight, base_seed)
+        problem = _DensityProblem(self, X, sample_weight, X_val, base_seed)
+        return self._run_loop(problem, base_seed)
+
+    # ------------------------------------------------------------------
+    # fit helpers
+    # ------------------------------------------------------------------
+    def _route_sample_weight(self, X, sample_weight, fit_params):
+        if _routing_enabled():
+            if sample_weight is not None:
+                fit_params["sample_weight"] = sample_weight
+            routed = process_routing(self, "fit", **fit_params).estimator.fit
+            extra = set(routed) - {"sample_weight"}
+            if extra:
+                raise ValueError(
+                    f"{type(self).__name__} can route only sample_weight to the "
+                    f"base estimator's fit; got {sorted(extra)}. Per-sample "
+                    "metadata cannot follow the synthetic rows of later generations."
+                )
+            sample_weight = routed.get("sample_weight")
+        else:
+            _raise_for_params(fit_params, self, "fit")
+        if sample_weight is None:
+            return None
+        return _check_sample_weight(sample_weight, X)
+
+    def _split_validation(self, X, sample_weight, base_seed):
+        if self.validation_fraction is None:
+            return X, sample_weight, None
+        n_samples = _num_samples(X)
+        n_val = int(np.ceil(self.validation_fraction * n_samples))
+        if n_samples - n_val < 2:
+            raise ValueError(
+                f"validation_fraction={self.validation_fraction} leaves "
+                f"{n_samples - n_val} training sample(s) out of {n_samples}; at "
+                "least 2 are needed."
+            )
+        order = self._stream(base_seed, 0, _SETUP).permutation(n_samples)
+        train, val = np.sort(order[n_val:]), np.sort(order[:n_val])
+        return (
+            _safe_indexing(X, train),
+            None if sample_weight is None else sample_weight[train],
+            _safe_indexing(X, val),
+        )
+
+    # ------------------------------------------------------------------
+    # scoring and sampling
+    # ------------------------------------------------------------------
+    def _check_input(self, X):
+        check_is_fitted(self)
+        return validate_data(self, X, dtype="numeric", reset=False)
+
+    def score_samples(self, X):
+        """Log-density of each sample under the last generation.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Points at which to evaluate the density.
+
+        Returns
+        -------
+        log_density : ndarray of shape (n_samples,)
+            ``estimator_.score_samples(X)``; ``-inf`` where the model has zero
+            density (a lost token, a point off a collapsed Gaussian).
+        """
+        X = self._check_input(X)
+        return np.asarray(self.estimator_.score_samples(X), dtype=float)
+
+    def staged_score_samples(self, X):
+        """Log-density of each sample under every generation, generation 0 first.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Points at which to evaluate the density.
+
+        Yields
+        ------
+        log_density : ndarray of shape (n_samples,)
+            ``score_samples`` of each generation in turn.
+        """
+        X = self._check_input(X)
+        for estimator in self._staged_estimators("staged_score_samples"):
+            yield np.asarray(estimator.score_samples(X), dtype=float)
+
+    def score(self, X, y=None):
+        """Mean log-likelihood of X under the last generation.
+
+        The mean (not the sum, unlike ``KernelDensity.score``), so that scores
+        of test folds of different sizes are comparable and
+        :class:`~sklearn.model_selection.GridSearchCV` can rank
+        configurations by held-out log-likelihood.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Data.
+
+        y : None
+            Ignored. Present for API consistency.
+
+        Returns
+        -------
+        score : float
+            Mean of :meth:`score_samples` over the rows of X (``-inf`` if the
+            model gives a row zero density).
+        """
+        return float(np.mean(self.score_samples(X)))
+
+    def sample(self, n_samples=1, random_state=None):
+        """Draw samples from the last generation, as fitted.
+
+        The loop's ``temperature`` is not applied: it is the sampling bias
+        that produced the synthetic training data, not part of the model.
+        The base estimator's own parameters (such as
+        ``GaussianDensity(temperature=...)``) are.
+
+        Parameters
+        ----------
+        n_samples : int, default=1
+            Number of samples to draw (0 gives an empty array).
+
+        random_state : int, RandomState instance or None, default=None
+            Seed or generator of the draw. Pass an int for reproducible
+            samples.
+
+        Returns
+        -------
+        X : ndarray of shape (n_samples, n_features)
+            The samples, in random order (float64; int64 tokens for
+            ``CategoricalDensity``).
+        """
+        check_is_fitted(self)
+        return draw_samples(self.estimator_, n_samples, random_state=random_state)
+
+    def get_metadata_routing(self):
+        """Get metadata routing of this object.
+
+        ``fit`` routes ``sample_weight`` to the base estimator's ``fit``.
+
+        Returns
+        -------
+        routing : MetadataRouter
+            A :class:`~sklearn.utils.metadata_routing.MetadataRouter`
+            encapsulating routing information.
+        """
+        return MetadataRouter(owner=self).add(
+            estimator=self.estimator,
+            method_mapping=MethodMapping().add(caller="fit", callee="fit"),
+        )
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = False
+        tags.input_tags.allow_nan = False
+        try:
+            base = get_tags(self.estimator)
+        except (TypeError, AttributeError, ValueError):
+            return tags
+        tags.input_tags.categorical = base.input_tags.categorical
+        tags.input_tags.positive_only = base.input_tags.positive_only
+        return tags
+
+
+# ----------------------------------------------------------------------
+# The density problem plugged into the shared loop
+# ----------------------------------------------------------------------
+class _DensityProblem:
+    """Density-estimation specifics of the generation loop."""
+
+    kind = "density"
+
+    def __init__(self, owner, X, sample_weight, X_val, base_seed):
+        self.owner = owner
+        self.base_seed = base_seed
+        self.temperature = float(owner.temperature)
+        self.discrete = is_discrete(owner.estimator)
+        self.diversity_key = "entropy" if self.discrete else "total_variance"
+        self.real = Batch(
+            X=X, weight=sample_weight, origin=np.zeros(X.shape[0], dtype=int)
+        )
+        self.X_val = X_val
+        self.synthetic_weight = float(owner.synthetic_weight) * (
+            1.0 if sample_weight is None else float(np.mean(sample_weight))
+        )
+        self.weighted = sample_weight is not None or owner.synthetic_weight != 1.0
+        self.real_mean = _weighted_mean(X, sample_weight)
+        if self.discrete:
+            self.real_tokens = _token_distribution(X[:, 0], sample_weight)
+        else:
+            rng = np.random.default_rng([base_seed, 0, _SETUP, _MEASURE_DIRECTIONS])
+            directions = rng.standard_normal((X.shape[1], N_PROJECTIONS))
+            self.directions = directions / np.linalg.norm(directions, axis=0)
+            projected = X @ self.directions
+            self.real_projected = (
+                np.sort(projected, axis=0) if sample_weight is None else projected
+            )
+
+    # -- problem interface ------------------------------------------------
+    def fit(self, estimator, batch):
+        if self.weighted:
+            weight = np.ones(len(batch)) if batch.weight is None else batch.weight
+            return estimator.fit(batch.X, sample_weight=weight)
+        return estimator.fit(batch.X)
+
+    def synthesize(self, model, n_samples, rng, *, generation, n_candidates):
+        n = n_samples * n_candidates
+        X = draw_samples(
+            model, n, random_state=_int_seed(rng), temperature=self.temperature
+        )
+        return Batch(
+            X=X,
+            weight=np.full(n, self.synthetic_weight) if self.weighted else None,
+            origin=np.full(n, generation, dtype=int),
+        )
+
+    def fit_verifier(self, verifier):
+        if not hasattr(verifier, "score_samples"):
+            raise ValueError(
+                "A verifier for a density loop must have score_samples (to score "
+                f"synthetic samples); {type(verifier).__name__} has none. Pass a "
+                "density estimator or a callable (X) -> scores."
+            )
+        verifier = clone(verifier)
+        seed_estimator(verifier, np.random.default_rng([self.base_seed, 0, _VERIFY]))
+        return verifier.fit(self.real.X)
+
+    def verifier_scores(self, verifier, batch):
+        return np.asarray(verifier.score_samples(batch.X), dtype=float)
+
+    def degenerate_reason(self, batch):
+        X, weight = batch.X, batch.weight
+        if weight is not None:
+            X = X[weight > 0]
+        if not np.all(np.isfinite(X)):
+            return "the synthetic samples hold non-finite values"
+        estimator = self.owner.estimator
+        n_rows = X.shape[0]
+        if isinstance(estimator, (GaussianMixture, BayesianGaussianMixture)):
+            n_components = estimator.n_components
+            if n_rows < max(2, n_components):
+                return (
+                    f"{n_rows} sample(s) for a mixture of {n_components} "
+                    "component(s), which needs at least max(2, n_components)"
+                )
+            if isinstance(estimator, GaussianMixture):
+                n_distinct = len(np.unique(X, axis=0))
+                if n_distinct < n_components:
+                    return (
+                        f"{n_distinct} distinct sample(s) for {n_components} "
+                        "mixture components: a component would have no points"
+                    )
+        elif isinstance(estimator, GaussianDensity):
+            total = n_rows if weight is None else float(np.sum(weight))
+            if total <= estimator.ddof:
+                return (
+                    f"a total sample weight of {total:g} for GaussianDensity with "
+                    f"ddof={estimator.ddof}"
+                )
+        return None
+
+    def measure(self, model, generation, train):
+        record = {"log_likelihood_real": self._log_likelihood(model, self.real)}
+        if self.X_val is not None:
+            record["log_likelihood_validation"] = self._log_likelihood(
+                model, Batch(X=self.X_val, origin=None)
+            )
+        if train is None:
+            record["total_variance"] = np.nan
+            record["mean_shift"] = np.nan
+        else:
+            X = np.asarray(train.X, dtype=float)
+            record["total_variance"] = _total_variance(X, train.weight)
+            mean = _weighted_mean(X, train.weight)
+            record["mean_shift"] = float(np.linalg.norm(mean - self.real_mean))
+        if self.discrete:
+            categories, p = probabilities(model)
+            support = p > 0
+            record["wasserstein"] = _discrete_wasserstein(
+                (categories, p), self.real_tokens
+            )
+            record["support_size"] = int(np.count_nonzero(support))
+            record["entropy"] = float(-np.sum(p[support] * np.log(p[support])))
+            record["collision"] = float(np.sum(p**2))
+        else:
+            record["wasserstein"] = self._sliced_wasserstein(model, generation)
+        return record
+
+    # -- metrics ----------------------------------------------------------
+    def _log_likelihood(self, model, batch):
+        scores = np.asarray(model.score_samples(batch.X), dtype=float)
+        if batch.weight is None:
+            return float(np.mean(scores))
+        positive = batch.weight > 0
+        return float(np.average(scores[positive], weights=batch.weight[positive]))
+
+    def _sliced_wasserstein(self, model, generation):
+        """SW_1 between n_real samples of the model and the real data."""
+        rng = np.random.default_rng(
+            [self.base_seed, generation, _SETUP, _MEASURE_SAMPLE]
+        )
+        n_real = self.real.X.shape[0]
+        sample = np.asarray(
+            draw_samples(model, n_real, random_state=_int_seed(rng)), dtype=float
+        )
+        projected = sample @ self.directions
+        if self.real.weight is None:
+            difference = np.sort(projected, axis=0) - self.real_projected
+            return float(np.mean(np.abs(difference)))
+        return float(
+            np.mean(
+                [
+                    wasserstein_distance(
+                        projected[:, j],
+                        self.real_projected[:, j],
+                        v_weights=self.real.weight,
+                    )
+                    for j in range(N_PROJECTIONS)
+                ]
+            )
+        )
+
+
+# ----------------------------------------------------------------------
+# helpers
+# ----------------------------------------------------------------------
+def _check_accepts_sample_weight(estimator):
+    if not has_fit_parameter(estimator, "sample_weight"):
+        raise ValueError(
+            f"{type(estimator).__name__}.fit does not accept sample_weight, which "
+            "sample_weight and synthetic_weight != 1.0 need. Use "
+            "synthetic_weight=1.0 without sample_weight, or a base estimator "
+            "that accepts sample_weight (KernelDensity, GaussianDensity, "
+            "CategoricalDensity)."
+        )
+
+
+def _weighted_mean(X, weight):
+    X = np.asarray(X, dtype=float)
+    if weight is None:
+        return X.mean(axis=0)
+    return np.average(X, axis=0, weights=weight)
+
+
+def _total_variance(X, weight):
+    """Trace of the ddof=1 covariance (numpy's aweights convention)."""
+    if weight is not None:
+        positive = weight > 0
+        X, weight = X[positive], weight[positive]
+    if X.shape[0] < 2:
+        return 0.0
+    covariance = np.cov(X, rowvar=False, aweights=weight, ddof=1)
+    return float(np.trace(np.atleast_2d(covariance)))
+
+
+def _token_distribution(tokens, weight):
+    """Distinct tokens and their (weighted) frequencies."""
+    categories, inverse = np.unique(tokens, return_inverse=True)
+    counts = np.bincount(inverse, weights=weight, minlength=len(categories))
+    return categories.astype(float), counts / counts.sum()
+
+
+def _discrete_wasserstein(first, second):
+    """Exact W_1 between two distributions on the real line."""
+    support = np.union1d(first[0], second[0]).astype(float)
+    cdfs = []
+    for categories, p in (first, second):
+        mass = np.zeros(len(support))
+        mass[np.searchsorted(support, np.asarray(categories, dtype=float))] = p
+        cdfs.append(np.cumsum(mass))
+    gaps = np.diff(support)
+    return float(np.sum(np.abs(cdfs[0] - cdfs[1])[:-1] * gaps))
