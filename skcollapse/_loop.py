@@ -462,7 +462,10 @@ def run_generations(owner, problem, base_seed):
                 record.update(problem.measure(previous, generation, None))
                 record["label_noise_scale"] = noise_scale
                 records.append(record)
-                estimators.append(previous if owner.store_estimators else None)
+                if not owner.store_estimators:
+                    estimators[-1] = None
+                estimators.append(previous)
+                train = last_train  # the training set of the model kept
                 continue
             reason = problem.degenerate_reason(train)
             if reason is not None:

@@ -562,13 +562,15 @@ def test_keep_fraction_outside_unit_interval(keep_fraction):
         est.fit(X, y)
 
 
-def test_threshold_rejecting_everything_keeps_previous_model():
+@pytest.mark.parametrize("store_estimators", [True, False])
+def test_threshold_rejecting_everything_keeps_previous_model(store_estimators):
     X, y = make_gaussian_mixture(80, 2, SEPARATION, random_state=0)
     est = RecursiveRetrainer(
         LogisticRegression(),
         n_generations=3,
         verifier=OracleVerifier(LabelLookup(X, y)),
         threshold=2.0,  # above the best score, 1
+        store_estimators=store_estimators,
         random_state=0,
     )
     with pytest.warns(CollapseWarning, match="rejected every synthetic sample"):
@@ -577,8 +579,15 @@ def test_threshold_rejecting_everything_keeps_previous_model():
     np.testing.assert_array_equal(t["n_rejected"], [0, 80, 80, 80])
     np.testing.assert_array_equal(t["acceptance_rate"][1:], 0.0)
     np.testing.assert_array_equal(t["n_train"][1:], 0)
-    assert all(e is est.estimators_[0] for e in est.estimators_)
     np.testing.assert_array_equal(t["score_real"], t["score_real"][0])
+    # the model kept is generation 0's, with its training set's provenance
+    plain = RecursiveRetrainer(LogisticRegression(), n_generations=0).fit(X, y)
+    np.testing.assert_array_equal(est.predict(X), plain.predict(X))
+    np.testing.assert_array_equal(est.sample_generation_, np.zeros(80))
+    if store_estimators:
+        assert all(e is est.estimators_[0] for e in est.estimators_)
+    else:
+        assert est.estimators_[:-1] == [None] * 3
 
 
 def test_verifier_returning_wrong_number_of_scores():
@@ -642,7 +651,7 @@ def test_clone_and_pickle_with_ready_verifier(index):
     X, y = make_gaussian_mixture(120, 2, SEPARATION, random_state=0)
     verifier, threshold = _ready_verifiers(X, y)[index]
     est = RecursiveRetrainer(
-        LogisticRegression(),
+        LogisticRegression(solver="newton-cholesky"),
         n_generations=3,
         verifier=verifier,
         threshold=threshold,
