@@ -15,6 +15,7 @@ from sklearn.utils.estimator_checks import (
     check_param_validation,
     parametrize_with_checks,
 )
+from threadpoolctl import threadpool_limits
 
 from skcollapse import CollapseWarning, RecursiveDensityRetrainer
 from skcollapse.datasets import make_zipf
@@ -115,6 +116,13 @@ def _normal(n_samples, n_features=2, random_state=0):
 
 def _tokens(n_samples, random_state=0):
     return make_zipf(n_samples, 5, 1.2, random_state=random_state)
+
+
+@pytest.fixture
+def single_threaded_blas():
+    """Many small matrix products: BLAS threads only contend for the cores."""
+    with threadpool_limits(limits=1, user_api="blas"):
+        yield
 
 
 def _within(estimate, expected, standard_error, n_se=3):
@@ -234,20 +242,23 @@ def test_trajectory_continuous():
         assert trajectory["mean_shift"][generation] == pytest.approx(shift)
 
 
-def test_trajectory_wasserstein_definition():
+@pytest.mark.parametrize("weighted", [False, True])
+def test_trajectory_wasserstein_definition(weighted):
     """In one dimension the sliced distance is W_1 to the real data."""
     X = _normal(50, n_features=1)
+    weight = np.linspace(0.5, 2, 50) if weighted else None
     # one synthetic sample and ddof=0: generation 1 is a point mass at c, whose
     # W_1 distance to the real data is the mean absolute deviation from c
     est = RecursiveDensityRetrainer(
         GaussianDensity(ddof=0), n_generations=1, synthetic_size=1, random_state=0
-    ).fit(X)
+    ).fit(X, sample_weight=weight)
     c = est.estimator_.mean_[0]
     w = est.trajectory_["wasserstein"]
-    assert w[1] == pytest.approx(np.mean(np.abs(X[:, 0] - c)))
+    assert w[1] == pytest.approx(np.average(np.abs(X[:, 0] - c), weights=weight))
     assert 0 < w[0] < w[1]
     # seeded: the same random_state gives the same metric
-    np.testing.assert_array_equal(w, clone(est).fit(X).trajectory_["wasserstein"])
+    again = clone(est).fit(X, sample_weight=weight).trajectory_["wasserstein"]
+    np.testing.assert_array_equal(w, again)
 
 
 def test_trajectory_discrete():
@@ -401,6 +412,7 @@ def test_grid_search_ranks_by_held_out_log_likelihood():
 # ----------------------------------------------------------------------
 # Statistical agreement with the closed forms (skcollapse.theory)
 # ----------------------------------------------------------------------
+@pytest.mark.usefixtures("single_threaded_blas")
 def test_shumailov_gaussian_refit():
     """E sigma_g = sigma a(M)^(g+1) and E(mu_g - mu)^2 = sigma^2 (g+1)/M.
 
@@ -438,6 +450,7 @@ def test_shumailov_gaussian_refit():
     assert sigmas.mean(axis=1)[-1] < 0.8 * sigma
 
 
+@pytest.mark.usefixtures("single_threaded_blas")
 def test_alemohammad_sampling_bias():
     """Fully synthetic with temperature lambda: E tr Sigma_t = lambda^t tr Sigma_0.
 
@@ -475,7 +488,6 @@ def test_alemohammad_sampling_bias():
 P_ZIPF = make_zipf(0, 5, 1.2, return_probabilities=True)[1]
 
 
-@pytest.mark.slow
 def test_seddik_fully_synthetic_collision():
     """Theorem 1: S_g = 1 - (1 - 1/n)^(g+1) (1 - sum p^2), g = their m - 1."""
     n_samples, n_fits, n_generations = 10, 500, 5
@@ -493,7 +505,6 @@ def test_seddik_fully_synthetic_collision():
     assert _within(collision.mean(axis=0), theory, se)
 
 
-@pytest.mark.slow
 def test_seddik_partially_synthetic_collision():
     """Theorem 2: N real tokens kept, n synthetic ones added each generation."""
     n_real, n_synthetic, n_fits, n_generations = 10, 20, 400, 5
@@ -518,7 +529,6 @@ def test_seddik_partially_synthetic_collision():
     assert theory[-1] < 0.6
 
 
-@pytest.mark.slow
 def test_seddik_dirac_lands_on_token_i_with_probability_p_i():
     """Proposition 1: the final Dirac mass sits on token i w.p. p_i."""
     p = np.array([0.5, 0.3, 0.2])
