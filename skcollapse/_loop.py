@@ -317,6 +317,13 @@ def resolve_verifier(verifier, problem):
         return lambda batch: problem.verifier_scores(fitted, batch)
     if callable(verifier):
         n_args = _n_positional(verifier)
+        if hasattr(verifier, "get_params") and random_state_keys(verifier):
+            # a random verifier with parameters (skcollapse.verification): a
+            # clone seeded by the fit, as estimator verifiers are, so that fits
+            # with different seeds verify independently
+            verifier = seed_estimator(
+                clone(verifier), np.random.default_rng([problem.base_seed, 0, _VERIFY])
+            )
         if problem.kind == "density" or n_args == 1:
             return lambda batch: verifier(batch.X)
         return lambda batch: verifier(batch.X, batch.y)

@@ -5,11 +5,13 @@ and the generation loop keeps the samples scored at least ``threshold``, or
 the best-scored ``keep_fraction`` of them, or the best of ``n_candidates``
 candidate labels per input (parameters of
 :class:`~skcollapse.RecursiveRetrainer` and
-:class:`~skcollapse.RecursiveDensityRetrainer`). Every object of this module
-is a callable ``(X, y) -> scores`` that can be passed as the ``verifier`` of
-:class:`~skcollapse.RecursiveRetrainer`; all are small scikit-learn-style
-objects (``get_params``/``set_params``), so that a retrainer holding one can
-be cloned, pickled and tuned (``verifier__keep_wrong`` in a parameter grid).
+:class:`~skcollapse.RecursiveDensityRetrainer`). The verifiers of this
+module are callables ``(X, y) -> scores``, to pass as the ``verifier`` of
+:class:`~skcollapse.RecursiveRetrainer` (a density loop calls its verifier
+with ``X`` only: there, pass a callable ``(X) -> scores``). All are small
+scikit-learn-style objects (``get_params``/``set_params``), so that a
+retrainer holding one can be cloned, pickled and tuned
+(``verifier__keep_wrong`` in a parameter grid).
 
 - :class:`OracleVerifier`: a perfect verifier, from a function that knows the
   truth: score 1 for a correct label, 0 for a wrong one (classification), or
@@ -58,9 +60,13 @@ probability of ``y`` is an increasing function of the margin
 generator seeded by ``random_state`` *and a hash of the call's* ``(X, y)``:
 with an int seed, the same batch always gets the same decisions, and any other
 batch (in the loop, each generation's new synthetic labels) gets fresh,
-independent decisions. The verifier holds no state between calls, so a fit of
-a retrainer is reproducible bit for bit and a refit gives the same
-trajectory, while each generation is verified anew.
+independent decisions. The verifier holds no state between calls. Inside a
+retrainer, the loop verifies with a clone whose ``random_state`` it sets from
+its own ``random_state``, as it does for the base estimator: a fit is
+reproducible bit for bit, a refit gives the same trajectory, each generation
+is verified anew, and fits with different seeds (the repeats of
+:func:`~skcollapse.model_selection.collapse_curve`) verify independently, even
+when their synthetic labels coincide (``label_noise="argmax"``).
 """
 
 # Authors: The skcollapse developers
@@ -332,10 +338,10 @@ class NoisyVerifier(_Verifier):
         Seed of the keep decisions. With an int, the decisions are a
         deterministic function of ``random_state`` and the call's ``(X, y)``
         (through a hash of both): the same batch gets the same decisions,
-        another batch fresh ones, and no state is kept between calls, so a
-        retrainer's fit is reproducible and each generation is verified
-        anew. A RandomState instance is consumed (one seed drawn per call);
-        None draws fresh entropy at each call.
+        another batch fresh ones, and no state is kept between calls. A
+        RandomState instance is consumed (one seed drawn per call); None
+        draws fresh entropy at each call. Inside a retrainer, the loop
+        replaces it by a seed drawn from the retrainer's ``random_state``.
 
     See Also
     --------

@@ -223,6 +223,31 @@ def test_noisy_verifier_reproducible_and_fresh():
     assert not np.array_equal(unseeded(X, y), unseeded(X, y))
 
 
+def test_loop_seeds_a_clone_of_a_random_verifier():
+    # With argmax labels and the same real data, the synthetic labels of every
+    # fit are the same: only the loop's seeding of the verifier tells two fits
+    # of different random_state apart (independent repeats), while a refit with
+    # the same random_state gives the same decisions. The user's verifier is
+    # not modified.
+    X, y = make_gaussian_mixture(300, 2, SEPARATION, random_state=0)
+    verifier = NoisyVerifier(LabelLookup(X, y), 0.5, 0.5, random_state=0)
+
+    def rejected(random_state):
+        est = RecursiveRetrainer(
+            LogisticRegression(solver="newton-cholesky"),
+            n_generations=1,
+            label_noise="argmax",
+            verifier=verifier,
+            threshold=0.5,
+            random_state=random_state,
+        ).fit(X, y)
+        return est.trajectory_["n_rejected"][1], est.trajectory_["selected_error"][1]
+
+    assert rejected(0) == rejected(0)
+    assert len({rejected(seed) for seed in range(5)}) > 1
+    assert verifier.random_state == 0
+
+
 def test_noisy_verifier_extremes():
     X, y = make_gaussian_mixture(200, 2, 1.0, random_state=0)
     y_synthetic = np.where(np.arange(200) % 4 == 0, -y, y)
