@@ -649,7 +649,7 @@ class _DensityProblem:
             )
         verifier = clone(verifier)
         seed_estimator(verifier, np.random.default_rng([self.base_seed, 0, _VERIFY]))
-        return verifier.fit(self.real.X)
+        return verifier.fit(self.real.X, None)
 
     def verifier_scores(self, verifier, batch):
         return np.asarray(verifier.score_samples(batch.X), dtype=float)

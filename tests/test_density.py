@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 from scipy.stats import wasserstein_distance
 from sklearn.base import BaseEstimator, clone
+from sklearn.frozen import FrozenEstimator
 from sklearn.linear_model import Ridge
 from sklearn.mixture import BayesianGaussianMixture, GaussianMixture
 from sklearn.model_selection import GridSearchCV
@@ -346,6 +347,16 @@ def test_verifier():
     ).fit(X)
     np.testing.assert_array_equal(est.trajectory_["n_rejected"], [0, 20, 20, 20])
     assert not hasattr(verifier, "mean_")  # cloned, never fitted in place
+    # a prefit verifier, frozen
+    frozen = FrozenEstimator(GaussianDensity().fit(X[:20]))
+    est = RecursiveDensityRetrainer(
+        GaussianDensity(),
+        n_generations=2,
+        verifier=frozen,
+        threshold=-4.0,
+        random_state=0,
+    ).fit(X)
+    assert est.trajectory_["n_rejected"][1] > 0
     # best of 4 candidates by a callable verifier: closest to the origin
     est = RecursiveDensityRetrainer(
         GaussianDensity(),
