@@ -92,9 +92,12 @@ class RecursiveRetrainer(BaseRecursiveRetrainer):
 
     synthetic_weight : float, default=1.0
         Sample weight of synthetic rows relative to real rows. When
-        ``sample_weight`` is passed to ``fit``, synthetic rows weigh
-        ``synthetic_weight`` times the mean real weight. Values other than 1
-        require a base estimator whose ``fit`` accepts ``sample_weight``.
+        ``sample_weight`` is passed to ``fit``, a synthetic row whose input is a
+        real row (``inputs="reuse"`` or ``"bootstrap"``) weighs
+        ``synthetic_weight`` times that row's weight, and a row with sampled
+        inputs ``synthetic_weight`` times the mean real weight. Values other
+        than 1 require a base estimator whose ``fit`` accepts
+        ``sample_weight``.
 
     temperature : float, default=1.0
         Sampling bias of the synthetic labels. Regressors: the noise variance
@@ -750,9 +753,6 @@ class _SupervisedProblem:
             y_reference=None,
         )
         self.X_val, self.y_val = X_val, y_val
-        self.synthetic_weight = float(owner.synthetic_weight) * (
-            1.0 if sample_weight is None else float(np.mean(sample_weight))
-        )
         self.weighted = sample_weight is not None or owner.synthetic_weight != 1.0
         self._cache = {}
         if not classifier:
@@ -861,10 +861,22 @@ class _SupervisedProblem:
         return Batch(
             X=X,
             y=y,
-            weight=np.full(n, self.synthetic_weight) if self.weighted else None,
+            weight=self._synthetic_weights(rows, n),
             origin=np.full(n, generation, dtype=int),
             y_reference=reference,
         )
+
+    def _synthetic_weights(self, rows, n):
+        """A synthetic row inherits the weight of its real input row."""
+        if not self.weighted:
+            return None
+        scale = float(self.owner.synthetic_weight)
+        real = self.real.weight
+        if real is None:
+            return np.full(n, scale)
+        if rows is False:  # sampled inputs: no real row behind them
+            return np.full(n, scale * float(np.mean(real)))
+        return scale * (real if rows is None else real[rows])
 
     def _labels(self, model, X, rng):
         if self.kind == "classification":

@@ -162,7 +162,9 @@ def test_synthetic_weight_and_sample_weight_reach_the_base(regression_data):
     np.testing.assert_allclose(est.estimators_[0].sample_weight_, sw)
     weights = est.estimators_[2].sample_weight_
     np.testing.assert_allclose(weights[:60], sw)
-    np.testing.assert_allclose(weights[60:], 0.5 * 2.0)
+    np.testing.assert_allclose(weights[60:], 0.5 * sw)  # inherited from the row
+    est.set_params(inputs=GaussianMixture(n_components=2)).fit(X, y, sample_weight=sw)
+    np.testing.assert_allclose(est.estimators_[1].sample_weight_[60:], 0.5 * 2.0)
     # Without weights nothing is passed, so bases without sample_weight work.
     est = RecursiveRetrainer(WeightRecorder(), n_generations=1, random_state=0)
     assert est.fit(X, y).estimators_[1].sample_weight_ is None
