@@ -1,7 +1,5 @@
-"""
-==========================================================
-Adaptive ridge regularisation against model collapse
-==========================================================
+"""Adaptive ridge regularisation against model collapse
+====================================================
 
 Dohmatob, Feng & Kempe ("Model Collapse Demystified", 2024) study a linear
 model whose training labels come from a chain of ``n`` earlier models, each

@@ -1,7 +1,5 @@
-"""
-==================================================================
-Least squares on its own labels: replace against accumulate
-==================================================================
+"""Least squares on its own labels: replace against accumulate
+===========================================================
 
 A linear model is refitted, generation after generation, on labels produced
 by the previous generation plus fresh noise. When every generation *replaces*

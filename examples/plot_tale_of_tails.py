@@ -1,7 +1,5 @@
-"""
-=================================================
-A Tale of Tails: cut and narrowed Zipf data
-=================================================
+"""A Tale of Tails: cut and narrowed Zipf data
+===========================================
 
 Dohmatob, Feng, Yang, Charton & Kempe ("A Tale of Tails", 2024) explain
 model collapse as a change of scaling laws. Tokens follow a Zipf law
