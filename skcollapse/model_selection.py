@@ -180,10 +180,12 @@ def collapse_curve(
     The seeds are integers drawn from ``random_state`` before any work is
     dispatched, and each repeat derives all its randomness from its seed: the
     stacked trajectories are identical for ``n_jobs=1``, ``n_jobs=2`` and the
-    dask backend. Each repeat's own warnings are emitted where it runs (a
-    worker's stderr for process-based backends); warning filters of the
-    calling thread are propagated to the workers by
-    :class:`sklearn.utils.parallel.Parallel`.
+    dask backend (given the same numerical libraries on every worker; the
+    tests check it bit for bit with OpenBLAS, whose thread count differs
+    between the main process and loky workers). Each repeat's own warnings
+    are emitted where it runs (a worker's stderr for process-based
+    backends); warning filters of the calling thread are propagated to the
+    workers by :class:`sklearn.utils.parallel.Parallel`.
 
     To run on a cluster::
 
