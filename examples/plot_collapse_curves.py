@@ -1,7 +1,5 @@
-"""
-==============================================
-Collapse curves: replace, accumulate and mixing
-==============================================
+"""Collapse curves: replace, accumulate and mixing
+===============================================
 
 A model refitted generation after generation on labels produced by its
 predecessor drifts away from the truth. How fast depends on the *data
