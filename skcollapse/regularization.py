@@ -345,9 +345,10 @@ class AdaptiveRegularization(BaseEstimator):
     of ``X`` as given (``d`` is the number of columns; a preprocessing step
     that changes them is not accounted for), isotropic Gaussian inputs as in
     the theory (the OLS risks ``d/(N - d - 1)`` hold for any input
-    covariance, the ridge optimum only approximately), Gaussian label noise,
-    more rows than ``d + 1`` in generation 0 when ``sigma`` or ``||w0||``
-    is estimated and in every fit of a ``"replace"`` chain. Sample weights
+    covariance, the ridge optimum only approximately), Gaussian label noise;
+    more rows than ``d + c`` in generation 0 when ``sigma`` or ``||w0||`` is
+    estimated, and than ``d + 1 + c`` in every fit of a ``"replace"`` chain
+    (a ValueError says so otherwise). Sample weights
     are assumed uniform within a generation; with weights, ``T`` in ``alpha
     = T lambda`` is their sum. The paper derives the rule for an
     OLS chain followed by one ridge fit; when every generation is
@@ -553,7 +554,7 @@ class AdaptiveRegularization(BaseEstimator):
         return float(np.sqrt(np.mean((y - prediction.reshape(y.shape)) ** 2)))
 
     def __getstate__(self):
-        state = super().__getstate__()
+        state = dict(super().__getstate__())  # a copy: never edit __dict__
         state.pop("_states", None)  # per-fit estimates never travel
         return state
 
@@ -580,7 +581,11 @@ def _estimate_real(X, y, sample_weight, fit_intercept, noise, coef_norm):
     if weight is not None:
         root = np.sqrt(weight)[:, None]
         X, y = X * root, y * root
-    coef, _, rank, singular = np.linalg.lstsq(X, y, rcond=None)
+    # Eigen-decomposition of the Gram matrix: an SVD of X is needlessly slow
+    # with some BLAS builds, and the spectrum gives tr((X'X)^-1) at once.
+    eigenvalues, eigenvectors = np.linalg.eigh(X.T @ X)
+    tolerance = eigenvalues[-1] * max(X.shape) * np.finfo(float).eps
+    rank = int(np.sum(eigenvalues > tolerance))
     if dof <= 0 or rank < n_features:
         raise ValueError(
             "AdaptiveRegularization estimates the noise and ||w0|| of the real "
@@ -589,6 +594,7 @@ def _estimate_real(X, y, sample_weight, fit_intercept, noise, coef_norm):
             f"linearly independent features; got n_samples={n_samples}, "
             f"n_features={n_features}, rank={rank}. Pass noise= and coef_norm=."
         )
+    coef = eigenvectors @ ((eigenvectors.T @ (X.T @ y)) / eigenvalues[:, None])
     residual = y - X @ coef
     if noise is None:
         noise_var = np.sum(residual**2, axis=0) / dof
@@ -596,7 +602,7 @@ def _estimate_real(X, y, sample_weight, fit_intercept, noise, coef_norm):
         noise_var = np.full(y.shape[1], float(noise) ** 2)
     if coef_norm is None:
         raw = np.sum(coef**2, axis=0)
-        debiased = raw - noise_var * np.sum(1.0 / singular**2)
+        debiased = raw - noise_var * np.sum(1.0 / eigenvalues)
         coef_sq = float(np.mean(np.maximum(debiased, 0.01 * raw)))
     else:
         coef_sq = float(coef_norm) ** 2

@@ -188,9 +188,9 @@ def test_adaptive_known_parameters_give_the_paper_formula(inputs):
     est = RecursiveRetrainer(
         Ridge(fit_intercept=False),
         n_generations=n,
-        inputs=functools.partial(_gaussian, n_features=d)
-        if inputs == "fresh"
-        else inputs,
+        inputs=(
+            functools.partial(_gaussian, n_features=d) if inputs == "fresh" else inputs
+        ),
         label_noise=noise,
         regularization=AdaptiveRegularization(noise=noise, coef_norm=coef_norm),
         random_state=0,
@@ -386,6 +386,7 @@ def test_adaptive_one_instance_serves_several_fits_and_pickles():
     est, X, y = fits[0]
     restored = pickle.loads(pickle.dumps(est))
     assert "_states" not in vars(restored.regularization)
+    assert "_states" in vars(adaptive)  # pickling leaves the live instance alone
     assert clone(adaptive).get_params() == adaptive.get_params()
     np.testing.assert_array_equal(
         restored.fit(X, y).trajectory_["param_alpha"], est.trajectory_["param_alpha"]
