@@ -467,7 +467,7 @@ def run_generations(owner, problem, base_seed):
                 )
                 record.update(_counts(train))
                 record.update(problem.measure(previous, generation, None))
-                record["label_noise_scale"] = noise_scale
+                _record_noise_scale(record, problem, noise_scale)
                 records.append(record)
                 if not owner.store_estimators:
                     estimators[-1] = None
@@ -519,7 +519,7 @@ def run_generations(owner, problem, base_seed):
 
         record.update(_counts(train))
         record.update(problem.measure(model, generation, train))
-        record["label_noise_scale"] = noise_scale
+        _record_noise_scale(record, problem, noise_scale)
         record.update({f"param_{key}": value for key, value in values.items()})
         records.append(record)
         if not owner.store_estimators and estimators:
@@ -659,6 +659,12 @@ def _apply_schedule(schedule, context, estimator):
             f"{context.generation}, which {type(estimator).__name__} rejects: {exc}"
         ) from exc
     return values
+
+
+def _record_noise_scale(record, problem, noise_scale):
+    """Synthetic label noise: a supervised notion, absent from density loops."""
+    if problem.kind != "density":
+        record["label_noise_scale"] = noise_scale
 
 
 def _counts(train):

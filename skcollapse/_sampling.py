@@ -31,6 +31,7 @@ import inspect
 from numbers import Real
 
 import numpy as np
+from sklearn.base import BaseEstimator
 from sklearn.mixture import BayesianGaussianMixture, GaussianMixture
 from sklearn.neighbors import KernelDensity
 from sklearn.utils import check_random_state
@@ -221,7 +222,10 @@ def draw_samples(estimator, n_samples, *, random_state, temperature=1.0):
     >>> draw_samples(gmm, 5, random_state=0, temperature=0.5).shape
     (5, 1)
     """
-    check_is_fitted(estimator)
+    if isinstance(estimator, BaseEstimator):
+        # a duck-typed estimator (fit/score_samples/sample without BaseEstimator)
+        # is left to complain in its own sample() when it is not fitted
+        check_is_fitted(estimator)
     n_samples = _check_n_samples(n_samples)
     temperature = _check_temperature(temperature)
     rng = check_random_state(random_state)

@@ -379,3 +379,27 @@ def test_probabilities_refuses_continuous_or_unfitted_models():
         probabilities(FITTED["gmm-full"]())
     with pytest.raises(NotFittedError):
         probabilities(CategoricalDensity())
+
+
+class _DuckDensity:
+    """fit/score_samples/sample without BaseEstimator: DESIGN.md's "anything"."""
+
+    def fit(self, X, y=None):
+        self.center_ = np.mean(X, axis=0)
+        return self
+
+    def score_samples(self, X):
+        return -0.5 * np.sum((np.asarray(X) - self.center_) ** 2, axis=1)
+
+    def sample(self, n_samples=1, random_state=None):
+        rng = np.random.default_rng(random_state)
+        return self.center_ + rng.standard_normal((n_samples, len(self.center_)))
+
+
+def test_duck_typed_density_estimator_samples():
+    from skcollapse._sampling import draw_samples
+
+    duck = _DuckDensity().fit(np.zeros((5, 2)))
+    first = draw_samples(duck, 4, random_state=3)
+    assert first.shape == (4, 2)
+    np.testing.assert_array_equal(first, draw_samples(duck, 4, random_state=3))
