@@ -6,19 +6,13 @@
 import numpy as np
 from sklearn.base import DensityMixin, _fit_context, clone
 from sklearn.mixture import BayesianGaussianMixture, GaussianMixture
-from sklearn.utils import _safe_indexing, get_tags
+from sklearn.utils import get_tags
 from sklearn.utils.metadata_routing import (
     MetadataRouter,
     MethodMapping,
-    _raise_for_params,
-    _routing_enabled,
-    process_routing,
 )
 from sklearn.utils.validation import (
-    _check_sample_weight,
-    _num_samples,
     check_is_fitted,
-    has_fit_parameter,
     validate_data,
 )
 
@@ -420,55 +414,18 @@ class RecursiveDensityRetrainer(DensityMixin, BaseRecursiveRetrainer):
                 f"n_samples={n_samples}."
             )
         sample_weight = self._route_sample_weight(X, sample_weight, fit_params)
-        if self.synthetic_weight != 1.0 or sample_weight is not None:
-            _check_accepts_sample_weight(self.estimator)
 
         base_seed = self._base_seed()
-        X, sample_weight, X_val = self._split_validation(X, sample_weight, base_seed)
+        (X, sample_weight), validation = self._split_validation(
+            base_seed, X, sample_weight
+        )
+        X_val = None if validation is None else validation[0]
         problem = _DensityProblem(self, X, sample_weight, X_val, base_seed)
         return self._run_loop(problem, base_seed)
 
     # ------------------------------------------------------------------
     # fit helpers
     # ------------------------------------------------------------------
-    def _route_sample_weight(self, X, sample_weight, fit_params):
-        if _routing_enabled():
-            if sample_weight is not None:
-                fit_params["sample_weight"] = sample_weight
-            routed = process_routing(self, "fit", **fit_params).estimator.fit
-            extra = set(routed) - {"sample_weight"}
-            if extra:
-                raise ValueError(
-                    f"{type(self).__name__} can route only sample_weight to the "
-                    f"base estimator's fit; got {sorted(extra)}. Per-sample "
-                    "metadata cannot follow the synthetic rows of later generations."
-                )
-            sample_weight = routed.get("sample_weight")
-        else:
-            _raise_for_params(fit_params, self, "fit")
-        if sample_weight is None:
-            return None
-        return _check_sample_weight(sample_weight, X)
-
-    def _split_validation(self, X, sample_weight, base_seed):
-        if self.validation_fraction is None:
-            return X, sample_weight, None
-        n_samples = _num_samples(X)
-        n_val = int(np.ceil(self.validation_fraction * n_samples))
-        if n_samples - n_val < 2:
-            raise ValueError(
-                f"validation_fraction={self.validation_fraction} leaves "
-                f"{n_samples - n_val} training sample(s) out of {n_samples}; at "
-                "least 2 are needed."
-            )
-        order = self._stream(base_seed, 0, _SETUP).permutation(n_samples)
-        train, val = np.sort(order[n_val:]), np.sort(order[:n_val])
-        return (
-            _safe_indexing(X, train),
-            None if sample_weight is None else sample_weight[train],
-            _safe_indexing(X, val),
-        )
-
     # ------------------------------------------------------------------
     # scoring and sampling
     # ------------------------------------------------------------------
@@ -738,17 +695,6 @@ class _DensityProblem:
 # ----------------------------------------------------------------------
 # helpers
 # ----------------------------------------------------------------------
-def _check_accepts_sample_weight(estimator):
-    if not has_fit_parameter(estimator, "sample_weight"):
-        raise ValueError(
-            f"{type(estimator).__name__}.fit does not accept sample_weight, which "
-            "sample_weight and synthetic_weight != 1.0 need. Use "
-            "synthetic_weight=1.0 without sample_weight, or a base estimator "
-            "that accepts sample_weight (KernelDensity, GaussianDensity, "
-            "CategoricalDensity)."
-        )
-
-
 def _weighted_mean(X, weight):
     X = np.asarray(X, dtype=float)
     if weight is None:

@@ -17,12 +17,10 @@ from sklearn.utils.metadata_routing import (
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import (
-    _check_sample_weight,
     _num_samples,
     check_array,
     check_is_fitted,
     column_or_1d,
-    has_fit_parameter,
     validate_data,
 )
 
@@ -380,13 +378,12 @@ class RecursiveRetrainer(BaseRecursiveRetrainer):
         label_noise = self._check_label_noise(classifier)
         X, y = self._validate_fit_data(X, y, classifier)
         sample_weight = self._route_sample_weight(X, sample_weight, fit_params)
-        if self.synthetic_weight != 1.0 or sample_weight is not None:
-            _check_accepts_sample_weight(self.estimator)
 
         base_seed = self._base_seed()
-        X, y, sample_weight, X_val, y_val = self._split_validation(
-            X, y, sample_weight, base_seed
+        (X, y, sample_weight), validation = self._split_validation(
+            base_seed, X, y, sample_weight
         )
+        X_val, y_val = (None, None) if validation is None else validation[:2]
         if classifier:
             self.classes_ = np.unique(
                 y if y_val is None else np.concatenate([y, y_val])
@@ -463,46 +460,6 @@ class RecursiveRetrainer(BaseRecursiveRetrainer):
                 f"n_samples={n_samples}."
             )
         return X, y
-
-    def _route_sample_weight(self, X, sample_weight, fit_params):
-        if _routing_enabled():
-            if sample_weight is not None:
-                fit_params["sample_weight"] = sample_weight
-            routed = process_routing(self, "fit", **fit_params).estimator.fit
-            extra = set(routed) - {"sample_weight"}
-            if extra:
-                raise ValueError(
-                    f"{type(self).__name__} can route only sample_weight to the "
-                    f"base estimator's fit; got {sorted(extra)}. Per-sample "
-                    "metadata cannot follow the synthetic rows of later generations."
-                )
-            sample_weight = routed.get("sample_weight")
-        else:
-            _raise_for_params(fit_params, self, "fit")
-        if sample_weight is None:
-            return None
-        return _check_sample_weight(sample_weight, X)
-
-    def _split_validation(self, X, y, sample_weight, base_seed):
-        if self.validation_fraction is None:
-            return X, y, sample_weight, None, None
-        n_samples = _num_samples(X)
-        n_val = int(np.ceil(self.validation_fraction * n_samples))
-        if n_samples - n_val < 2:
-            raise ValueError(
-                f"validation_fraction={self.validation_fraction} leaves "
-                f"{n_samples - n_val} training sample(s) out of {n_samples}; at "
-                "least 2 are needed."
-            )
-        order = self._stream(base_seed, 0, _SETUP).permutation(n_samples)
-        train, val = np.sort(order[n_val:]), np.sort(order[:n_val])
-        return (
-            _safe_indexing(X, train),
-            y[train],
-            None if sample_weight is None else sample_weight[train],
-            _safe_indexing(X, val),
-            y[val],
-        )
 
     # ------------------------------------------------------------------
     # prediction
@@ -972,17 +929,6 @@ def _weight_param(estimator, weight):
     if hasattr(estimator, "steps") and not _routing_enabled():
         return {f"{estimator.steps[-1][0]}__sample_weight": weight}
     return {"sample_weight": weight}
-
-
-def _check_accepts_sample_weight(estimator):
-    final = estimator.steps[-1][1] if hasattr(estimator, "steps") else estimator
-    if not has_fit_parameter(final, "sample_weight"):
-        raise ValueError(
-            f"{type(estimator).__name__}.fit does not accept sample_weight, which "
-            "sample_weight and synthetic_weight != 1.0 need. Use "
-            "synthetic_weight=1.0 without sample_weight, or a base estimator "
-            "that accepts sample_weight."
-        )
 
 
 def _r2(y, prediction, total=None):
