@@ -1,5 +1,7 @@
 """What the recursive meta-estimators share beyond the loop: fit plumbing."""
 
+import numbers
+
 import numpy as np
 from sklearn.base import BaseEstimator, MetaEstimatorMixin
 from sklearn.utils import _safe_indexing, check_random_state
@@ -40,7 +42,14 @@ class BaseRecursiveRetrainer(MetaEstimatorMixin, BaseEstimator):
     }
 
     def _base_seed(self):
-        """The integer all random streams of this fit derive from."""
+        """The integer all random streams of this fit derive from.
+
+        An int ``random_state`` is that integer (building a ``RandomState``
+        from it would cost more than a cheap generation); None or a
+        ``RandomState`` instance gives a fresh draw at every fit.
+        """
+        if isinstance(self.random_state, numbers.Integral):
+            return int(self.random_state)
         rng = check_random_state(self.random_state)
         return int(rng.randint(np.iinfo(np.int32).max))
 

@@ -377,7 +377,8 @@ def _label_error(y, y_reference, kind):
         return np.nan
     if kind == "classification":
         return float(np.mean(y != y_reference))
-    return float(np.mean((np.asarray(y, float) - y_reference) ** 2))
+    difference = np.ravel(np.asarray(y, float) - y_reference)
+    return float(np.dot(difference, difference) / difference.size)
 
 
 # --------------------------------------------------------------------------
@@ -423,6 +424,9 @@ def run_generations(owner, problem, base_seed):
     schedule = resolve_regularization(owner.regularization)
     _check_selection(owner)
     seeds = SeedTable(base_seed, owner.n_generations)
+    # One stream for every synthetic draw, consumed generation after generation:
+    # a shorter fit is a prefix of a longer one.
+    synthesis_rng = seeds.rng(0, _SYNTHESIS)
     fixed_real = _real_rows(n_real, n_keep_real, seeds, 0)
     verify = resolve_verifier(owner.verifier, problem)
     seed_keys = random_state_keys(owner.estimator)
@@ -435,7 +439,7 @@ def run_generations(owner, problem, base_seed):
     for generation in range(owner.n_generations + 1):
         record = {"generation": generation, "n_rejected": 0}
         if generation > 0:
-            rng = seeds.rng(generation, _SYNTHESIS)
+            rng = synthesis_rng
             batch = problem.synthesize(
                 previous,
                 n_synthetic,

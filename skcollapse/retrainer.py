@@ -434,7 +434,16 @@ class RecursiveRetrainer(BaseRecursiveRetrainer):
                 f"{type(self).__name__} requires y to be passed, but the target y "
                 "is None."
             )
-        if not hasattr(X, "iloc"):
+        plain = (
+            isinstance(X, np.ndarray)
+            and X.ndim == 2
+            and X.dtype.kind in "fiu"
+            and 0 not in X.shape
+        )
+        if not plain and not hasattr(X, "iloc"):
+            # Shape and container only: the base estimator validates values
+            # (NaN, dtype) by its own rules. A non-empty 2-D real ndarray has
+            # nothing to check here, which keeps the cost of a fit low.
             X = check_array(
                 X,
                 accept_sparse=["csr", "csc"],
@@ -853,7 +862,10 @@ class _SupervisedProblem:
                 return prediction.copy()
             return prediction + sigma * rng.standard_normal(prediction.shape)
         residuals = self._residuals
-        sigma = np.sqrt(np.mean(residuals**2, axis=0)) * scale
+        if residuals.ndim == 1:
+            sigma = _rms(residuals) * scale
+        else:
+            sigma = np.sqrt(np.mean(residuals**2, axis=0)) * scale
         self.last_noise_scale = float(np.sqrt(np.mean(sigma**2)))
         if self.label_noise == "bootstrap":
             noise = residuals[
@@ -900,17 +912,20 @@ class _SupervisedProblem:
             record["score_validation"] = self._score(
                 model, self.X_val, self.y_val, self._output(model, self.X_val)
             )
-        flat = output.reshape(output.shape[0], -1)
-        difference = (output - self._first).reshape(output.shape[0], -1)
+        n_rows = output.shape[0]
+        std = _column_std(output.reshape(n_rows, -1))
+        drift = _rms(output - self._first)
         if self.kind == "classification":
-            record["prediction_std"] = float(np.sqrt(np.sum(np.var(flat, axis=0))))
-            record["drift"] = float(np.sqrt(np.mean(np.sum(difference**2, axis=1))))
+            # over probability vectors: total spread, mean squared distance
+            n_columns = len(std)
+            record["prediction_std"] = float(np.sqrt(np.sum(std**2)))
+            record["drift"] = drift * np.sqrt(n_columns)
             record["n_classes_train"] = (
                 np.nan if train is None else len(np.unique(train.y))
             )
         else:
-            record["prediction_std"] = float(np.mean(np.std(flat, axis=0)))
-            record["drift"] = float(np.sqrt(np.mean(difference**2)))
+            record["prediction_std"] = float(np.mean(std))
+            record["drift"] = drift
         return record
 
     def _score(self, model, X, y, output):
@@ -939,16 +954,39 @@ def _r2(y, prediction, total=None):
     of squares of ``y`` per output) can be passed when it is known. A constant
     target scores 1.0 when predicted exactly, else 0.0 (``force_finite=True``).
     """
+    if np.ndim(y) == 1 and total is not None:  # the common case, as vectors
+        difference = np.ravel(prediction) - y
+        residual = np.dot(difference, difference)
+        return float(1.0 - residual / total[0]) if total[0] > 0 else float(
+            residual == 0
+        )
     y = np.asarray(y, dtype=float).reshape(len(y), -1)
-    prediction = prediction.reshape(y.shape)
-    residual = np.sum((y - prediction) ** 2, axis=0)
+    difference = y - prediction.reshape(y.shape)
+    residual = np.einsum("ij,ij->j", difference, difference)
     if total is None:
         total = np.sum((y - y.mean(axis=0)) ** 2, axis=0)
+    if np.all(total > 0):
+        return float(np.mean(1.0 - residual / total))
     with np.errstate(divide="ignore", invalid="ignore"):
         score = np.where(
             total > 0, 1.0 - residual / total, np.where(residual == 0, 1.0, 0.0)
         )
     return float(np.mean(score))
+
+
+def _rms(values):
+    """Root mean square of every entry (a dot product: cheap in a hot loop)."""
+    flat = np.ravel(values)
+    return float(np.sqrt(np.dot(flat, flat) / flat.size))
+
+
+def _column_std(flat):
+    """Standard deviation of each column of a 2-D array (ddof=0)."""
+    if flat.shape[1] == 1:  # vector operations: the common case, and faster
+        column = flat[:, 0]
+        return np.array([_rms(column - column.mean())])
+    centred = flat - flat.mean(axis=0)
+    return np.sqrt(np.einsum("ij,ij->j", centred, centred) / flat.shape[0])
 
 
 def _columns(model, classes):
