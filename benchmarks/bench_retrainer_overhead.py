@@ -29,7 +29,6 @@ from sklearn.linear_model import Ridge
 
 from skcollapse import RecursiveRetrainer
 
-
 BASE_TIME = []
 
 
