@@ -78,7 +78,10 @@ def main(argv=None):
     X = rng.standard_normal((args.n_samples, args.n_features))
     y = X @ rng.standard_normal(args.n_features) + rng.standard_normal(args.n_samples)
     base = TimedRidge(alpha=1.0)
-    runners = {"hand-written loop": hand_written_loop, "RecursiveRetrainer": meta_estimator}
+    runners = {
+        "hand-written loop": hand_written_loop,
+        "RecursiveRetrainer": meta_estimator,
+    }
     for runner in runners.values():  # warm up caches and imports
         runner(base, X, y, 2, 0)
 
@@ -104,8 +107,12 @@ def main(argv=None):
             f"min {np.min(times[name]) * 1e3:8.1f} ms   outside the base "
             f"{np.median(outside[name]) / per_generation * 1e3:6.3f} ms/generation"
         )
-    hand, meta = np.median(times["hand-written loop"]), np.median(times["RecursiveRetrainer"])
-    extra = np.median(outside["RecursiveRetrainer"]) - np.median(outside["hand-written loop"])
+    hand, meta = np.median(times["hand-written loop"]), np.median(
+        times["RecursiveRetrainer"]
+    )
+    extra = np.median(outside["RecursiveRetrainer"]) - np.median(
+        outside["hand-written loop"]
+    )
     print(f"  wall-clock ratio (medians)            {meta / hand:.3f}")
     print(
         f"  overhead: {extra * 1e3:.2f} ms more outside the base = "
