@@ -259,6 +259,12 @@ class GenerationContext:
         generation 0 and for density estimators).
     data : str
         The data regime.
+    history : dict
+        The trajectory of generations ``0 .. generation - 1``.
+    real_X, real_y, real_sample_weight :
+        The real training rows (generation 0's training set), the same at
+        every generation, so that a hook can estimate what it needs from the
+        real data without keeping state between calls.
     """
 
     generation: int
@@ -273,6 +279,9 @@ class GenerationContext:
     label_noise_scale: float
     data: str
     history: dict = field(default_factory=dict)
+    real_X: Any = None
+    real_y: Any = None
+    real_sample_weight: Any = None
 
 
 def resolve_regularization(regularization):
@@ -502,6 +511,9 @@ def run_generations(owner, problem, base_seed):
                 label_noise_scale=noise_scale,
                 data=owner.data,
                 history=_stack_records(records) if records else {},
+                real_X=real.X,
+                real_y=real.y,
+                real_sample_weight=real.weight,
             )
             values = _apply_schedule(schedule, context, estimator)
         try:

@@ -21,7 +21,6 @@ The values set appear in ``trajectory_`` as ``"param_<name>"``.
 # License: BSD 3-Clause
 
 import numbers
-import weakref
 
 import numpy as np
 import scipy.sparse as sp
@@ -360,12 +359,12 @@ class AdaptiveRegularization(BaseEstimator):
     at generation 10 is 1.01 against 1.32 (theory of
     :func:`skcollapse.theory.linear_regression_error`).
 
-    **State.** Nothing is stored in the parameters. When ``noise`` or
-    ``coef_norm`` is None, generation 0's estimates are kept per fit, keyed
-    (by weak reference) on the fitted models of that fit, so one instance can
-    serve several fits, in threads too; pickling or cloning drops them.
-    The earlier generations' sizes and noise come from
-    ``GenerationContext.history`` (the trajectory so far).
+    **State.** None: every call reads what it needs from the
+    :class:`~skcollapse._loop.GenerationContext`. When ``noise`` or
+    ``coef_norm`` is None, they are estimated from the real training rows
+    (``context.real_X``, ``context.real_y``, the same at every generation);
+    the earlier generations' sizes and noise come from ``context.history``
+    (the trajectory so far). One instance can serve several fits at once.
 
     References
     ----------
@@ -470,40 +469,23 @@ class AdaptiveRegularization(BaseEstimator):
             return bool(getattr(estimator, "fit_intercept", False))
 
     def _real_data_estimates(self, context, n_features, fit_intercept):
-        """``(sigma^2, ||w0||^2)``: given, or estimated at generation 0."""
+        """``(sigma^2, ||w0||^2)``: given, or estimated from the real data."""
         if self.noise is not None and self.coef_norm is not None:
             return float(self.noise) ** 2, float(self.coef_norm) ** 2
-        states = self.__dict__.setdefault("_states", weakref.WeakKeyDictionary())
-        if context.generation == 0:
-            estimates = _estimate_real(
-                context.X,
-                context.y,
-                context.sample_weight,
-                fit_intercept,
-                self.noise,
-                self.coef_norm,
-            )
-        else:
-            estimates = (
-                None if context.previous is None else states.get(context.previous)
-            )
-            if estimates is None:
-                raise ValueError(
-                    f"AdaptiveRegularization at generation {context.generation} "
-                    "needs the estimates it made at generation 0 of the same fit "
-                    "(noise and ||w0|| from the real data), and has none for this "
-                    "chain of models. Let the loop call it from generation 0, or "
-                    "pass noise= and coef_norm=."
-                )
-        try:
-            states[context.estimator] = estimates
-        except TypeError as exc:
+        if context.real_X is None or context.real_y is None:
             raise ValueError(
-                "AdaptiveRegularization keeps generation 0's estimates by weak "
-                f"reference on the fitted models, which {type(context.estimator)}"
-                " does not support. Pass noise= and coef_norm=."
-            ) from exc
-        return estimates
+                "AdaptiveRegularization estimates the noise and ||w0|| from the "
+                "real data (context.real_X, context.real_y), which this context "
+                "does not carry. Pass noise= and coef_norm=."
+            )
+        return _estimate_real(
+            context.real_X,
+            context.real_y,
+            context.real_sample_weight,
+            fit_intercept,
+            self.noise,
+            self.coef_norm,
+        )
 
     def _records(self, context):
         """``(n_train, n_real, s^2)`` of generations 0 .. g (NaN s^2 at 0)."""
@@ -552,11 +534,6 @@ class AdaptiveRegularization(BaseEstimator):
         y = np.asarray(context.y, dtype=float).reshape(context.n_train, -1)
         prediction = np.asarray(context.previous.predict(context.X), dtype=float)
         return float(np.sqrt(np.mean((y - prediction.reshape(y.shape)) ** 2)))
-
-    def __getstate__(self):
-        state = dict(super().__getstate__())  # a copy: never edit __dict__
-        state.pop("_states", None)  # per-fit estimates never travel
-        return state
 
 
 def _estimate_real(X, y, sample_weight, fit_intercept, noise, coef_norm):
