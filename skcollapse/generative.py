@@ -215,7 +215,7 @@ class GaussianDensity(DensityMixin, BaseEstimator):
 
     temperature : float, default=1.0
         Sampling bias (Alemohammad et al.'s lambda): the model emits
-        N(mean_, temperature * covariance_). Values below 1 narrow what the
+        ``N(mean_, temperature * covariance_)``. Values below 1 narrow what the
         model generates. ``temperature`` is applied at sampling and scoring
         time; ``covariance_`` is the estimate from the data.
 
@@ -230,10 +230,10 @@ class GaussianDensity(DensityMixin, BaseEstimator):
         It may be singular: zero when every sample is identical.
 
     n_features_in_ : int
-        Number of features seen during :term:`fit`.
+        Number of features seen during ``fit``.
 
     feature_names_in_ : ndarray of shape (`n_features_in_`,)
-        Names of features seen during :term:`fit`. Defined only when `X`
+        Names of features seen during ``fit``. Defined only when `X`
         has feature names that are all strings.
 
     See Also
@@ -382,7 +382,7 @@ class GaussianDensity(DensityMixin, BaseEstimator):
         return self
 
     def score_samples(self, X):
-        """Log-density of the emitting Gaussian N(mean_, temperature * covariance_).
+        """Log-density of the emitting Gaussian ``N(mean_, temperature * covariance_)``.
 
         Parameters
         ----------
@@ -420,7 +420,7 @@ class GaussianDensity(DensityMixin, BaseEstimator):
         return float(np.mean(self.score_samples(X)))
 
     def sample(self, n_samples=1, random_state=None):
-        """Draw samples from N(mean_, temperature * covariance_).
+        """Draw samples from ``N(mean_, temperature * covariance_)``.
 
         Parameters
         ----------
@@ -476,7 +476,7 @@ class CategoricalDensity(DensityMixin, BaseEstimator):
         total probability is at least ``top_p``. None keeps every token.
 
     categories : "auto" or array-like of int, default="auto"
-        The vocabulary. "auto": the distinct tokens seen in :term:`fit`.
+        The vocabulary. "auto": the distinct tokens seen in ``fit``.
         An array-like: every token of the vocabulary (sorted and
         de-duplicated); a training token outside it is an error.
 
@@ -495,10 +495,10 @@ class CategoricalDensity(DensityMixin, BaseEstimator):
         never seen when ``alpha=0``, have probability 0.
 
     n_features_in_ : int
-        Number of features seen during :term:`fit` (always 1).
+        Number of features seen during ``fit`` (always 1).
 
     feature_names_in_ : ndarray of shape (`n_features_in_`,)
-        Names of features seen during :term:`fit`. Defined only when `X`
+        Names of features seen during ``fit``. Defined only when `X`
         has feature names that are all strings.
 
     See Also
@@ -763,7 +763,7 @@ class FrequencyClassifier(ClassifierMixin, BaseEstimator):
     Attributes
     ----------
     classes_ : ndarray of shape (n_classes,)
-        Class labels seen during :term:`fit`.
+        Class labels seen during ``fit``.
 
     contexts_ : ndarray of shape (n_contexts, n_features)
         The distinct training rows (contexts), sorted lexicographically.
@@ -775,10 +775,10 @@ class FrequencyClassifier(ClassifierMixin, BaseEstimator):
         (Weighted) count of each label over all training rows.
 
     n_features_in_ : int
-        Number of features seen during :term:`fit`.
+        Number of features seen during ``fit``.
 
     feature_names_in_ : ndarray of shape (`n_features_in_`,)
-        Names of features seen during :term:`fit`. Defined only when `X`
+        Names of features seen during ``fit``. Defined only when `X`
         has feature names that are all strings.
 
     See Also
@@ -795,7 +795,7 @@ class FrequencyClassifier(ClassifierMixin, BaseEstimator):
 
         \\hat p(k \\mid x) = \\frac{c_k(x) + \\alpha}{\\sum_j c_j(x) + \\alpha K}.
 
-    A row never seen in :term:`fit` has no counts: it falls back to the
+    A row never seen in ``fit`` has no counts: it falls back to the
     marginal label frequency :math:`(c_k + \\alpha) / (n + \\alpha K)`, the
     prediction of the model that ignores the context. Rows are matched
     exactly (after conversion to float64).

@@ -189,7 +189,7 @@ class RecursiveRetrainer(BaseRecursiveRetrainer):
     estimators_ : list of estimators
         Every generation's fitted estimator; index = generation.
 
-    trajectory_ : dict of ndarray of shape (n_generations_ + 1,)
+    trajectory_ : dict of ndarray of shape (`n_generations_` + 1,)
         One entry per generation, like ``cv_results_``:
         ``pandas.DataFrame(trajectory_)`` is the table. Keys:
 
@@ -242,7 +242,7 @@ class RecursiveRetrainer(BaseRecursiveRetrainer):
     n_features_in_ : int
         Number of features seen during fit.
 
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Names of features seen during fit, when X has string column names.
 
     See Also

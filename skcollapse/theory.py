@@ -1252,7 +1252,7 @@ def zipf_error(
 
     Returns
     -------
-    error : ndarray of shape (n_generations + 1, *np.shape(n_samples))
+    error : ndarray of shape (n_generations + 1, ``*np.shape(n_samples)``)
         Expected test error of generations ``0 .. n_generations``.
 
     Notes
