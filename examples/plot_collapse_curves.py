@@ -80,7 +80,7 @@ for data in ("replace", "accumulate"):
     )
     theory[data] = error_0 + noise**2 * trace * (curve / curve[0] - 1)
 
-fig, (ax_linear, ax_forest) = plt.subplots(1, 2, figsize=(12, 4.5))
+fig, ax_linear = plt.subplots(figsize=(7, 4.5))
 linear_display = CollapseCurveDisplay.from_estimator(
     linear_regimes,
     X,
@@ -152,6 +152,7 @@ forest_regimes = {
         forest, data="replace", real_fraction=0.2, **forest_common
     ),
 }
+fig, ax_forest = plt.subplots(figsize=(7, 4.5))
 CollapseCurveDisplay.from_estimator(
     forest_regimes,
     X_forest,

@@ -73,8 +73,7 @@ def simulate(generator, p, sizes, n_repeats):
     return errors.mean(axis=0), errors.std(axis=0, ddof=1) / np.sqrt(n_repeats)
 
 
-fig, axes = plt.subplots(1, 3, figsize=(15, 4.5))
-ax = axes[0]
+fig, ax = plt.subplots(figsize=(7, 4.5))
 for (name, params), color in zip(regimes.items(), ["C0", "C1", "C2"]):
     generator = CategoricalDensity(**params).fit(vocabulary, sample_weight=p)
     mean, se = simulate(generator, p, sizes, n_repeats)
@@ -108,7 +107,7 @@ ax.legend(fontsize="small")
 # a branching process (each rare token's copies survive ``g`` generations
 # with probability about ``2/g``).
 T, n_generations = 10_000, 8
-ax = axes[1]
+fig, ax = plt.subplots(figsize=(7, 4.5))
 for (name, params), color in zip(list(regimes.items())[:2], ["C0", "C1"]):
     generator = CategoricalDensity(**params).fit(vocabulary, sample_weight=p)
     errors = []
@@ -153,7 +152,7 @@ ax.legend(fontsize="small")
 # Zipf law fitted by maximum likelihood (the exponent minimising the
 # cross-entropy ``-sum_i p_i log q_i``; a least-squares fit of the log-log
 # plot is dominated by the many rare words and overestimates it).
-ax = axes[2]
+fig, ax = plt.subplots(figsize=(7, 4.5))
 try:
     from skcollapse.datasets import load_word_frequencies
 
