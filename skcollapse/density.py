@@ -180,7 +180,9 @@ class RecursiveDensityRetrainer(DensityMixin, BaseRecursiveRetrainer):
         ``pandas.DataFrame(trajectory_)`` is the table. Keys:
 
         - ``"generation"``, ``"n_train"``, ``"n_real"``, ``"n_synthetic"``,
-          ``"n_rejected"`` (dropped by the verifier); with a verifier,
+          ``"n_rejected"`` (synthetic samples the
+          selection rule dropped; with ``n_candidates > 1`` the losing
+          candidates of each input are not counted); with a verifier,
           ``"acceptance_rate"``;
         - ``"log_likelihood_real"``: mean ``score_samples`` of the generation's
           model on the real training data (weighted by ``sample_weight`` when

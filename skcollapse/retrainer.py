@@ -194,7 +194,9 @@ class RecursiveRetrainer(BaseRecursiveRetrainer):
         ``pandas.DataFrame(trajectory_)`` is the table. Keys:
 
         - ``"generation"``, ``"n_train"``, ``"n_real"``, ``"n_synthetic"``,
-          ``"n_rejected"`` (dropped by the verifier);
+          ``"n_rejected"`` (synthetic samples the
+          selection rule dropped; with ``n_candidates > 1`` the losing
+          candidates of each input are not counted);
         - ``"score_real"``: R^2 (regressors) or accuracy (classifiers) on the
           real training data; ``"score_validation"`` on the held-out real data
           when ``validation_fraction`` is set;
