@@ -600,7 +600,7 @@ class RecursiveRetrainer(BaseRecursiveRetrainer):
         X = self._check_predict_input(X)
         return _full_decision(self.estimator_, X, self.classes_)
 
-    def score(self, X, y, sample_weight=None, **params):
+    def score(self, X, y, **params):
         """Score of the last generation on ``(X, y)``.
 
         R^2 for regressors, accuracy for classifiers: the base estimator's own
@@ -614,12 +614,10 @@ class RecursiveRetrainer(BaseRecursiveRetrainer):
         y : array-like of shape (n_samples,) or (n_samples, n_outputs)
             True targets.
 
-        sample_weight : array-like of shape (n_samples,), default=None
-            Sample weights.
-
         **params : dict
-            Metadata routed to the base estimator's ``score`` (metadata routing
-            only).
+            ``sample_weight`` (array-like of shape (n_samples,)), passed to the
+            base estimator's ``score``; with metadata routing enabled, any
+            metadata the base's ``score`` requests.
 
         Returns
         -------
@@ -628,10 +626,9 @@ class RecursiveRetrainer(BaseRecursiveRetrainer):
         """
         X = self._check_predict_input(X)
         if _routing_enabled():
-            if sample_weight is not None:
-                params["sample_weight"] = sample_weight
             score_params = process_routing(self, "score", **params).estimator.score
         else:
+            sample_weight = params.pop("sample_weight", None)
             _raise_for_params(params, self, "score")
             score_params = (
                 {} if sample_weight is None else {"sample_weight": sample_weight}

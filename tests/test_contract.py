@@ -88,12 +88,17 @@ DENSITY = [
 ]
 
 
-@pytest.mark.parametrize("estimator, X, y", SUPERVISED, ids=repr)
+def _ids(cases):
+    # stable across pytest-xdist workers: no object addresses (a lambda's repr)
+    return [f"{i}-{type(case[0].estimator).__name__}" for i, case in enumerate(cases)]
+
+
+@pytest.mark.parametrize("estimator, X, y", SUPERVISED, ids=_ids(SUPERVISED))
 def test_supervised_contract(estimator, X, y):
     check_recursive_estimator(estimator, X, y)
 
 
-@pytest.mark.parametrize("estimator, X", DENSITY, ids=repr)
+@pytest.mark.parametrize("estimator, X", DENSITY, ids=_ids(DENSITY))
 def test_density_contract(estimator, X):
     check_recursive_estimator(estimator, X)
 
