@@ -377,7 +377,12 @@ def linear_regression_error(
       synthetic generations before the evaluated fit (``n = 0`` is clean), so
       our ``g`` is their ``n``. Their chain starts with a fit on ``T0`` rows
       labelled by ``w*``; the evaluated fit of generation ``g`` uses ``T``
-      rows labelled by the ``g``-th model of that chain.
+      rows labelled by the ``g``-th model of that chain. Through
+      :class:`~skcollapse.RecursiveRetrainer` (``inputs`` a callable drawing
+      fresh Gaussian rows, ``label_noise=sigma0``) the real noise ``sigma``
+      enters at the first fit of the chain rather than the last: the OLS
+      risk is the same, while with a ridge penalty the two orders agree only
+      when ``sigma = sigma0`` and ``T = T0``.
     - ``design="fresh", data="accumulate"`` (OLS): stacking gives the exact
       identity ``w_g = w_{g-1} + (sum_{j<=g} X_j'X_j + alpha I)^-1 X_g' E_g``
       (any fixed ``alpha``), and row exchangeability gives ``sigma^2 v(T) +
