@@ -448,11 +448,10 @@ def run_generations(owner, problem, base_seed):
     for generation in range(owner.n_generations + 1):
         record = {"generation": generation, "n_rejected": 0}
         if generation > 0:
-            rng = synthesis_rng
             batch = problem.synthesize(
                 previous,
                 n_synthetic,
-                rng,
+                synthesis_rng,
                 generation=generation,
                 n_candidates=owner.n_candidates,
             )
