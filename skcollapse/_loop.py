@@ -17,8 +17,8 @@ A problem provides:
   ``model``, the candidates of one slot on consecutive rows;
 - ``verifier_scores(verifier, batch)``: the default scores of a fitted
   verifier estimator;
-- ``fit_verifier(verifier)``: fit a clone of a verifier estimator on the real
-  data (generation 0);
+- ``fit_verifier(verifier)``: check a (cloned, seeded) verifier estimator
+  can score this problem's samples and fit it on the real data (generation 0);
 - ``measure(model, generation, train)``: a dict of the generation's metrics;
 - ``degenerate_reason(batch)``: ``None``, or why ``batch`` cannot be fitted;
 - ``diversity_key``: the trajectory key whose fall defines collapse.
@@ -321,18 +321,18 @@ def resolve_verifier(verifier, problem):
     """Turn the ``verifier`` parameter into ``batch -> scores`` (or None)."""
     if verifier is None:
         return None
+    if hasattr(verifier, "get_params"):
+        # an estimator, or a random verifier with parameters
+        # (skcollapse.verification): a clone seeded by the fit, so that fits
+        # with different seeds verify independently and the base is untouched
+        verifier = seed_estimator(
+            clone(verifier), np.random.default_rng([problem.base_seed, 0, _VERIFY])
+        )
     if hasattr(verifier, "fit"):
         fitted = problem.fit_verifier(verifier)
         return lambda batch: problem.verifier_scores(fitted, batch)
     if callable(verifier):
         n_args = _n_positional(verifier)
-        if hasattr(verifier, "get_params") and random_state_keys(verifier):
-            # a random verifier with parameters (skcollapse.verification): a
-            # clone seeded by the fit, as estimator verifiers are, so that fits
-            # with different seeds verify independently
-            verifier = seed_estimator(
-                clone(verifier), np.random.default_rng([problem.base_seed, 0, _VERIFY])
-            )
         if problem.kind == "density" or n_args == 1:
             return lambda batch: verifier(batch.X)
         return lambda batch: verifier(batch.X, batch.y)

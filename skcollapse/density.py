@@ -4,7 +4,7 @@
 # SPDX-License-Identifier: BSD-3-Clause
 
 import numpy as np
-from sklearn.base import DensityMixin, _fit_context, clone
+from sklearn.base import DensityMixin, _fit_context
 from sklearn.mixture import BayesianGaussianMixture, GaussianMixture
 from sklearn.utils import get_tags
 from sklearn.utils.metadata_routing import (
@@ -17,7 +17,7 @@ from sklearn.utils.validation import (
 )
 
 from ._base import BaseRecursiveRetrainer
-from ._loop import _SETUP, _VERIFY, Batch, _int_seed, seed_estimator
+from ._loop import _SETUP, Batch, _int_seed
 from ._sampling import check_sampler, draw_samples, is_discrete, probabilities
 from .generative import GaussianDensity
 
@@ -606,8 +606,6 @@ class _DensityProblem:
                 f"synthetic samples); {type(verifier).__name__} has none. Pass a "
                 "density estimator or a callable (X) -> scores."
             )
-        verifier = clone(verifier)
-        seed_estimator(verifier, np.random.default_rng([self.base_seed, 0, _VERIFY]))
         return verifier.fit(self.real.X, None)
 
     def verifier_scores(self, verifier, batch):

@@ -25,7 +25,7 @@ from sklearn.utils.validation import (
 )
 
 from ._base import BaseRecursiveRetrainer
-from ._loop import _SETUP, _VERIFY, Batch, seed_estimator
+from ._loop import _SETUP, Batch, seed_estimator
 
 __all__ = ["RecursiveRetrainer"]
 
@@ -793,8 +793,15 @@ class _SupervisedProblem:
             elif hasattr(model, "predict_proba"):
                 out = _full_proba(model, X, self.classes)
             else:
-                out = _one_hot(model.predict(X), self.classes)
+                out = _one_hot(self._predict(model, X), self.classes)
             self._cache[key] = out
+        return self._cache[key]
+
+    def _predict(self, model, X):
+        """A classifier's predicted labels, computed once per model and input."""
+        key = (id(model), id(X), "predict")
+        if key not in self._cache:
+            self._cache[key] = np.asarray(model.predict(X))
         return self._cache[key]
 
     # -- problem interface ------------------------------------------------
@@ -847,10 +854,10 @@ class _SupervisedProblem:
         if self.kind == "classification":
             if self.label_noise == "argmax":
                 self.last_noise_scale = 0.0
-                return np.asarray(model.predict(X))
+                return self._predict(model, X).copy()
             proba = self._output(model, X)
             labels = self.classes[_sample_rows(proba, self.temperature, rng)]
-            self.last_noise_scale = float(np.mean(labels != model.predict(X)))
+            self.last_noise_scale = float(np.mean(labels != self._predict(model, X)))
             return labels
         prediction = self._output(model, X)
         scale = np.sqrt(self.temperature)
@@ -881,8 +888,6 @@ class _SupervisedProblem:
                 f"synthetic labels); {type(verifier).__name__} has none. Pass an "
                 "estimator with it or a callable (X, y) -> scores."
             )
-        verifier = clone(verifier)
-        seed_estimator(verifier, np.random.default_rng([self.base_seed, 0, _VERIFY]))
         return verifier.fit(self.real.X, self.real.y)
 
     def verifier_scores(self, verifier, batch):
@@ -929,7 +934,7 @@ class _SupervisedProblem:
 
     def _score(self, model, X, y, output):
         if self.kind == "classification":
-            return float(np.mean(np.asarray(model.predict(X)) == y))
+            return float(np.mean(self._predict(model, X) == y))
         if y is self.real.y:
             return _r2(y, output, self._real_total)
         return _r2(y, output)
