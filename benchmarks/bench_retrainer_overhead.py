@@ -1,7 +1,7 @@
 """Overhead of RecursiveRetrainer against the loop a user would write by hand.
 
-Both run the same science: Ridge refitted for 20 generations on 5,000 x 50 data,
-each generation trained on the previous generation's predictions plus Gaussian
+Both run the same science: Ridge refitted for 20 generations, on small
+(200 x 5) and on larger (5,000 x 50) data, each generation trained on the previous generation's predictions plus Gaussian
 noise with the standard deviation of its own training residuals
 (``label_noise="residual"``, the default). The hand-written loop is the
 shortest correct version: clone, predict, add noise, fit. The meta-estimator
@@ -10,7 +10,10 @@ provenance) and seeds every draw.
 
 Run::
 
-    python benchmarks/bench_retrainer_overhead.py [--repeats 15]
+    python benchmarks/bench_retrainer_overhead.py [--repeats 15] [--sizes 200x5 5000x50]
+
+BLAS runs one thread (threadpoolctl), in both loops: idle OpenBLAS threads spin
+and distort the timing of small solves.
 
 The two are timed alternately and the median of each is reported, which keeps
 the ratio fair on a machine with other load. Wall-clock ratios on a shared
@@ -25,6 +28,7 @@ import time
 
 import numpy as np
 from sklearn.base import clone
+from threadpoolctl import threadpool_limits
 from sklearn.linear_model import Ridge
 
 from skcollapse import RecursiveRetrainer
@@ -69,14 +73,28 @@ def meta_estimator(base, X, y, n_generations, seed):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=15)
-    parser.add_argument("--n-samples", type=int, default=5000)
-    parser.add_argument("--n-features", type=int, default=50)
+    parser.add_argument(
+        "--sizes",
+        nargs="+",
+        default=["200x5", "5000x50"],
+        help="data sizes as N_SAMPLESxN_FEATURES",
+    )
     parser.add_argument("--generations", type=int, default=20)
     args = parser.parse_args(argv)
+    overheads = {}
+    with threadpool_limits(limits=1, user_api="blas"):
+        for size in args.sizes:
+            n_samples, n_features = (int(v) for v in size.lower().split("x"))
+            overheads[size] = measure(
+                n_samples, n_features, args.generations, args.repeats
+            )
+    return overheads
 
+
+def measure(n_samples, n_features, n_generations, repeats):
     rng = np.random.default_rng(0)
-    X = rng.standard_normal((args.n_samples, args.n_features))
-    y = X @ rng.standard_normal(args.n_features) + rng.standard_normal(args.n_samples)
+    X = rng.standard_normal((n_samples, n_features))
+    y = X @ rng.standard_normal(n_features) + rng.standard_normal(n_samples)
     base = TimedRidge(alpha=1.0)
     runners = {
         "hand-written loop": hand_written_loop,
@@ -87,19 +105,19 @@ def main(argv=None):
 
     times = {name: [] for name in runners}
     outside = {name: [] for name in runners}
-    for repeat in range(args.repeats):
+    for repeat in range(repeats):
         for name, runner in runners.items():
             BASE_TIME.clear()
             start = time.perf_counter()
-            runner(base, X, y, args.generations, repeat)
+            runner(base, X, y, n_generations, repeat)
             elapsed = time.perf_counter() - start
             times[name].append(elapsed)
             outside[name].append(elapsed - sum(BASE_TIME))
 
-    per_generation = args.generations + 1
+    per_generation = n_generations + 1
     print(
-        f"Ridge, {args.n_samples} x {args.n_features}, {args.generations} generations, "
-        f"{args.repeats} alternating repeats"
+        f"Ridge, {n_samples} x {n_features}, {n_generations} generations, "
+        f"{repeats} alternating repeats, one BLAS thread"
     )
     for name in runners:
         print(

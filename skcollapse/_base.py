@@ -1,61 +1,148 @@
-"""What the recursive meta-estimators share beyond the loop: fit plumbing."""
+"""What the recursive meta-estimators share beyond the loop: fit plumbing.
+
+:class:`BaseRecursiveRetrainer` holds the shared parameter constraints, the
+cross-parameter checks that run before any work (:meth:`_check_params`), the
+routing of sample weights, the validation split, and the storing of the
+loop's result as fitted attributes. A meta-estimator derived from it builds
+its :class:`~skcollapse._problem.Problem` in ``fit`` and calls
+:meth:`_run_loop`.
+"""
+
+# Authors: The skcollapse developers
+# SPDX-License-Identifier: BSD-3-Clause
 
 import numbers
 
 import numpy as np
 from sklearn.base import BaseEstimator, MetaEstimatorMixin
-from sklearn.utils import _safe_indexing, check_random_state
-from sklearn.utils._param_validation import HasMethods
-from sklearn.utils.metadata_routing import (
-    _raise_for_params,
-    _routing_enabled,
-    process_routing,
-)
-from sklearn.utils.validation import (
+from sklearn.utils.metadata_routing import process_routing
+from sklearn.utils.validation import check_is_fitted, has_fit_parameter
+
+from ._compat import (
+    HasMethods,
+    RealNotInt,
+    StrOptions,
     _check_sample_weight,
     _num_samples,
-    check_is_fitted,
-    has_fit_parameter,
+    _raise_for_params,
+    _safe_indexing,
+    routing_enabled,
 )
+from ._loop import DATA_REGIMES, resolve_regularization, run_generations
+from ._params import RANDOM_STATE, Interval, nested_param_keys
+from ._random import SeedTable, Stream, check_base_seed
 
-from ._loop import (
-    _SETUP,
-    SHARED_PARAMETER_CONSTRAINTS,
-    _stream,
-    check_fine_tune,
-    check_stored,
-    run_generations,
-)
+SHARED_PARAMETER_CONSTRAINTS = {
+    "estimator": [HasMethods(["fit"])],
+    "n_generations": [Interval(numbers.Integral, 0, None, closed="left")],
+    "data": [StrOptions(set(DATA_REGIMES))],
+    "real_fraction": [None, Interval(numbers.Real, 0, 1, closed="both")],
+    "real_sampling": [StrOptions({"fixed", "resample"})],
+    "synthetic_size": [
+        Interval(numbers.Integral, 1, None, closed="left"),
+        Interval(RealNotInt, 0, None, closed="neither"),
+    ],
+    "synthetic_weight": [Interval(numbers.Real, 0, None, closed="neither")],
+    "temperature": [Interval(numbers.Real, 0, None, closed="neither")],
+    "verifier": [
+        None,
+        callable,
+        HasMethods(["fit", "predict_proba"]),
+        HasMethods(["fit", "predict"]),
+        HasMethods(["fit", "score_samples"]),
+    ],
+    "keep_fraction": [None, Interval(numbers.Real, 0, 1, closed="right")],
+    "threshold": [None, Interval(numbers.Real, None, None, closed="neither")],
+    "n_candidates": [Interval(numbers.Integral, 1, None, closed="left")],
+    "regularization": [None, dict, callable],
+    "validation_fraction": [None, Interval(numbers.Real, 0, 1, closed="neither")],
+    "fine_tune": ["boolean"],
+    "store_estimators": ["boolean"],
+    "collapse_threshold": [Interval(numbers.Real, 0, 1, closed="both")],
+    "random_state": RANDOM_STATE,
+    "verbose": ["verbose"],
+}
 
 
 class BaseRecursiveRetrainer(MetaEstimatorMixin, BaseEstimator):
     """Base class of the recursive meta-estimators; not for direct use.
 
-    Subclasses build a *problem* (see :mod:`skcollapse._loop`) in ``fit`` and
-    call :meth:`_run_loop`, which runs the shared generation loop and stores
-    the fitted attributes.
+    A subclass declares its own ``_parameter_constraints`` on top of
+    :data:`SHARED_PARAMETER_CONSTRAINTS`, and its ``fit`` (decorated with
+    ``_fit_context``, which checks each parameter) reads:
+
+    1. :meth:`_check_params` (every cross-parameter check, before any work);
+    2. validate the data, :meth:`_route_sample_weight`;
+    3. ``seeds = self._seed_table()``, :meth:`_split_validation`;
+    4. build the problem, ``return self._run_loop(problem, seeds)``.
     """
 
-    _parameter_constraints: dict = {
-        "estimator": [HasMethods(["fit"])],
-        **SHARED_PARAMETER_CONSTRAINTS,
-    }
+    _parameter_constraints: dict = dict(SHARED_PARAMETER_CONSTRAINTS)
 
-    def _base_seed(self):
-        """The integer all random streams of this fit derive from.
+    def _check_params(self):
+        """Cross-parameter checks, before any work; returns the subclass's.
 
-        An int ``random_state`` is that integer (building a ``RandomState``
-        from it would cost more than a cheap generation); None or a
+        ``_fit_context`` has checked every parameter on its own; this checks
+        the combinations (a selection rule needs a verifier and vice versa,
+        ``fine_tune`` needs ``warm_start``, a ``regularization`` dict maps
+        names to schedules), then calls :meth:`_check_own_params`, whose
+        return value (resolved settings of the subclass) it returns.
+        """
+        self._check_selection()
+        self._check_fine_tune()
+        resolve_regularization(self.regularization)
+        return self._check_own_params()
+
+    def _check_own_params(self):
+        """The subclass's own cross-parameter checks; may return settings."""
+        return None
+
+    def _check_selection(self):
+        if self.verifier is None:
+            for param in ("keep_fraction", "threshold"):
+                if getattr(self, param) is not None:
+                    raise ValueError(
+                        f"{param}={getattr(self, param)!r} selects synthetic "
+                        "samples by their verifier score, but verifier=None. "
+                        "Pass a verifier."
+                    )
+            if self.n_candidates > 1:
+                raise ValueError(
+                    f"n_candidates={self.n_candidates} keeps the best-scored of "
+                    "several candidates, but verifier=None. Pass a verifier."
+                )
+        elif (
+            self.keep_fraction is None
+            and self.threshold is None
+            and self.n_candidates == 1
+        ):
+            raise ValueError(
+                "A verifier needs a selection rule: set threshold (keep samples "
+                "scored at least threshold), keep_fraction (keep the best-scored "
+                "fraction) or n_candidates > 1 (keep the best of several "
+                "candidates)."
+            )
+
+    def _check_fine_tune(self):
+        """Refuse ``fine_tune=True`` for a base estimator without ``warm_start``."""
+        if self.fine_tune and not nested_param_keys(self.estimator, "warm_start"):
+            raise ValueError(
+                "fine_tune=True continues each generation from the previous one "
+                f"through warm_start, but {type(self.estimator).__name__} has no "
+                "warm_start parameter. Use fine_tune=False."
+            )
+
+    def _seed_table(self):
+        """The seeds of this fit's random streams, from ``random_state``.
+
+        An int ``random_state`` is the base seed itself; None or a
         ``RandomState`` instance gives a fresh draw at every fit.
         """
-        if isinstance(self.random_state, numbers.Integral):
-            return int(self.random_state)
-        rng = check_random_state(self.random_state)
-        return int(rng.randint(np.iinfo(np.int32).max))
+        return SeedTable(check_base_seed(self.random_state))
 
     def _route_sample_weight(self, X, sample_weight, fit_params):
         """The real rows' weights for the base fit (routed when routing is on)."""
-        if _routing_enabled():
+        if routing_enabled():
             if sample_weight is not None:
                 fit_params["sample_weight"] = sample_weight
             routed = process_routing(self, "fit", **fit_params).estimator.fit
@@ -75,7 +162,7 @@ class BaseRecursiveRetrainer(MetaEstimatorMixin, BaseEstimator):
             _check_accepts_sample_weight(self.estimator)
         return sample_weight
 
-    def _split_validation(self, base_seed, X, *arrays):
+    def _split_validation(self, seeds, X, *arrays):
         """Hold out ``validation_fraction`` of the real rows.
 
         Returns ``(X, *arrays)`` for training and ``(X_val, *arrays_val)`` for
@@ -91,7 +178,7 @@ class BaseRecursiveRetrainer(MetaEstimatorMixin, BaseEstimator):
                 f"{n_samples - n_val} training sample(s) out of {n_samples}; at "
                 "least 2 are needed."
             )
-        order = _stream(base_seed, 0, _SETUP).permutation(n_samples)
+        order = seeds.rng(0, Stream.VALIDATION).permutation(n_samples)
         parts = []
         for rows in (np.sort(order[n_val:]), np.sort(order[:n_val])):
             parts.append(
@@ -102,9 +189,9 @@ class BaseRecursiveRetrainer(MetaEstimatorMixin, BaseEstimator):
             )
         return tuple(parts)
 
-    def _run_loop(self, problem, base_seed):
-        check_fine_tune(self)
-        result = run_generations(self, problem, base_seed)
+    def _run_loop(self, problem, seeds):
+        """Run the shared loop on ``problem`` and store the fitted attributes."""
+        result = run_generations(self, problem, seeds)
         self.estimators_ = result.estimators
         self.estimator_ = result.estimators[-1]
         self.trajectory_ = result.trajectory
@@ -115,8 +202,14 @@ class BaseRecursiveRetrainer(MetaEstimatorMixin, BaseEstimator):
         return self
 
     def _staged_estimators(self, method):
+        """Every generation's estimator, for the staged methods."""
         check_is_fitted(self)
-        check_stored(self, method)
+        if any(e is None for e in self.estimators_):
+            raise ValueError(
+                f"{method} needs every generation's estimator, but the estimator "
+                "was fitted with store_estimators=False. Refit with "
+                "store_estimators=True."
+            )
         return self.estimators_
 
 

@@ -37,6 +37,7 @@ from sklearn.neighbors import KernelDensity
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
+from ._random import draw_seed
 from .generative import (
     CategoricalDensity,
     GaussianDensity,
@@ -281,7 +282,7 @@ def _sample_generic(estimator, n_samples, rng):
         parameters = inspect.signature(estimator.sample).parameters
     except (TypeError, ValueError):  # pragma: no cover - builtins
         parameters = {}
-    seed = int(rng.randint(np.iinfo(np.int32).max))
+    seed = draw_seed(rng)
     if "random_state" in parameters:
         drawn = estimator.sample(n_samples, random_state=seed)
     elif hasattr(estimator, "random_state"):

@@ -4,7 +4,7 @@
 # SPDX-License-Identifier: BSD-3-Clause
 
 import numpy as np
-from sklearn.base import DensityMixin, _fit_context
+from sklearn.base import DensityMixin
 from sklearn.mixture import BayesianGaussianMixture, GaussianMixture
 from sklearn.utils import get_tags
 from sklearn.utils.metadata_routing import (
@@ -16,8 +16,12 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
+from . import _metrics
 from ._base import BaseRecursiveRetrainer
-from ._loop import _SETUP, Batch, _int_seed
+from ._compat import _fit_context
+from ._docstrings import Substitution, shared_parameters
+from ._problem import Batch, Problem, Synthesis
+from ._random import Stream, draw_seed
 from ._sampling import check_sampler, draw_samples, is_discrete, probabilities
 from .generative import GaussianDensity
 
@@ -28,11 +32,8 @@ __all__ = ["RecursiveDensityRetrainer"]
 N_PROJECTIONS = 50
 N_MODEL_SAMPLES = 1000
 
-# Sub-streams of the _SETUP purpose (the supervised side uses 1 for its input
-# sampler): the model samples of the Wasserstein metric, and its directions.
-_MEASURE_SAMPLE, _MEASURE_DIRECTIONS = 2, 3
 
-
+@Substitution(**shared_parameters("density"))
 class RecursiveDensityRetrainer(DensityMixin, BaseRecursiveRetrainer):
     """Refit a density estimator recursively on its own samples.
 
@@ -46,7 +47,7 @@ class RecursiveDensityRetrainer(DensityMixin, BaseRecursiveRetrainer):
     ``real_fraction``, ``real_sampling``, ``synthetic_size``, the verifier
     and the schedules mean exactly the same thing for both.
 
-    Read more in the README and in ``shared/DESIGN.md``.
+    Read more in the :ref:`User Guide <generation_loop>`.
 
     Parameters
     ----------
@@ -62,33 +63,15 @@ class RecursiveDensityRetrainer(DensityMixin, BaseRecursiveRetrainer):
         with them). It is cloned for every generation; it is never fitted in
         place.
 
-    n_generations : int, default=10
-        Synthetic refits after generation 0. ``0`` is a plain fit.
+    %(n_generations)s
 
-    data : {"replace", "accumulate", "accumulate-subsample"}, default="replace"
-        The data regime. ``"replace"``: each generation trains on the real
-        part plus the synthetic data of this generation only.
-        ``"accumulate"``: the real part plus the synthetic data of every
-        generation so far (Gerstgrasser et al., 2024).
-        ``"accumulate-subsample"``: accumulate, then a uniform subsample
-        (without replacement) to the size of generation 0's training set.
+    %(data)s
 
-    real_fraction : float in [0, 1] or None, default=None
-        Share of the real training rows kept in each generation's training
-        set: ``0`` is the fully synthetic loop, ``1`` keeps all real rows and
-        adds the synthetic ones (the "synthetic augmentation" loop of
-        Alemohammad et al., the "partially synthetic" one of Seddik et al.).
-        ``None`` means ``0`` under ``"replace"`` and ``1`` under the
-        accumulate regimes.
+    %(real_fraction)s
 
-    real_sampling : {"fixed", "resample"}, default="fixed"
-        ``"fixed"``: the same real rows every generation (a random subset
-        chosen once when ``real_fraction < 1``). ``"resample"``: a new subset
-        of the real pool every generation.
+    %(real_sampling)s
 
-    synthetic_size : int or float, default=1.0
-        Synthetic samples drawn per generation: an int is a count, a float a
-        multiple of the number of real training rows.
+    %(synthetic_size)s
 
     synthetic_weight : float, default=1.0
         Sample weight of synthetic rows relative to real rows. When
@@ -118,38 +101,19 @@ class RecursiveDensityRetrainer(DensityMixin, BaseRecursiveRetrainer):
         called on each generation's synthetic samples. Higher scores are
         better.
 
-    keep_fraction : float in (0, 1] or None, default=None
-        Keep the best-scored ``ceil(keep_fraction * n)`` synthetic samples.
+    %(keep_fraction)s
 
-    threshold : float or None, default=None
-        Keep the synthetic samples scored at least ``threshold``.
+    %(threshold)s
 
-    n_candidates : int, default=1
-        Candidate samples drawn per synthetic slot; the verifier keeps the
-        best-scored one ("best of k"), before ``keep_fraction``/``threshold``.
+    %(n_candidates)s
 
-    regularization : None, dict or callable, default=None
-        Per-generation hyper-parameters of the base estimator (for example
-        ``{"bandwidth": schedule}`` or ``{"reg_covar": schedule}``): a dict
-        ``{param: schedule}`` where a schedule is a callable
-        ``(generation, n_train) -> value`` or a constant, or a callable
-        ``context -> {param: value}`` receiving a
-        :class:`skcollapse._loop.GenerationContext`. The values appear in
-        ``trajectory_`` as ``"param_<name>"``.
+    %(regularization)s
 
-    validation_fraction : float in (0, 1) or None, default=None
-        Share of the real data held out from every generation and used only
-        for ``trajectory_["log_likelihood_validation"]``.
+    %(validation_fraction)s
 
-    fine_tune : bool, default=False
-        Start each generation from a copy of the previous one through the
-        base estimator's ``warm_start`` (Gaussian mixtures) instead of from
-        scratch.
+    %(fine_tune)s
 
-    store_estimators : bool, default=True
-        Keep every generation's fitted estimator in ``estimators_``. With
-        ``False`` only the last is kept (the others are ``None``) and
-        :meth:`staged_score_samples` is unavailable.
+    %(store_estimators)s
 
     collapse_threshold : float in [0, 1], default=0.1
         ``collapse_generation_`` is the first generation whose diversity
@@ -158,14 +122,9 @@ class RecursiveDensityRetrainer(DensityMixin, BaseRecursiveRetrainer):
         ``trajectory_["entropy"]`` for discrete ones
         (``CategoricalDensity``), whose entropy is 0 for a Dirac mass.
 
-    random_state : int, RandomState instance or None, default=None
-        Seeds every random draw of a fit (synthetic samples, real subsets,
-        verification, the samples of the Wasserstein metric, and the
-        ``random_state`` parameters of every generation's clone) through
-        integer seeds. Pass an int for reproducible fits.
+    %(random_state)s
 
-    verbose : int, default=0
-        Print one line per generation when positive.
+    %(verbose)s
 
     Attributes
     ----------
@@ -202,8 +161,9 @@ class RecursiveDensityRetrainer(DensityMixin, BaseRecursiveRetrainer):
           and the real training data (see Notes);
         - discrete models only: ``"support_size"`` (tokens of positive
           probability), ``"entropy"`` (``-sum p log p``, in nats) and
-          ``"collision"`` (``sum p**2``, Seddik et al.'s sigma_m) of the
-          model's distribution;
+          ``"collision"`` (``sum p**2``, the collision probability of
+          :func:`skcollapse.theory.categorical_collision`) of the model's
+          distribution;
         - ``"param_<name>"`` for scheduled hyper-parameters.
 
         ``"total_variance"`` and ``"mean_shift"`` are NaN for a generation
@@ -234,21 +194,25 @@ class RecursiveDensityRetrainer(DensityMixin, BaseRecursiveRetrainer):
 
     See Also
     --------
-    RecursiveRetrainer : the same loop for regressors and classifiers.
-    skcollapse.generative.GaussianDensity : single Gaussian, the model of the
+    RecursiveRetrainer : The same loop for regressors and classifiers.
+    skcollapse.generative.GaussianDensity : Single Gaussian, the model of the
         closed-form theory.
-    skcollapse.generative.CategoricalDensity : token distribution, the
+    skcollapse.generative.CategoricalDensity : Token distribution, the
         model of Seddik et al.
 
     Notes
     -----
-    Generation ``g`` is the ``g + 1``-th fit: Shumailov et al. and Seddik et
-    al. count fits (their ``n`` or ``m`` is our ``g + 1``).
+    Generation ``g`` is the model of the ``g + 1``-th fit: generation 0 is
+    fitted on the real data. The formulas below, like every function of
+    :mod:`skcollapse.theory`, use this indexing; the papers' own (Shumailov
+    et al. and Seddik et al. count fits from 1) is converted in the
+    docstrings of the theory functions.
 
-    Refitting a one-dimensional :class:`~skcollapse.generative.GaussianDensity`
-    (``ddof=1``) on its own ``M`` samples (fully synthetic loop,
-    ``real_fraction=0``) gives (Shumailov et al.), with the real data drawn
-    from :math:`N(\\mu, \\sigma^2)`,
+    Fully synthetic loop (``real_fraction=0``) with ``M`` samples per
+    generation and real data drawn from :math:`N(\\mu, \\sigma^2)`:
+    refitting a one-dimensional
+    :class:`~skcollapse.generative.GaussianDensity` (``ddof=1``) on its own
+    samples gives (Shumailov et al.)
 
     .. math::
 
@@ -259,16 +223,22 @@ class RecursiveDensityRetrainer(DensityMixin, BaseRecursiveRetrainer):
 
     so the standard deviation goes to zero almost surely. With the sampling
     bias ``temperature`` :math:`= \\lambda`, :math:`E \\operatorname{tr}
-    \\Sigma_g = \\lambda^g \\operatorname{tr} \\Sigma_0` (Alemohammad et
-    al.). Refitting a :class:`~skcollapse.generative.CategoricalDensity` on
-    ``n`` of its own samples is multinomial resampling: the collision
-    :math:`\\sigma = \\sum_i p_i^2` grows as
-    :math:`E \\sigma_g = 1 - (1 - 1/n)^{g+1} (1 - \\sum_i p_i^2)` and the
-    distribution ends as a Dirac mass on token :math:`i` with probability
-    :math:`p_i` (Seddik et al., Theorem 1 and Proposition 1); keeping the
+    \\Sigma_g = \\lambda^g \\operatorname{tr} \\Sigma` (Alemohammad et
+    al.). These are :func:`skcollapse.theory.gaussian_refit`, which also
+    covers a real sample size other than ``M``, ``ddof=0``, the mean shift
+    and the Wasserstein-2 distance.
+
+    Refitting a :class:`~skcollapse.generative.CategoricalDensity` on ``n``
+    of its own samples is multinomial resampling: the collision
+    :math:`\\sigma_g = \\sum_i p_i(g)^2` of generation ``g`` grows as
+    :math:`E \\sigma_g = 1 - (1 - 1/n)^{g+1} (1 - \\sum_i p_i^2)`, with
+    :math:`p` the real distribution, and the distribution ends as a Dirac
+    mass on token :math:`i` with probability :math:`p_i` (Seddik et al.,
+    Theorem 1 and Proposition 1): :func:`skcollapse.theory.categorical_collision`
+    and :func:`skcollapse.theory.categorical_collapse_bounds`. Keeping the
     ``N`` real samples (``real_fraction=1``, ``synthetic_size=n / N``) makes
-    it converge to a fixed point instead (Theorem 2). The closed forms are in
-    :mod:`skcollapse.theory`.
+    it converge to a fixed point instead (Theorem 2, also in
+    :func:`~skcollapse.theory.categorical_collision`).
 
     The sliced Wasserstein-1 distance of ``trajectory_["wasserstein"]`` is
 
@@ -407,7 +377,7 @@ class RecursiveDensityRetrainer(DensityMixin, BaseRecursiveRetrainer):
         self : object
             The fitted estimator.
         """
-        check_sampler(self.estimator, self.temperature)
+        self._check_params()
         X = validate_data(self, X, dtype="numeric", ensure_min_samples=1)
         n_samples = X.shape[0]
         if n_samples < 2:
@@ -417,17 +387,18 @@ class RecursiveDensityRetrainer(DensityMixin, BaseRecursiveRetrainer):
             )
         sample_weight = self._route_sample_weight(X, sample_weight, fit_params)
 
-        base_seed = self._base_seed()
+        seeds = self._seed_table()
         (X, sample_weight), validation = self._split_validation(
-            base_seed, X, sample_weight
+            seeds, X, sample_weight
         )
         X_val = None if validation is None else validation[0]
-        problem = _DensityProblem(self, X, sample_weight, X_val, base_seed)
-        return self._run_loop(problem, base_seed)
+        problem = _DensityProblem(self, X, sample_weight, X_val, seeds)
+        return self._run_loop(problem, seeds)
 
-    # ------------------------------------------------------------------
-    # fit helpers
-    # ------------------------------------------------------------------
+    def _check_own_params(self):
+        """The base estimator must be able to sample, at ``temperature``."""
+        check_sampler(self.estimator, self.temperature)
+
     # ------------------------------------------------------------------
     # scoring and sampling
     # ------------------------------------------------------------------
@@ -551,14 +522,17 @@ class RecursiveDensityRetrainer(DensityMixin, BaseRecursiveRetrainer):
 # ----------------------------------------------------------------------
 # The density problem plugged into the shared loop
 # ----------------------------------------------------------------------
-class _DensityProblem:
-    """Density-estimation specifics of the generation loop."""
+class _DensityProblem(Problem):
+    """Density-estimation specifics of the generation loop.
 
-    kind = "density"
+    Synthetic rows are samples of the previous generation (through the
+    sampling adapter, with the loop's ``temperature``); a callable verifier
+    receives the samples only.
+    """
 
-    def __init__(self, owner, X, sample_weight, X_val, base_seed):
+    def __init__(self, owner, X, sample_weight, X_val, seeds):
         self.owner = owner
-        self.base_seed = base_seed
+        self.seeds = seeds
         self.temperature = float(owner.temperature)
         self.discrete = is_discrete(owner.estimator)
         self.diversity_key = "entropy" if self.discrete else "total_variance"
@@ -570,18 +544,18 @@ class _DensityProblem:
             1.0 if sample_weight is None else float(np.mean(sample_weight))
         )
         self.weighted = sample_weight is not None or owner.synthetic_weight != 1.0
-        self.real_mean = _weighted_mean(X, sample_weight)
+        self.real_mean = _metrics.weighted_mean(X, sample_weight)
         if self.discrete:
-            self.real_tokens = _token_distribution(X[:, 0], sample_weight)
+            self.real_tokens = _metrics.token_distribution(X[:, 0], sample_weight)
         else:
-            rng = np.random.default_rng([base_seed, 0, _SETUP, _MEASURE_DIRECTIONS])
+            rng = seeds.rng(0, Stream.METRIC_DIRECTIONS)
             # one direction suffices in 1-D: every projection is +-X
             n_projections = N_PROJECTIONS if X.shape[1] > 1 else 1
             directions = rng.standard_normal((X.shape[1], n_projections))
             self.directions = directions / np.linalg.norm(directions, axis=0)
             self.real_projected = X @ self.directions
 
-    # -- problem interface ------------------------------------------------
+    # -- the protocol -----------------------------------------------------
     def fit(self, estimator, batch):
         if self.weighted:
             weight = np.ones(len(batch)) if batch.weight is None else batch.weight
@@ -591,13 +565,18 @@ class _DensityProblem:
     def synthesize(self, model, n_samples, rng, *, generation, n_candidates):
         n = n_samples * n_candidates
         X = draw_samples(
-            model, n, random_state=_int_seed(rng), temperature=self.temperature
+            model, n, random_state=draw_seed(rng), temperature=self.temperature
         )
-        return Batch(
-            X=X,
-            weight=np.full(n, self.synthetic_weight) if self.weighted else None,
-            origin=np.full(n, generation, dtype=int),
+        return Synthesis(
+            Batch(
+                X=X,
+                weight=np.full(n, self.synthetic_weight) if self.weighted else None,
+                origin=np.full(n, generation, dtype=int),
+            )
         )
+
+    def verifier_arguments(self, batch):
+        return (batch.X,)
 
     def fit_verifier(self, verifier):
         if not hasattr(verifier, "score_samples"):
@@ -653,18 +632,15 @@ class _DensityProblem:
             record["mean_shift"] = np.nan
         else:
             X = np.asarray(train.X, dtype=float)
-            record["total_variance"] = _total_variance(X, train.weight)
-            mean = _weighted_mean(X, train.weight)
+            record["total_variance"] = _metrics.total_variance(X, train.weight)
+            mean = _metrics.weighted_mean(X, train.weight)
             record["mean_shift"] = float(np.linalg.norm(mean - self.real_mean))
         if self.discrete:
             categories, p = probabilities(model)
-            support = p > 0
-            record["wasserstein"] = _discrete_wasserstein(
+            record["wasserstein"] = _metrics.discrete_wasserstein(
                 (categories, p), self.real_tokens
             )
-            record["support_size"] = int(np.count_nonzero(support))
-            record["entropy"] = float(-np.sum(p[support] * np.log(p[support])))
-            record["collision"] = float(np.sum(p**2))
+            record.update(_metrics.discrete_summary(p))
         else:
             record["wasserstein"] = self._sliced_wasserstein(model, generation)
         return record
@@ -679,79 +655,13 @@ class _DensityProblem:
 
     def _sliced_wasserstein(self, model, generation):
         """SW_1 between a seeded sample of the model and the real data."""
-        rng = np.random.default_rng(
-            [self.base_seed, generation, _SETUP, _MEASURE_SAMPLE]
-        )
+        rng = self.seeds.rng(generation, Stream.METRIC_SAMPLE)
         n_draws = max(N_MODEL_SAMPLES, self.real.X.shape[0])
         sample = np.asarray(
-            draw_samples(model, n_draws, random_state=_int_seed(rng)), dtype=float
+            draw_samples(model, n_draws, random_state=draw_seed(rng)), dtype=float
         )
-        distances = _wasserstein_1d(
+        distances = _metrics.wasserstein_1d(
             sample @ self.directions, self.real_projected, self.real.weight
         )
         return float(np.mean(distances))
 
-
-# ----------------------------------------------------------------------
-# helpers
-# ----------------------------------------------------------------------
-def _weighted_mean(X, weight):
-    X = np.asarray(X, dtype=float)
-    if weight is None:
-        return X.mean(axis=0)
-    return np.average(X, axis=0, weights=weight)
-
-
-def _total_variance(X, weight):
-    """Trace of the ddof=1 covariance (numpy's aweights convention)."""
-    if weight is not None:
-        positive = weight > 0
-        X, weight = X[positive], weight[positive]
-    if X.shape[0] < 2:
-        return 0.0
-    covariance = np.cov(X, rowvar=False, aweights=weight, ddof=1)
-    return float(np.trace(np.atleast_2d(covariance)))
-
-
-def _wasserstein_1d(u, v, v_weights=None):
-    """W_1 between the columns of u (uniform) and of v (weighted), column-wise.
-
-    The exact distance between the two empirical distributions of each
-    column: ``integral_0^1 |F_u^-1(t) - F_v^-1(t)| dt`` with unweighted v,
-    ``integral |F_u(x) - F_v(x)| dx`` with weights.
-    """
-    n_u, n_v = u.shape[0], v.shape[0]
-    u, v = np.sort(u.T, axis=1), v.T  # one row per projection, contiguous
-    if v_weights is None:
-        # the quantile functions are steps at i / n_u and j / n_v
-        edges = np.union1d(np.arange(n_u + 1) / n_u, np.arange(n_v + 1) / n_v)
-        middle = (edges[1:] + edges[:-1]) / 2
-        i_u = np.minimum((middle * n_u).astype(int), n_u - 1)
-        i_v = np.minimum((middle * n_v).astype(int), n_v - 1)
-        difference = np.abs(u[:, i_u] - np.sort(v, axis=1)[:, i_v])
-        return difference @ np.diff(edges)
-    mass = np.concatenate([np.full(n_u, 1.0 / n_u), -v_weights / np.sum(v_weights)])
-    values = np.concatenate([u, v], axis=1)
-    order = np.argsort(values, axis=1)
-    values = np.take_along_axis(values, order, axis=1)
-    difference = np.cumsum(mass[order], axis=1)  # F_u - F_v after each value
-    return np.sum(np.abs(difference[:, :-1]) * np.diff(values, axis=1), axis=1)
-
-
-def _token_distribution(tokens, weight):
-    """Distinct tokens and their (weighted) frequencies."""
-    categories, inverse = np.unique(tokens, return_inverse=True)
-    counts = np.bincount(inverse, weights=weight, minlength=len(categories))
-    return categories.astype(float), counts / counts.sum()
-
-
-def _discrete_wasserstein(first, second):
-    """Exact W_1 between two distributions on the real line."""
-    support = np.union1d(first[0], second[0]).astype(float)
-    cdfs = []
-    for categories, p in (first, second):
-        mass = np.zeros(len(support))
-        mass[np.searchsorted(support, np.asarray(categories, dtype=float))] = p
-        cdfs.append(np.cumsum(mass))
-    gaps = np.diff(support)
-    return float(np.sum(np.abs(cdfs[0] - cdfs[1])[:-1] * gaps))

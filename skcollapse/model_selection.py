@@ -11,6 +11,7 @@ from sklearn.utils._param_validation import HasMethods, Interval, validate_param
 from sklearn.utils.parallel import Parallel, delayed
 
 from ._loop import CollapseWarning
+from ._random import draw_seed
 
 __all__ = ["collapse_curve"]
 
@@ -66,6 +67,8 @@ def collapse_curve(
     fitted ``trajectory_`` is returned stacked as an array of shape
     ``(n_repeats, n_generations + 1)``: the Monte Carlo distribution of the
     collapse curve, generation by generation.
+
+    Read more in the :ref:`User Guide <monte_carlo>`.
 
     Parameters
     ----------
@@ -227,7 +230,7 @@ def collapse_curve(
         )
     params = {} if params is None else params
     rng = check_random_state(random_state)
-    seeds = rng.randint(np.iinfo(np.int32).max, size=n_repeats)
+    seeds = draw_seed(rng, size=n_repeats)
 
     repeats = [None] * n_repeats
     progress = _Progress(n_repeats, verbose)

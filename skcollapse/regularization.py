@@ -10,7 +10,7 @@ estimator generation by generation, before each fit:
   ones as small picklable objects, so that the meta-estimator stays
   clonable, picklable and searchable with ``GridSearchCV``;
 - a callable ``context -> {param: value}`` receiving the
-  :class:`~skcollapse._loop.GenerationContext` of the generation.
+  :class:`GenerationContext` of the generation.
   :class:`AdaptiveRegularization` is one: it derives each generation's ridge
   penalty from the data with the rule of Dohmatob, Feng & Kempe (2024).
 
@@ -21,13 +21,96 @@ The values set appear in ``trajectory_`` as ``"param_<name>"``.
 # License: BSD 3-Clause
 
 import numbers
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator
 from sklearn.utils._param_validation import Interval
 
-__all__ = ["AdaptiveRegularization", "geometric_schedule", "linear_schedule"]
+__all__ = [
+    "AdaptiveRegularization",
+    "GenerationContext",
+    "geometric_schedule",
+    "linear_schedule",
+]
+
+
+@dataclass
+class GenerationContext:
+    """What a regularisation hook may use to set a generation's parameters.
+
+    The loop builds one before every fit and passes it to a callable
+    ``regularization`` (such as :class:`AdaptiveRegularization`), which
+    returns ``{param: value}`` for the base estimator. A hook should read it,
+    never modify it. Every parameter is an attribute of the same name.
+
+    Read more in the :ref:`User Guide <regularization>`.
+
+    Parameters
+    ----------
+    generation : int
+        The generation about to be fitted (0: real data).
+    n_train : int
+        Rows in its training set.
+    n_real : int
+        Real rows in its training set.
+    n_real_total : int
+        Real training rows available (generation 0's training set size).
+    X : array-like, sparse matrix or DataFrame
+        The inputs of its training set.
+    y : ndarray or None
+        Their targets (None for density estimators).
+    sample_weight : ndarray or None
+        Their weights (None: unweighted).
+    estimator : estimator
+        The unfitted clone that will be fitted.
+    previous : estimator or None
+        The fitted model of generation ``generation - 1``.
+    label_noise_scale : float
+        Noise scale used to draw this generation's synthetic labels (NaN at
+        generation 0 and for density estimators).
+    data : str
+        The data regime.
+    history : Mapping of str to ndarray
+        The trajectory of generations ``0 .. generation - 1``, key by key
+        (an array is built only for the keys a hook reads).
+    real_X, real_y, real_sample_weight : array-like or None
+        The real training rows (generation 0's training set), the same at
+        every generation, so that a hook can estimate what it needs from the
+        real data without keeping state between calls.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import make_regression
+    >>> from sklearn.linear_model import Ridge
+    >>> from skcollapse import RecursiveRetrainer
+    >>> X, y = make_regression(n_samples=50, n_features=3, random_state=0)
+    >>> def penalty(context):
+    ...     return {"alpha": 1.0 + context.generation}
+    >>> est = RecursiveRetrainer(Ridge(), n_generations=2, regularization=penalty,
+    ...                          random_state=0).fit(X, y)
+    >>> est.trajectory_["param_alpha"]
+    array([1., 2., 3.])
+    """
+
+    generation: int
+    n_train: int
+    n_real: int
+    n_real_total: int
+    X: Any
+    y: Any
+    sample_weight: Any
+    estimator: Any
+    previous: Any
+    label_noise_scale: float
+    data: str
+    history: Mapping = field(default_factory=dict)
+    real_X: Any = None
+    real_y: Any = None
+    real_sample_weight: Any = None
 
 
 # ---------------------------------------------------------------------------
@@ -261,6 +344,8 @@ class AdaptiveRegularization(BaseEstimator):
     Pass it as ``regularization=AdaptiveRegularization()``. Its values
     appear in ``trajectory_["param_<param>"]``.
 
+    Read more in the :ref:`User Guide <regularization>`.
+
     Parameters
     ----------
     param : str, default="alpha"
@@ -360,7 +445,7 @@ class AdaptiveRegularization(BaseEstimator):
     :func:`skcollapse.theory.linear_regression_error`).
 
     **State.** None: every call reads what it needs from the
-    :class:`~skcollapse._loop.GenerationContext`. When ``noise`` or
+    :class:`GenerationContext`. When ``noise`` or
     ``coef_norm`` is None, they are estimated from the real training rows
     (``context.real_X``, ``context.real_y``, the same at every generation);
     the earlier generations' sizes and noise come from ``context.history``
@@ -422,7 +507,7 @@ class AdaptiveRegularization(BaseEstimator):
 
         Parameters
         ----------
-        context : :class:`~skcollapse._loop.GenerationContext`
+        context : :class:`GenerationContext`
             The generation about to be fitted (the loop builds it).
 
         Returns

@@ -3,29 +3,38 @@
 import numbers
 
 import numpy as np
-from sklearn.base import _fit_context, clone, is_classifier
-from sklearn.utils import _safe_indexing, get_tags
-from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
-from sklearn.utils._tags import ClassifierTags, RegressorTags
+from sklearn.base import clone, is_classifier
+from sklearn.utils import ClassifierTags, RegressorTags, get_tags
 from sklearn.utils.metadata_routing import (
     MetadataRouter,
     MethodMapping,
-    _raise_for_params,
-    _routing_enabled,
     process_routing,
 )
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import (
-    _num_samples,
     check_array,
+    check_consistent_length,
     check_is_fitted,
     column_or_1d,
     validate_data,
 )
 
+from . import _metrics
 from ._base import BaseRecursiveRetrainer
-from ._loop import _SETUP, Batch, seed_estimator
+from ._compat import (
+    HasMethods,
+    StrOptions,
+    _fit_context,
+    _num_samples,
+    _raise_for_params,
+    _safe_indexing,
+    routing_enabled,
+)
+from ._docstrings import Substitution, shared_parameters
+from ._params import Interval
+from ._problem import Batch, Problem, Synthesis
+from ._random import Stream, draw_seed, seed_estimator
 
 __all__ = ["RecursiveRetrainer"]
 
@@ -45,6 +54,7 @@ def _is_classifier_base(self):
     return is_classifier(self.estimator)
 
 
+@Substitution(**shared_parameters("supervised"))
 class RecursiveRetrainer(BaseRecursiveRetrainer):
     """Refit a regressor or classifier recursively on its own outputs.
 
@@ -54,7 +64,7 @@ class RecursiveRetrainer(BaseRecursiveRetrainer):
     labels sampled from ``predict_proba``), mixed with real data according to
     the data regime. The collapse trajectory is stored in ``trajectory_``.
 
-    Read more in the README and in ``shared/DESIGN.md``.
+    Read more in the :ref:`User Guide <generation_loop>`.
 
     Parameters
     ----------
@@ -62,31 +72,15 @@ class RecursiveRetrainer(BaseRecursiveRetrainer):
         A scikit-learn regressor or classifier (or a Pipeline ending in one).
         It is cloned for every generation; it is never fitted in place.
 
-    n_generations : int, default=10
-        Synthetic refits after generation 0. ``0`` is a plain fit.
+    %(n_generations)s
 
-    data : {"replace", "accumulate", "accumulate-subsample"}, default="replace"
-        The data regime. ``"replace"``: each generation trains on the real
-        part plus the synthetic data of this generation only.
-        ``"accumulate"``: the real part plus the synthetic data of every
-        generation so far (Gerstgrasser et al., 2024).
-        ``"accumulate-subsample"``: accumulate, then a uniform subsample (without
-        replacement) to the size of generation 0's training set.
+    %(data)s
 
-    real_fraction : float in [0, 1] or None, default=None
-        Share of the real training rows kept in each generation's training
-        set: ``0`` is the fully synthetic loop, ``1`` keeps all real rows and
-        adds the synthetic ones (the augmentation loop). ``None`` means ``0``
-        under ``"replace"`` and ``1`` under the accumulate regimes.
+    %(real_fraction)s
 
-    real_sampling : {"fixed", "resample"}, default="fixed"
-        ``"fixed"``: the same real rows every generation (a random subset
-        chosen once when ``real_fraction < 1``). ``"resample"``: a new subset
-        of the real pool every generation.
+    %(real_sampling)s
 
-    synthetic_size : int or float, default=1.0
-        Synthetic rows drawn per generation: an int is a count, a float a
-        multiple of the number of real training rows.
+    %(synthetic_size)s
 
     synthetic_weight : float, default=1.0
         Sample weight of synthetic rows relative to real rows. When
@@ -136,50 +130,28 @@ class RecursiveRetrainer(BaseRecursiveRetrainer):
         ``(X) -> scores`` is called on each generation's synthetic rows.
         Higher scores are better.
 
-    keep_fraction : float in (0, 1] or None, default=None
-        Keep the best-scored ``ceil(keep_fraction * n)`` synthetic rows.
+    %(keep_fraction)s
 
-    threshold : float or None, default=None
-        Keep the synthetic rows scored at least ``threshold``.
+    %(threshold)s
 
-    n_candidates : int, default=1
-        Candidate labels drawn per synthetic input; the verifier keeps the
-        best-scored one ("best of k"), before ``keep_fraction``/``threshold``.
+    %(n_candidates)s
 
-    regularization : None, dict or callable, default=None
-        Per-generation hyper-parameters of the base estimator: a dict
-        ``{param: schedule}`` where a schedule is a callable
-        ``(generation, n_train) -> value`` or a constant, or a callable
-        ``context -> {param: value}`` receiving a
-        :class:`skcollapse._loop.GenerationContext`. The values appear in
-        ``trajectory_`` as ``"param_<name>"``.
+    %(regularization)s
 
-    validation_fraction : float in (0, 1) or None, default=None
-        Share of the real data held out from every generation and used only
-        for ``trajectory_["score_validation"]``.
+    %(validation_fraction)s
 
-    fine_tune : bool, default=False
-        Start each generation from a copy of the previous one through the
-        base estimator's ``warm_start`` instead of from scratch.
+    %(fine_tune)s
 
-    store_estimators : bool, default=True
-        Keep every generation's fitted estimator in ``estimators_``. With
-        ``False`` only the last is kept (the others are ``None``) and the
-        staged methods are unavailable.
+    %(store_estimators)s
 
     collapse_threshold : float in [0, 1], default=0.1
         ``collapse_generation_`` is the first generation whose
         ``prediction_std`` falls below ``collapse_threshold`` times
         generation 0's.
 
-    random_state : int, RandomState instance or None, default=None
-        Seeds every random draw of a fit (synthetic inputs and labels, real
-        subsets, verification, and the ``random_state`` parameters of every
-        generation's clone) through integer seeds. Pass an int for
-        reproducible fits.
+    %(random_state)s
 
-    verbose : int, default=0
-        Print one line per generation when positive.
+    %(verbose)s
 
     Attributes
     ----------
@@ -249,8 +221,8 @@ class RecursiveRetrainer(BaseRecursiveRetrainer):
 
     See Also
     --------
-    RecursiveDensityRetrainer : the same loop for density estimators.
-    sklearn.semi_supervised.SelfTrainingClassifier : self-training on
+    RecursiveDensityRetrainer : The same loop for density estimators.
+    sklearn.semi_supervised.SelfTrainingClassifier : Self-training on
         unlabeled data.
 
     Notes
@@ -376,14 +348,14 @@ class RecursiveRetrainer(BaseRecursiveRetrainer):
         self : object
             The fitted estimator.
         """
+        label_noise = self._check_params()
         classifier = is_classifier(self.estimator)
-        label_noise = self._check_label_noise(classifier)
         X, y = self._validate_fit_data(X, y, classifier)
         sample_weight = self._route_sample_weight(X, sample_weight, fit_params)
 
-        base_seed = self._base_seed()
+        seeds = self._seed_table()
         (X, y, sample_weight), validation = self._split_validation(
-            base_seed, X, y, sample_weight
+            seeds, X, y, sample_weight
         )
         X_val, y_val = (None, None) if validation is None else validation[:2]
         if classifier:
@@ -391,14 +363,16 @@ class RecursiveRetrainer(BaseRecursiveRetrainer):
                 y if y_val is None else np.concatenate([y, y_val])
             )
         problem = _SupervisedProblem(
-            self, X, y, sample_weight, X_val, y_val, label_noise, classifier, base_seed
+            self, X, y, sample_weight, X_val, y_val, label_noise, classifier, seeds
         )
-        return self._run_loop(problem, base_seed)
+        return self._run_loop(problem, seeds)
 
     # ------------------------------------------------------------------
     # fit helpers
     # ------------------------------------------------------------------
-    def _check_label_noise(self, classifier):
+    def _check_own_params(self):
+        """Check ``label_noise`` against the base; return what it means here."""
+        classifier = is_classifier(self.estimator)
         noise = self.label_noise
         if isinstance(noise, str):
             if noise == "auto":
@@ -459,12 +433,8 @@ class RecursiveRetrainer(BaseRecursiveRetrainer):
             check_classification_targets(y)
         else:
             y = check_array(y, ensure_2d=False, dtype="numeric", input_name="y")
+        check_consistent_length(X, y)
         n_samples = _num_samples(X)
-        if _num_samples(y) != n_samples:
-            raise ValueError(
-                f"X and y have inconsistent numbers of samples: X has {n_samples} "
-                f"rows, y has {_num_samples(y)}."
-            )
         if n_samples < 2:
             raise ValueError(
                 f"{type(self).__name__} needs at least 2 samples to fit, got "
@@ -625,7 +595,7 @@ class RecursiveRetrainer(BaseRecursiveRetrainer):
             Score of ``estimator_``.
         """
         X = self._check_predict_input(X)
-        if _routing_enabled():
+        if routing_enabled():
             score_params = process_routing(self, "score", **params).estimator.score
         else:
             sample_weight = params.pop("sample_weight", None)
@@ -686,26 +656,22 @@ class RecursiveRetrainer(BaseRecursiveRetrainer):
 # ----------------------------------------------------------------------
 # The supervised problem plugged into the shared loop
 # ----------------------------------------------------------------------
-class _SupervisedProblem:
-    """Regression or classification specifics of the generation loop."""
+class _SupervisedProblem(Problem):
+    """Regression or classification specifics of the generation loop.
+
+    Synthetic rows are inputs (see ``inputs``) with labels drawn from the
+    previous generation: predictions plus noise for regressors, labels
+    sampled from ``predict_proba`` (or ``predict``) for classifiers.
+    """
 
     diversity_key = "prediction_std"
+    synthesis_keys = ("label_noise_scale",)
 
     def __init__(
-        self,
-        owner,
-        X,
-        y,
-        sample_weight,
-        X_val,
-        y_val,
-        label_noise,
-        classifier,
-        base_seed,
+        self, owner, X, y, sample_weight, X_val, y_val, label_noise, classifier, seeds
     ):
         self.owner = owner
-        self.base_seed = base_seed
-        self.kind = "classification" if classifier else "regression"
+        self.classification = classifier
         self.label_noise = label_noise
         self.classes = getattr(owner, "classes_", None)
         self.temperature = float(owner.temperature)
@@ -725,16 +691,14 @@ class _SupervisedProblem:
             self._real_total = np.sum((flat - flat.mean(axis=0)) ** 2, axis=0)
         self._residuals = None
         self._first = None
-        self.last_noise_scale = np.nan
-        self._sampler = self._fit_input_sampler(base_seed)
+        self._sampler = self._fit_input_sampler(seeds)
 
     # -- inputs -----------------------------------------------------------
-    def _fit_input_sampler(self, base_seed):
+    def _fit_input_sampler(self, seeds):
         inputs = self.owner.inputs
         if isinstance(inputs, str) or not hasattr(inputs, "fit"):
             return None
-        sampler = clone(inputs)
-        seed_estimator(sampler, np.random.default_rng([base_seed, 0, _SETUP, 1]))
+        sampler = seed_estimator(clone(inputs), seeds.rng(0, Stream.INPUT_SAMPLER))
         X = self.real.X
         sampler.fit(X.to_numpy() if hasattr(X, "iloc") else X)
         return sampler
@@ -753,7 +717,7 @@ class _SupervisedProblem:
         elif inputs == "bootstrap":
             rows = rng.integers(0, n_real, size=n)
         else:
-            seed = int(rng.integers(np.iinfo(np.int32).max))
+            seed = draw_seed(rng)
             if self._sampler is not None:
                 from ._sampling import draw_samples
 
@@ -787,7 +751,7 @@ class _SupervisedProblem:
         """Predictions (regressors) or full probabilities (classifiers)."""
         key = (id(model), id(X))
         if key not in self._cache:
-            if self.kind == "regression":
+            if not self.classification:
                 out = np.asarray(model.predict(X), dtype=float)
                 out = out.reshape((out.shape[0],) + self.real.y.shape[1:])
             elif hasattr(model, "predict_proba"):
@@ -804,7 +768,7 @@ class _SupervisedProblem:
             self._cache[key] = np.asarray(model.predict(X))
         return self._cache[key]
 
-    # -- problem interface ------------------------------------------------
+    # -- the protocol -----------------------------------------------------
     def fit(self, estimator, batch):
         self._cache = {}
         if self.weighted:
@@ -812,7 +776,7 @@ class _SupervisedProblem:
             estimator.fit(batch.X, batch.y, **_weight_param(estimator, weight))
         else:
             estimator.fit(batch.X, batch.y)
-        if self.kind == "regression" and not isinstance(self.label_noise, numbers.Real):
+        if not self.classification and not isinstance(self.label_noise, numbers.Real):
             self._residuals = batch.y - self._output(estimator, batch.X)
         return estimator
 
@@ -828,15 +792,16 @@ class _SupervisedProblem:
         reference = None
         if rows is not False:
             reference = self.real.y if rows is None else self.real.y[rows]
-        y = self._labels(model, X, rng)
+        y, noise_scale = self._labels(model, X, rng)
         n = len(y)
-        return Batch(
+        batch = Batch(
             X=X,
             y=y,
             weight=self._synthetic_weights(rows, n),
             origin=np.full(n, generation, dtype=int),
             y_reference=reference,
         )
+        return Synthesis(batch, {"label_noise_scale": noise_scale})
 
     def _synthetic_weights(self, rows, n):
         """A synthetic row inherits the weight of its real input row."""
@@ -851,47 +816,47 @@ class _SupervisedProblem:
         return scale * (real if rows is None else real[rows])
 
     def _labels(self, model, X, rng):
-        if self.kind == "classification":
+        """Synthetic labels of ``X`` and the ``label_noise_scale`` they had."""
+        if self.classification:
             if self.label_noise == "argmax":
-                self.last_noise_scale = 0.0
-                return self._predict(model, X).copy()
+                return self._predict(model, X).copy(), 0.0
             proba = self._output(model, X)
             labels = self.classes[_sample_rows(proba, self.temperature, rng)]
-            self.last_noise_scale = float(np.mean(labels != self._predict(model, X)))
-            return labels
+            return labels, float(np.mean(labels != self._predict(model, X)))
         prediction = self._output(model, X)
         scale = np.sqrt(self.temperature)
         if isinstance(self.label_noise, numbers.Real):
             sigma = float(self.label_noise) * scale
-            self.last_noise_scale = sigma
             if sigma == 0:
-                return prediction.copy()
-            return prediction + sigma * rng.standard_normal(prediction.shape)
+                return prediction.copy(), sigma
+            noise = sigma * rng.standard_normal(prediction.shape)
+            return prediction + noise, sigma
         residuals = self._residuals
         if residuals.ndim == 1:
-            sigma = _rms(residuals) * scale
+            sigma = _metrics.rms(residuals) * scale
         else:
             sigma = np.sqrt(np.mean(residuals**2, axis=0)) * scale
-        self.last_noise_scale = float(np.sqrt(np.mean(sigma**2)))
+        noise_scale = float(np.sqrt(np.mean(sigma**2)))
         if self.label_noise == "bootstrap":
             noise = residuals[
                 rng.integers(0, residuals.shape[0], size=prediction.shape[0])
             ]
-            return prediction + scale * noise
-        return prediction + sigma * rng.standard_normal(prediction.shape)
+            return prediction + scale * noise, noise_scale
+        return prediction + sigma * rng.standard_normal(prediction.shape), noise_scale
 
     def fit_verifier(self, verifier):
-        needed = "predict_proba" if self.kind == "classification" else "predict"
+        needed = "predict_proba" if self.classification else "predict"
         if not hasattr(verifier, needed):
+            kind = "classification" if self.classification else "regression"
             raise ValueError(
-                f"A verifier for a {self.kind} loop must have {needed} (to score "
+                f"A verifier for a {kind} loop must have {needed} (to score "
                 f"synthetic labels); {type(verifier).__name__} has none. Pass an "
                 "estimator with it or a callable (X, y) -> scores."
             )
         return verifier.fit(self.real.X, self.real.y)
 
     def verifier_scores(self, verifier, batch):
-        if self.kind == "classification":
+        if self.classification:
             proba = verifier.predict_proba(batch.X)
             classes = list(verifier.classes_)
             scores = np.zeros(len(batch))
@@ -903,8 +868,8 @@ class _SupervisedProblem:
         difference = np.abs(prediction.reshape(batch.y.shape) - batch.y)
         return -difference.reshape(len(batch), -1).mean(axis=1)
 
-    def degenerate_reason(self, batch):
-        return None
+    def label_error(self, y, y_reference):
+        return _metrics.label_error(y, y_reference, self.classification)
 
     def measure(self, model, generation, train):
         X, y = self.real.X, self.real.y
@@ -916,28 +881,21 @@ class _SupervisedProblem:
             record["score_validation"] = self._score(
                 model, self.X_val, self.y_val, self._output(model, self.X_val)
             )
-        n_rows = output.shape[0]
-        std = _column_std(output.reshape(n_rows, -1))
-        drift = _rms(output - self._first)
-        if self.kind == "classification":
-            # over probability vectors: total spread, mean squared distance
-            n_columns = len(std)
-            record["prediction_std"] = float(np.sqrt(np.sum(std**2)))
-            record["drift"] = drift * np.sqrt(n_columns)
+        record["prediction_std"], record["drift"] = _metrics.prediction_diversity(
+            output, self._first, self.classification
+        )
+        if self.classification:
             record["n_classes_train"] = (
                 np.nan if train is None else len(np.unique(train.y))
             )
-        else:
-            record["prediction_std"] = float(np.mean(std))
-            record["drift"] = drift
         return record
 
     def _score(self, model, X, y, output):
-        if self.kind == "classification":
+        if self.classification:
             return float(np.mean(self._predict(model, X) == y))
         if y is self.real.y:
-            return _r2(y, output, self._real_total)
-        return _r2(y, output)
+            return _metrics.r2(y, output, self._real_total)
+        return _metrics.r2(y, output)
 
 
 # ----------------------------------------------------------------------
@@ -945,52 +903,9 @@ class _SupervisedProblem:
 # ----------------------------------------------------------------------
 def _weight_param(estimator, weight):
     """Fit keyword for sample weights; a Pipeline takes them in its last step."""
-    if hasattr(estimator, "steps") and not _routing_enabled():
+    if hasattr(estimator, "steps") and not routing_enabled():
         return {f"{estimator.steps[-1][0]}__sample_weight": weight}
     return {"sample_weight": weight}
-
-
-def _r2(y, prediction, total=None):
-    """R^2 averaged over outputs, as ``sklearn.metrics.r2_score`` computes it.
-
-    Written out because ``r2_score``'s input validation costs more than the
-    arithmetic in a loop of many cheap generations; ``total`` (the total sum
-    of squares of ``y`` per output) can be passed when it is known. A constant
-    target scores 1.0 when predicted exactly, else 0.0 (``force_finite=True``).
-    """
-    if np.ndim(y) == 1 and total is not None:  # the common case, as vectors
-        difference = np.ravel(prediction) - y
-        residual = np.dot(difference, difference)
-        return float(1.0 - residual / total[0]) if total[0] > 0 else float(
-            residual == 0
-        )
-    y = np.asarray(y, dtype=float).reshape(len(y), -1)
-    difference = y - prediction.reshape(y.shape)
-    residual = np.einsum("ij,ij->j", difference, difference)
-    if total is None:
-        total = np.sum((y - y.mean(axis=0)) ** 2, axis=0)
-    if np.all(total > 0):
-        return float(np.mean(1.0 - residual / total))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        score = np.where(
-            total > 0, 1.0 - residual / total, np.where(residual == 0, 1.0, 0.0)
-        )
-    return float(np.mean(score))
-
-
-def _rms(values):
-    """Root mean square of every entry (a dot product: cheap in a hot loop)."""
-    flat = np.ravel(values)
-    return float(np.sqrt(np.dot(flat, flat) / flat.size))
-
-
-def _column_std(flat):
-    """Standard deviation of each column of a 2-D array (ddof=0)."""
-    if flat.shape[1] == 1:  # vector operations: the common case, and faster
-        column = flat[:, 0]
-        return np.array([_rms(column - column.mean())])
-    centred = flat - flat.mean(axis=0)
-    return np.sqrt(np.einsum("ij,ij->j", centred, centred) / flat.shape[0])
 
 
 def _columns(model, classes):

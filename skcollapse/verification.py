@@ -88,6 +88,8 @@ from sklearn.utils._param_validation import (
 from sklearn.utils.extmath import safe_sparse_dot
 from sklearn.utils.multiclass import type_of_target
 
+from ._random import draw_seed, keyed_rng
+
 __all__ = [
     "LabelLookup",
     "LinearVerifier",
@@ -115,6 +117,8 @@ def effective_error(p, keep_correct, keep_wrong):
     labels of their rows), and ``trajectory_["synthetic_error"]`` the
     empirical ``p``.
 
+    Read more in the :ref:`User Guide <verification>`.
+
     Parameters
     ----------
     p : float or array-like
@@ -135,7 +139,7 @@ def effective_error(p, keep_correct, keep_wrong):
 
     See Also
     --------
-    NoisyVerifier : a verifier with these keep rates.
+    NoisyVerifier : A verifier with these keep rates.
 
     Notes
     -----
@@ -231,6 +235,8 @@ class OracleVerifier(_Verifier):
     ``threshold=-tol`` keeps the labels within ``tol`` of the truth and
     ``keep_fraction`` the most accurate ones.
 
+    Read more in the :ref:`User Guide <verification>`.
+
     Parameters
     ----------
     truth : callable or fitted estimator
@@ -246,8 +252,8 @@ class OracleVerifier(_Verifier):
 
     See Also
     --------
-    NoisyVerifier : an imperfect verifier with known keep rates.
-    LabelLookup : the real label of a real row.
+    NoisyVerifier : An imperfect verifier with known keep rates.
+    LabelLookup : The real label of a real row.
 
     Examples
     --------
@@ -319,6 +325,8 @@ class NoisyVerifier(_Verifier):
     keep_correct, keep_wrong)``: a verifier of known quality, to study how
     imperfect verification changes collapse.
 
+    Read more in the :ref:`User Guide <verification>`.
+
     Parameters
     ----------
     truth : callable or fitted estimator
@@ -345,8 +353,8 @@ class NoisyVerifier(_Verifier):
 
     See Also
     --------
-    effective_error : the error rate of the kept labels.
-    OracleVerifier : the perfect verifier (``keep_correct=1``,
+    effective_error : The error rate of the kept labels.
+    OracleVerifier : The perfect verifier (``keep_correct=1``,
         ``keep_wrong=0``).
 
     Examples
@@ -408,9 +416,8 @@ class NoisyVerifier(_Verifier):
             return np.random.default_rng()
         if isinstance(random_state, Integral):
             digest = joblib.hash((_hashable(X), np.asarray(y)), hash_name="md5")
-            return np.random.default_rng([int(random_state), int(digest, 16)])
-        seed = check_random_state(random_state).randint(np.iinfo(np.int32).max)
-        return np.random.default_rng(seed)
+            return keyed_rng(random_state, int(digest, 16))
+        return np.random.default_rng(draw_seed(check_random_state(random_state)))
 
 
 class LinearVerifier(_Verifier):
@@ -424,6 +431,8 @@ class LinearVerifier(_Verifier):
     largest margins. With ``coef = mu`` of the Gaussian mixture it is the
     Bayes-rule verifier; a ``coef`` at an angle to ``mu`` is a verifier of
     lower quality.
+
+    Read more in the :ref:`User Guide <verification>`.
 
     Parameters
     ----------
@@ -439,7 +448,7 @@ class LinearVerifier(_Verifier):
 
     See Also
     --------
-    OracleVerifier : a verifier that knows the truth.
+    OracleVerifier : A verifier that knows the truth.
 
     Examples
     --------
@@ -502,6 +511,8 @@ class LabelLookup(BaseEstimator):
     truth behind the trajectory's ``"synthetic_error"`` and
     ``"selected_error"`` and behind the error rate ``p`` of Feng et al.
 
+    Read more in the :ref:`User Guide <verification>`.
+
     Parameters
     ----------
     X : array-like, sparse matrix or DataFrame of shape (n_samples, n_features)
@@ -509,6 +520,11 @@ class LabelLookup(BaseEstimator):
 
     y : array-like of shape (n_samples,) or (n_samples, n_outputs)
         Their labels (or target values).
+
+    See Also
+    --------
+    OracleVerifier : A perfect verifier, from a truth function such as this.
+    NoisyVerifier : A verifier of known keep rates, from a truth function.
 
     Notes
     -----

@@ -1,0 +1,434 @@
+"""The generation loop on its own, with a toy problem.
+
+``ToyProblem`` is the whole protocol of :class:`skcollapse._problem.Problem`
+for a one-dimensional "model" that is the mean of its training rows and emits
+``mean + N(0, 1)`` samples: a few dozen lines are enough to plug a new kind of
+problem into :func:`skcollapse._loop.run_generations`. The owner is a plain
+namespace holding the loop's parameters, which shows what the loop reads of a
+meta-estimator; ``Guarded`` shows that it reads nothing of a problem beyond
+the protocol, for the toy and for both real problems.
+"""
+
+import types
+import warnings
+
+import numpy as np
+import pytest
+from sklearn.base import BaseEstimator
+from sklearn.linear_model import LogisticRegression, Ridge
+
+import skcollapse._base
+from skcollapse import CollapseWarning, RecursiveDensityRetrainer, RecursiveRetrainer
+from skcollapse._loop import run_generations
+from skcollapse._problem import Batch, Problem, Synthesis
+from skcollapse._random import SeedTable, Stream
+from skcollapse.generative import CategoricalDensity, GaussianDensity
+
+
+# --------------------------------------------------------------------------
+# the toy problem: the protocol by example
+# --------------------------------------------------------------------------
+class MeanModel(BaseEstimator):
+    """Fits the mean of its rows; ``fail_below`` rows make the fit fail."""
+
+    def __init__(self, fail_below=0, random_state=None):
+        self.fail_below = fail_below
+        self.random_state = random_state
+
+    def fit(self, X, y=None):
+        if len(X) < self.fail_below:
+            raise ValueError(f"{len(X)} rows, fewer than {self.fail_below}")
+        self.mean_ = float(np.mean(X))
+        return self
+
+
+class ToyProblem(Problem):
+    diversity_key = "spread"
+    synthesis_keys = ("n_drawn",)
+
+    def __init__(self, X, degenerate_at=None):
+        self.real = Batch(X=X, origin=np.zeros(len(X), dtype=int))
+        self.degenerate_at = degenerate_at
+
+    def fit(self, estimator, batch):
+        return estimator.fit(batch.X)
+
+    def synthesize(self, model, n_samples, rng, *, generation, n_candidates):
+        n = n_samples * n_candidates
+        X = model.mean_ + rng.standard_normal((n, 1))
+        batch = Batch(X=X, origin=np.full(n, generation))
+        return Synthesis(batch, {"n_drawn": n})
+
+    def measure(self, model, generation, train):
+        spread = np.nan if train is None else float(np.std(train.X))
+        return {"mean": model.mean_, "spread": spread}
+
+    def fit_verifier(self, verifier):
+        return verifier.fit(self.real.X)
+
+    def verifier_scores(self, verifier, batch):
+        return -np.abs(batch.X[:, 0] - verifier.mean_)
+
+    def degenerate_reason(self, batch):
+        if self.degenerate_at is not None and batch.origin.max() >= self.degenerate_at:
+            return "toy reason"
+        return None
+
+
+def owner(**params):
+    """The loop's parameters, with the meta-estimators' defaults."""
+    defaults = dict(
+        estimator=MeanModel(),
+        n_generations=4,
+        data="replace",
+        real_fraction=None,
+        real_sampling="fixed",
+        synthetic_size=1.0,
+        verifier=None,
+        keep_fraction=None,
+        threshold=None,
+        n_candidates=1,
+        regularization=None,
+        fine_tune=False,
+        store_estimators=True,
+        collapse_threshold=0.1,
+        verbose=0,
+    )
+    return types.SimpleNamespace(**{**defaults, **params})
+
+
+PROTOCOL = {
+    "real",
+    "diversity_key",
+    "synthesis_keys",
+    "fit",
+    "synthesize",
+    "measure",
+    "fit_verifier",
+    "verifier_scores",
+    "verifier_arguments",
+    "label_error",
+    "degenerate_reason",
+}
+
+
+class Guarded:
+    """A problem seen through the protocol only: any other attribute raises."""
+
+    def __init__(self, problem):
+        object.__setattr__(self, "_problem", problem)
+
+    def __getattr__(self, name):
+        if name not in PROTOCOL:
+            raise AttributeError(f"the loop read {name!r}, not in the protocol")
+        return getattr(object.__getattribute__(self, "_problem"), name)
+
+    def __setattr__(self, name, value):
+        raise AttributeError(f"the loop wrote {name!r} on the problem")
+
+
+@pytest.fixture
+def X():
+    return np.random.default_rng(0).normal(size=(7, 1))  # an odd count
+
+
+def run(X, seed=0, problem=None, **params):
+    return run_generations(
+        owner(**params), Guarded(problem or ToyProblem(X)), SeedTable(seed)
+    )
+
+
+# --------------------------------------------------------------------------
+# data regimes
+# --------------------------------------------------------------------------
+def test_replace_trains_each_generation_on_its_own_batch(X):
+    result = run(X, n_generations=3, synthetic_size=5)
+    t = result.trajectory
+    np.testing.assert_array_equal(t["generation"], [0, 1, 2, 3])
+    np.testing.assert_array_equal(t["n_train"], [7, 5, 5, 5])
+    np.testing.assert_array_equal(t["n_real"], [7, 0, 0, 0])
+    np.testing.assert_array_equal(t["n_synthetic"], [0, 5, 5, 5])
+    np.testing.assert_array_equal(result.sample_generation, [3] * 5)
+    # the problem's synthesis record, NaN in generation 0 which draws nothing
+    np.testing.assert_array_equal(t["n_drawn"], [np.nan, 5, 5, 5])
+    assert result.termination_condition == "max_generations"
+    assert result.n_generations == 3
+    assert len(result.estimators) == 4
+
+
+def test_each_generation_fits_the_previous_ones_samples(X):
+    result = run(X, n_generations=2, store_estimators=True)
+    models = result.estimators
+    assert models[0].mean_ == pytest.approx(float(np.mean(X)))
+    # generation 1 is the mean of 7 draws of N(mean_0, 1): not mean_0 itself
+    assert models[1].mean_ != models[0].mean_
+    np.testing.assert_allclose(result.trajectory["mean"], [m.mean_ for m in models])
+
+
+def test_accumulate_keeps_every_batch_and_the_real_rows(X):
+    result = run(X, n_generations=3, data="accumulate", synthetic_size=3)
+    t = result.trajectory
+    np.testing.assert_array_equal(t["n_train"], [7, 10, 13, 16])
+    np.testing.assert_array_equal(t["n_real"], [7, 7, 7, 7])
+    np.testing.assert_array_equal(
+        np.bincount(result.sample_generation), [7, 3, 3, 3]
+    )
+
+
+def test_accumulate_subsample_keeps_generation_zeros_size(X):
+    result = run(X, n_generations=4, data="accumulate-subsample", synthetic_size=3)
+    np.testing.assert_array_equal(result.trajectory["n_train"], [7] * 5)
+    assert set(result.sample_generation) <= {0, 1, 2, 3, 4}
+
+
+@pytest.mark.parametrize(
+    "real_fraction, n_kept",
+    # 0.3 * 7 = 2.1 and 0.6 * 7 = 4.2 round down, 0.8 * 7 = 5.6 rounds up
+    [(0.3, 2), (0.6, 4), (0.8, 6), (1.0, 7)],
+)
+def test_real_fraction_keeps_the_rounded_share_of_real_rows(X, real_fraction, n_kept):
+    result = run(X, n_generations=2, real_fraction=real_fraction, synthetic_size=3)
+    np.testing.assert_array_equal(result.trajectory["n_real"], [7, n_kept, n_kept])
+    np.testing.assert_array_equal(result.trajectory["n_synthetic"], [0, 3, 3])
+
+
+def test_resample_draws_new_real_rows_fixed_keeps_them():
+    X = np.arange(9.0).reshape(-1, 1)
+
+    class Recording(ToyProblem):
+        seen = []
+
+        def fit(self, estimator, batch):
+            self.seen.append(np.sort(batch.X[batch.origin == 0, 0]))
+            return super().fit(estimator, batch)
+
+    kept = {}
+    for sampling in ("fixed", "resample"):
+        problem = Recording(X)
+        problem.seen = []
+        run(
+            X,
+            problem=problem,
+            n_generations=6,
+            real_fraction=0.4,
+            real_sampling=sampling,
+        )
+        kept[sampling] = problem.seen[1:]
+        assert all(len(rows) == 4 for rows in kept[sampling])  # round(3.6)
+    assert all(np.array_equal(rows, kept["fixed"][0]) for rows in kept["fixed"])
+    assert not all(
+        np.array_equal(rows, kept["resample"][0]) for rows in kept["resample"]
+    )
+
+
+# --------------------------------------------------------------------------
+# verification
+# --------------------------------------------------------------------------
+def test_verifier_keeps_the_best_scored_share(X):
+    # keep_fraction=0.3 of 7 slots keeps ceil(2.1) = 3 rows
+    result = run(X, n_generations=2, verifier=MeanModel(), keep_fraction=0.3)
+    t = result.trajectory
+    np.testing.assert_array_equal(t["n_rejected"], [0, 4, 4])
+    np.testing.assert_array_equal(t["n_train"], [7, 3, 3])
+    np.testing.assert_allclose(t["acceptance_rate"][1:], 3 / 7)
+
+
+def test_verifier_keeps_the_closest_samples(X):
+    verifier = MeanModel().fit(X)
+    unverified = ToyProblem(X)
+    drawn = unverified.synthesize(
+        verifier, 7, SeedTable(0).rng(0, Stream.SYNTHESIS), generation=1, n_candidates=1
+    ).batch.X[:, 0]
+    closest = np.sort(drawn[np.argsort(np.abs(drawn - verifier.mean_))[:3]])
+
+    class Recording(ToyProblem):
+        def fit(self, estimator, batch):
+            if batch.origin.max() == 1:
+                self.kept = np.sort(batch.X[:, 0])
+            return super().fit(estimator, batch)
+
+    problem = Recording(X)
+    run(X, problem=problem, n_generations=1, verifier=MeanModel(), keep_fraction=0.3)
+    np.testing.assert_allclose(problem.kept, closest)
+
+
+def test_a_callable_verifier_of_one_argument_gets_the_first(X):
+    calls = []
+
+    def verifier(X_batch):
+        calls.append(X_batch.shape)
+        return -np.abs(X_batch[:, 0])
+
+    result = run(X, n_generations=2, verifier=verifier, threshold=-1.0)
+    assert calls == [(7, 1), (7, 1)]
+    assert result.trajectory["n_rejected"][1] > 0
+
+
+def test_a_generation_without_training_data_keeps_the_previous_model(X):
+    with pytest.warns(CollapseWarning, match="no training data"):
+        result = run(
+            X, n_generations=2, verifier=MeanModel(), threshold=1e9, real_fraction=0
+        )
+    t = result.trajectory
+    np.testing.assert_array_equal(t["n_train"], [7, 0, 0])
+    np.testing.assert_array_equal(t["n_rejected"], [0, 7, 7])
+    assert np.isnan(t["spread"][1:]).all()  # measured with train=None
+    assert result.estimators[2] is result.estimators[0]
+    np.testing.assert_array_equal(result.sample_generation, [0] * 7)
+
+
+# --------------------------------------------------------------------------
+# degenerate data, fit errors
+# --------------------------------------------------------------------------
+def test_a_degenerate_training_set_ends_the_loop(X):
+    with pytest.warns(CollapseWarning, match="toy reason"):
+        result = run(X, problem=ToyProblem(X, degenerate_at=2), n_generations=5)
+    assert result.termination_condition == "degenerate"
+    assert result.n_generations == 1
+    assert len(result.trajectory["generation"]) == 2
+    np.testing.assert_array_equal(result.sample_generation, [1] * 7)
+
+
+def test_a_failed_fit_after_generation_zero_ends_the_loop(X):
+    # 7 real rows fit; 3 synthetic rows per generation do not
+    with pytest.warns(CollapseWarning, match="fewer than 5"):
+        result = run(
+            X, estimator=MeanModel(fail_below=5), n_generations=3, synthetic_size=3
+        )
+    assert result.termination_condition == "degenerate"
+    assert result.n_generations == 0
+
+
+def test_a_failed_fit_of_generation_zero_is_raised(X):
+    with pytest.raises(ValueError, match="fewer than 8"):
+        run(X, estimator=MeanModel(fail_below=8))
+
+
+# --------------------------------------------------------------------------
+# seeds, estimators, collapse, hooks
+# --------------------------------------------------------------------------
+def test_same_seed_same_trajectory_and_a_shorter_run_is_a_prefix(X):
+    long = run(X, seed=3, n_generations=6).trajectory
+    again = run(X, seed=3, n_generations=6).trajectory
+    short = run(X, seed=3, n_generations=2).trajectory
+    other = run(X, seed=4, n_generations=6).trajectory
+    np.testing.assert_array_equal(long["mean"], again["mean"])
+    np.testing.assert_array_equal(long["mean"][:3], short["mean"])
+    assert not np.array_equal(long["mean"], other["mean"])
+
+
+def test_each_generation_gets_its_own_fit_seed(X):
+    seeds = [m.random_state for m in run(X, n_generations=3).estimators]
+    assert len(set(seeds)) == 4
+    assert seeds == [SeedTable(0).seed(g, Stream.FIT) for g in range(4)]
+
+
+def test_store_estimators_false_keeps_only_the_last(X):
+    result = run(X, n_generations=3, store_estimators=False)
+    assert result.estimators[:3] == [None, None, None]
+    assert isinstance(result.estimators[3], MeanModel)
+
+
+def test_collapse_generation_is_the_first_below_the_threshold():
+    X = np.linspace(-1, 1, 20).reshape(-1, 1)
+
+    class Shrinking(ToyProblem):
+        def measure(self, model, generation, train):
+            return {"mean": model.mean_, "spread": 0.5**generation}
+
+    result = run(X, problem=Shrinking(X), n_generations=6, collapse_threshold=0.1)
+    assert result.collapse_generation == 4  # 0.5 ** 4 = 0.0625 < 0.1
+
+
+def test_a_schedule_sees_the_trajectory_so_far(X):
+    contexts = []
+
+    def schedule(context):
+        contexts.append(
+            (context.generation, dict(context.history), context.n_real_total)
+        )
+        return {"fail_below": 0}
+
+    result = run(X, n_generations=3, regularization=schedule)
+    for generation, history, n_real_total in contexts:
+        assert n_real_total == 7
+        np.testing.assert_array_equal(
+            history["generation"], np.arange(generation)
+        )
+        if generation == 0:
+            assert "mean" not in history  # nothing measured yet
+            continue
+        np.testing.assert_array_equal(
+            history["mean"], result.trajectory["mean"][:generation]
+        )
+    assert [c[0] for c in contexts] == [0, 1, 2, 3]
+    np.testing.assert_array_equal(result.trajectory["param_fail_below"], [0] * 4)
+
+
+# --------------------------------------------------------------------------
+# the real problems read nothing beyond the protocol either
+# --------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: RecursiveRetrainer(Ridge(), n_generations=2, random_state=0),
+        lambda: RecursiveRetrainer(
+            LogisticRegression(),
+            n_generations=2,
+            verifier=LogisticRegression(),
+            keep_fraction=0.7,
+            random_state=0,
+        ),
+        lambda: RecursiveRetrainer(
+            Ridge(), n_generations=2, verifier=lambda X, y: -np.abs(y), threshold=-50
+        ),
+        lambda: RecursiveDensityRetrainer(
+            GaussianDensity(),
+            n_generations=2,
+            verifier=GaussianDensity(),
+            keep_fraction=0.5,
+            random_state=0,
+        ),
+        lambda: RecursiveDensityRetrainer(CategoricalDensity(), n_generations=2),
+    ],
+)
+def test_the_meta_estimators_problems_keep_to_the_protocol(monkeypatch, make):
+    est = make()
+    seen = []
+
+    def guarded_loop(owner, problem, seeds):
+        seen.append(problem)
+        return run_generations(owner, Guarded(problem), seeds)
+
+    monkeypatch.setattr(skcollapse._base, "run_generations", guarded_loop)
+    rng = np.random.default_rng(0)
+    if isinstance(est, RecursiveRetrainer):
+        X = rng.normal(size=(31, 3))
+        y = X @ [1.0, -2.0, 0.5] + rng.normal(size=31)
+        if isinstance(est.estimator, LogisticRegression):
+            y = (y > 0).astype(int)
+        est.fit(X, y)
+    elif isinstance(est.estimator, CategoricalDensity):
+        est.fit(rng.integers(0, 5, size=(31, 1)))
+    else:
+        est.fit(rng.normal(size=(31, 2)))
+    assert len(seen) == 1 and isinstance(seen[0], Problem)
+    assert est.n_generations_ == 2
+
+
+def test_warnings_point_at_the_callers_line():
+    X = np.random.default_rng(0).normal(size=(5, 1))
+    est = RecursiveDensityRetrainer(
+        GaussianDensity(),
+        n_generations=1,
+        verifier=GaussianDensity(),
+        threshold=1e9,
+        real_fraction=0,
+    )
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        est.fit(X)
+    assert any(issubclass(w.category, CollapseWarning) for w in caught)
+    assert {w.filename for w in caught if w.category is CollapseWarning} == {
+        __file__
+    }
