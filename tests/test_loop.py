@@ -77,22 +77,8 @@ class ToyProblem(Problem):
 
 def owner(**params):
     """The loop's parameters, with the meta-estimators' defaults."""
-    defaults = dict(
-        estimator=MeanModel(),
-        n_generations=4,
-        data="replace",
-        real_fraction=None,
-        real_sampling="fixed",
-        synthetic_size=1.0,
-        verifier=None,
-        keep_fraction=None,
-        threshold=None,
-        n_candidates=1,
-        regularization=None,
-        fine_tune=False,
-        store_estimators=True,
-        collapse_threshold=0.1,
-        verbose=0,
+    defaults = RecursiveDensityRetrainer(MeanModel(), n_generations=4).get_params(
+        deep=False
     )
     return types.SimpleNamespace(**{**defaults, **params})
 
@@ -373,27 +359,19 @@ def test_a_schedule_sees_the_trajectory_so_far(X):
     [
         lambda: RecursiveRetrainer(Ridge(), n_generations=2, random_state=0),
         lambda: RecursiveRetrainer(
-            LogisticRegression(),
-            n_generations=2,
-            verifier=LogisticRegression(),
-            keep_fraction=0.7,
-            random_state=0,
+            LogisticRegression(), verifier=LogisticRegression(), keep_fraction=0.7
         ),
         lambda: RecursiveRetrainer(
             Ridge(), n_generations=2, verifier=lambda X, y: -np.abs(y), threshold=-50
         ),
         lambda: RecursiveDensityRetrainer(
-            GaussianDensity(),
-            n_generations=2,
-            verifier=GaussianDensity(),
-            keep_fraction=0.5,
-            random_state=0,
+            GaussianDensity(), verifier=GaussianDensity(), keep_fraction=0.5
         ),
         lambda: RecursiveDensityRetrainer(CategoricalDensity(), n_generations=2),
     ],
 )
 def test_the_meta_estimators_problems_keep_to_the_protocol(monkeypatch, make):
-    est = make()
+    est = make().set_params(n_generations=2, random_state=0)
     seen = []
 
     def guarded_loop(owner, problem, seeds):
