@@ -3,47 +3,17 @@
 scikit-learn's ``Interval(numbers.Integral, ...)`` and ``Interval(numbers.Real,
 ...)`` accept ``True`` and ``False`` (bool is a subclass of int). A boolean
 passed as a count, a fraction or a seed is a mistake, never a number, so every
-numeric parameter of skcollapse is constrained by :class:`Interval` below,
-which refuses booleans with scikit-learn's own error message.
+numeric parameter of skcollapse is constrained by the :class:`Interval` of
+:mod:`skcollapse.utils._param_validation` (re-exported here), which refuses
+booleans with scikit-learn's own error message.
 """
 
 # Authors: The skcollapse developers
 # SPDX-License-Identifier: BSD-3-Clause
 
-import numbers
+from .utils._param_validation import RANDOM_STATE, Interval, Options
 
-import numpy as np
-
-from ._compat import Interval as _Interval
-
-__all__ = ["RANDOM_STATE", "Interval", "nested_param_keys"]
-
-
-class Interval(_Interval):
-    """scikit-learn's ``Interval`` constraint, refusing booleans.
-
-    Examples
-    --------
-    >>> import numbers
-    >>> from skcollapse._params import Interval
-    >>> constraint = Interval(numbers.Integral, 0, None, closed="left")
-    >>> constraint.is_satisfied_by(3), constraint.is_satisfied_by(True)
-    (True, False)
-    """
-
-    def is_satisfied_by(self, val):
-        if isinstance(val, (bool, np.bool_)):
-            return False
-        return super().is_satisfied_by(val)
-
-
-#: The ``random_state`` constraint: None, an int seed or a ``RandomState``
-#: (scikit-learn's ``"random_state"`` without booleans).
-RANDOM_STATE = [
-    None,
-    Interval(numbers.Integral, 0, 2**32 - 1, closed="both"),
-    np.random.RandomState,
-]
+__all__ = ["RANDOM_STATE", "Interval", "Options", "nested_param_keys"]
 
 
 def nested_param_keys(estimator, name):
