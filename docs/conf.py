@@ -27,7 +27,14 @@ extensions = [
 autosummary_generate = True
 autodoc_default_options = {"members": True, "inherited-members": False}
 numpydoc_show_class_members = False
-numpydoc_validation_checks = set()
+# Validate every public docstring the build renders. Excluded, as in
+# scikit-learn's own docstring test: RT02 (a single return is named, as in
+# ``self : object``, to be referred to), and ES01, EX01, SA01 (extended
+# summary, Examples, See Also), which a class or function has but which would
+# be boilerplate on every method (fit, predict, score, ...).
+numpydoc_validation_checks = {"all", "RT02", "ES01", "EX01", "SA01"}
+# Private objects (a leading underscore anywhere in the dotted name).
+numpydoc_validation_exclude = {r"\._"}
 # Inherited metadata-routing methods (set_fit_request, ...) carry scikit-learn's
 # own cross-references to its glossary and user guide, which are not ours.
 suppress_warnings = ["ref.term", "ref.ref"]
@@ -37,7 +44,6 @@ sphinx_gallery_conf = {
     "gallery_dirs": "auto_examples",
     "filename_pattern": r"/plot_",
     "download_all_examples": False,
-    "reference_url": {"skcollapse": None},
 }
 
 html_theme = "pydata_sphinx_theme"

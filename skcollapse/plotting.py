@@ -31,6 +31,8 @@ class CollapseCurveDisplay:
     :meth:`from_trajectories` (plots results computed before) to create a
     display. All parameters are stored as attributes.
 
+    Read more in the :ref:`User Guide <monte_carlo>`.
+
     Parameters
     ----------
     generations : ndarray of shape (n_generations + 1,) or list of such arrays

@@ -1,0 +1,262 @@
+"""Docstring texts shared by the two meta-estimators, and the helper that fills them.
+
+:class:`~skcollapse.RecursiveRetrainer` and
+:class:`~skcollapse.RecursiveDensityRetrainer` run the same loop, so most of
+their parameters mean exactly the same thing. Each shared parameter is written
+once here, as a numpydoc entry; a class docstring holds a placeholder
+``%(name)s``, alone on its line, where the entry goes, and the
+:class:`Substitution` decorator fills it in at import time (the pattern of
+imbalanced-learn's ``Substitution``): ``help()``, Sphinx and numpydoc see the
+full text.
+
+Where the two classes really differ in what a parameter does (``estimator``,
+``synthetic_weight``, ``temperature``, ``verifier``, ``collapse_threshold``,
+and the supervised-only ``inputs`` and ``label_noise``), each class keeps its
+own text. Where a shared text names something that exists on one side only (a
+trajectory key, a staged method), it holds a ``${field}`` filled per kind from
+:data:`_FIELDS`.
+"""
+
+# Authors: The skcollapse developers
+# SPDX-License-Identifier: BSD-3-Clause
+
+import re
+import string
+import textwrap
+
+__all__ = ["SHARED_PARAMETERS", "Substitution", "shared_parameters"]
+
+# Width of a filled description line, without its 8 spaces of indentation in
+# a class docstring: the width of the hand-written entries around it.
+_WIDTH = 70
+
+# A placeholder alone on its line, with the indentation it is written at.
+_PLACEHOLDER = re.compile(r"^(?P<indent>[ \t]*)%\((?P<name>\w+)\)s[ \t]*$", re.M)
+
+# One numpydoc entry per shared parameter: "name : type" then the
+# description (one paragraph, re-wrapped when filled).
+SHARED_PARAMETERS = {
+    "n_generations": (
+        "int, default=10",
+        """Synthetic refits after generation 0. ``0`` is a plain fit.""",
+    ),
+    "data": (
+        '{"replace", "accumulate", "accumulate-subsample"}, default="replace"',
+        """The data regime. ``"replace"``: each generation trains on the real
+        part plus the synthetic data of this generation only.
+        ``"accumulate"``: the real part plus the synthetic data of every
+        generation so far (Gerstgrasser et al., 2024).
+        ``"accumulate-subsample"``: accumulate, then a uniform subsample
+        (without replacement) to the size of generation 0's training set.""",
+    ),
+    "real_fraction": (
+        "float in [0, 1] or None, default=None",
+        """Share of the real training rows kept in each generation's training
+        set: ``0`` is the fully synthetic loop, ``1`` keeps all real rows and
+        adds the synthetic ones (the "synthetic augmentation" loop of
+        Alemohammad et al., the "partially synthetic" one of Seddik et al.).
+        ``None`` means ``0`` under ``"replace"`` and ``1`` under the
+        accumulate regimes.""",
+    ),
+    "real_sampling": (
+        '{"fixed", "resample"}, default="fixed"',
+        """``"fixed"``: the same real rows every generation (a random subset
+        chosen once when ``real_fraction < 1``). ``"resample"``: a new subset
+        of the real pool every generation.""",
+    ),
+    "synthetic_size": (
+        "int or float, default=1.0",
+        """Synthetic samples drawn per generation: an int is a count, a float
+        a multiple of the number of real training rows.""",
+    ),
+    "keep_fraction": (
+        "float in (0, 1] or None, default=None",
+        """Keep the best-scored ``ceil(keep_fraction * n)`` synthetic
+        samples.""",
+    ),
+    "threshold": (
+        "float or None, default=None",
+        """Keep the synthetic samples scored at least ``threshold``.""",
+    ),
+    "n_candidates": (
+        "int, default=1",
+        """Candidate ${candidates} drawn per synthetic ${candidate_slot}; the
+        verifier keeps the best-scored one ("best of k"), before
+        ``keep_fraction``/``threshold``.""",
+    ),
+    "regularization": (
+        "None, dict or callable, default=None",
+        """Per-generation hyper-parameters of the base estimator (for example
+        ${regularization_example}): a dict ``{param: schedule}`` where a
+        schedule is a callable ``(generation, n_train) -> value`` (such as
+        :func:`~skcollapse.regularization.linear_schedule`) or a constant, or
+        a callable ``context -> {param: value}`` (such as
+        :class:`~skcollapse.regularization.AdaptiveRegularization`) receiving
+        the :class:`~skcollapse.regularization.GenerationContext` of the
+        generation about to be fitted. The values appear in ``trajectory_``
+        as ``"param_<name>"``.""",
+    ),
+    "validation_fraction": (
+        "float in (0, 1) or None, default=None",
+        """Share of the real data held out from every generation and used only
+        for ``trajectory_["${validation_key}"]``.""",
+    ),
+    "fine_tune": (
+        "bool, default=False",
+        """Start each generation from a copy of the previous one through the
+        base estimator's ``warm_start`` (${warm_start_example}) instead of
+        from scratch. A base estimator without a ``warm_start`` parameter is
+        refused.""",
+    ),
+    "store_estimators": (
+        "bool, default=True",
+        """Keep every generation's fitted estimator in ``estimators_``. With
+        ``False`` only the last is kept (the others are ``None``) and the
+        staged methods (${staged_methods}) are unavailable.""",
+    ),
+    "random_state": (
+        "int, RandomState instance or None, default=None",
+        """Seeds every random draw of a fit (${random_draws}, and the
+        ``random_state`` parameters of every generation's clone) through
+        integer seeds. Pass an int for reproducible fits.""",
+    ),
+    "verbose": (
+        "int, default=0",
+        """Print one line per generation when positive.""",
+    ),
+}
+
+# What the shared texts name that exists on one side only.
+_FIELDS = {
+    "supervised": {
+        "candidates": "labels",
+        "candidate_slot": "input",
+        "regularization_example": '``{"alpha": schedule}`` for a ridge',
+        "validation_key": "score_validation",
+        "warm_start_example": "for example ``SGDRegressor``, ``MLPClassifier``",
+        "staged_methods": ":meth:`staged_predict`, :meth:`staged_predict_proba`",
+        "random_draws": "synthetic inputs and labels, real subsets, verification",
+    },
+    "density": {
+        "candidates": "samples",
+        "candidate_slot": "sample",
+        "regularization_example": (
+            '``{"bandwidth": schedule}`` or ``{"reg_covar": schedule}``'
+        ),
+        "validation_key": "log_likelihood_validation",
+        "warm_start_example": "the Gaussian mixtures",
+        "staged_methods": ":meth:`staged_score_samples`",
+        "random_draws": (
+            "synthetic samples, real subsets, verification, the samples of the "
+            "Wasserstein metric"
+        ),
+    },
+}
+
+
+def _fill(text, fields):
+    """Fill the ``${field}`` placeholders of a text and re-wrap it."""
+    text = string.Template(text).substitute(fields)
+    return textwrap.fill(
+        " ".join(text.split()),
+        width=_WIDTH,
+        break_long_words=False,
+        break_on_hyphens=False,
+    )
+
+
+def shared_parameters(kind):
+    """Rendered entries of the shared parameters for one kind of meta-estimator.
+
+    Parameters
+    ----------
+    kind : {"supervised", "density"}
+        ``"supervised"`` for :class:`~skcollapse.RecursiveRetrainer`,
+        ``"density"`` for :class:`~skcollapse.RecursiveDensityRetrainer`.
+
+    Returns
+    -------
+    entries : dict of str
+        ``{name: entry}``, where ``entry`` is the numpydoc entry of the
+        parameter: ``"name : type"``, then the description indented by 4
+        spaces (relative to the name, wherever :class:`Substitution` puts
+        it).
+    """
+    fields = _FIELDS[kind]
+    return {
+        name: f"{name} : {type_}\n"
+        + textwrap.indent(_fill(description, fields), " " * 4)
+        for name, (type_, description) in SHARED_PARAMETERS.items()
+    }
+
+
+class Substitution:
+    """Decorator filling the ``%(name)s`` placeholders of a docstring.
+
+    A placeholder stands alone on its line; every line of its text is
+    indented as the placeholder is, so that the filled docstring is right
+    whether the compiler keeps the source indentation of docstrings or strips
+    it (Python 3.13).
+
+    Parameters
+    ----------
+    **params : dict of str
+        The texts to substitute, by placeholder name.
+
+    Examples
+    --------
+    >>> import inspect
+    >>> from skcollapse._docstrings import Substitution
+    >>> @Substitution(answer="answer : int\\n    Forty-two.")
+    ... def f():
+    ...     '''Say it.
+    ...
+    ...     Returns
+    ...     -------
+    ...     %(answer)s
+    ...     '''
+    >>> print(inspect.cleandoc(f.__doc__))
+    Say it.
+    <BLANKLINE>
+    Returns
+    -------
+    answer : int
+        Forty-two.
+    """
+
+    def __init__(self, **params):
+        self.params = params
+
+    def __call__(self, obj):
+        """Fill the docstring of ``obj`` and return ``obj``.
+
+        Parameters
+        ----------
+        obj : class or function
+            The object whose docstring holds the placeholders.
+
+        Returns
+        -------
+        obj : class or function
+            The same object, with its docstring filled (untouched when
+            docstrings are stripped, as under ``python -OO``).
+        """
+        if obj.__doc__ is None:
+            return obj
+        names = {match["name"] for match in _PLACEHOLDER.finditer(obj.__doc__)}
+        if names - set(self.params):
+            raise KeyError(
+                f"The docstring of {obj.__qualname__} has placeholders without a "
+                f"text: {sorted(names - set(self.params))}."
+            )
+        doc = _PLACEHOLDER.sub(
+            lambda match: textwrap.indent(self.params[match["name"]], match["indent"]),
+            obj.__doc__,
+        )
+        if re.search(r"%\(\w+\)s", doc):
+            raise ValueError(
+                f"The docstring of {obj.__qualname__} has a placeholder that is not "
+                "alone on its line."
+            )
+        obj.__doc__ = doc
+        return obj
