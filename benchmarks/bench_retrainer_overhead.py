@@ -1,8 +1,9 @@
 """Overhead of RecursiveRetrainer against the loop a user would write by hand.
 
 Both run the same science: Ridge refitted for 20 generations, on small
-(200 x 5) and on larger (5,000 x 50) data, each generation trained on the previous generation's predictions plus Gaussian
-noise with the standard deviation of its own training residuals
+(200 x 5) and on larger (5,000 x 50) data, each generation trained on the
+previous generation's predictions plus Gaussian noise with the standard
+deviation of its own training residuals
 (``label_noise="residual"``, the default). The hand-written loop is the
 shortest correct version: clone, predict, add noise, fit. The meta-estimator
 does the same and also records the trajectory (scores, diversity, drift,
@@ -28,8 +29,8 @@ import time
 
 import numpy as np
 from sklearn.base import clone
-from threadpoolctl import threadpool_limits
 from sklearn.linear_model import Ridge
+from threadpoolctl import threadpool_limits
 
 from skcollapse import RecursiveRetrainer
 
@@ -125,8 +126,9 @@ def measure(n_samples, n_features, n_generations, repeats):
             f"min {np.min(times[name]) * 1e3:8.1f} ms   outside the base "
             f"{np.median(outside[name]) / per_generation * 1e3:6.3f} ms/generation"
         )
-    hand, meta = np.median(times["hand-written loop"]), np.median(
-        times["RecursiveRetrainer"]
+    hand, meta = (
+        np.median(times["hand-written loop"]),
+        np.median(times["RecursiveRetrainer"]),
     )
     extra = np.median(outside["RecursiveRetrainer"]) - np.median(
         outside["hand-written loop"]

@@ -26,6 +26,7 @@ from sklearn.utils._param_validation import (
     InvalidParameterError,
     RealNotInt,
     StrOptions,
+    validate_parameter_constraints,
     validate_params,
 )
 from sklearn.utils.metadata_routing import _raise_for_params
@@ -43,6 +44,7 @@ __all__ = [
     "_raise_for_params",
     "_safe_indexing",
     "routing_enabled",
+    "validate_parameter_constraints",
     "validate_params",
 ]
 

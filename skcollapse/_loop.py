@@ -240,9 +240,11 @@ class _Composer:
             if self.sampling == "resample"
             else self.fixed_rows
         )
-        parts = [] if self.n_keep_real == 0 else [
-            self.real if rows is None else self.real.take(rows)
-        ]
+        parts = (
+            []
+            if self.n_keep_real == 0
+            else [self.real if rows is None else self.real.take(rows)]
+        )
         parts = [p for p in parts + self.synthetic if len(p) > 0]
         if not parts:
             return self.real.take(np.arange(0))

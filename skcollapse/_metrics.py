@@ -59,8 +59,8 @@ def r2(y, prediction, total=None):
     if np.ndim(y) == 1 and total is not None:  # the common case, as vectors
         difference = np.ravel(prediction) - y
         residual = np.dot(difference, difference)
-        return float(1.0 - residual / total[0]) if total[0] > 0 else float(
-            residual == 0
+        return (
+            float(1.0 - residual / total[0]) if total[0] > 0 else float(residual == 0)
         )
     y = np.asarray(y, dtype=float).reshape(len(y), -1)
     difference = y - prediction.reshape(y.shape)

@@ -10,7 +10,9 @@ from numbers import Integral, Real
 
 import numpy as np
 from sklearn.utils import Bunch, check_random_state
-from sklearn.utils._param_validation import Interval, StrOptions, validate_params
+
+from ._compat import StrOptions, validate_params
+from ._params import Interval
 
 __all__ = ["load_word_frequencies", "make_gaussian_mixture", "make_zipf"]
 

@@ -388,9 +388,7 @@ class RecursiveDensityRetrainer(DensityMixin, BaseRecursiveRetrainer):
         sample_weight = self._route_sample_weight(X, sample_weight, fit_params)
 
         seeds = self._seed_table()
-        (X, sample_weight), validation = self._split_validation(
-            seeds, X, sample_weight
-        )
+        (X, sample_weight), validation = self._split_validation(seeds, X, sample_weight)
         X_val = None if validation is None else validation[0]
         problem = _DensityProblem(self, X, sample_weight, X_val, seeds)
         return self._run_loop(problem, seeds)
@@ -664,4 +662,3 @@ class _DensityProblem(Problem):
             sample @ self.directions, self.real_projected, self.real.weight
         )
         return float(np.mean(distances))
-

@@ -19,16 +19,17 @@ recursive meta-estimators can refit them on their own samples:
 from numbers import Integral, Real
 
 import numpy as np
-from sklearn.base import BaseEstimator, ClassifierMixin, DensityMixin, _fit_context
+from sklearn.base import BaseEstimator, ClassifierMixin, DensityMixin
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import (
-    _check_sample_weight,
     check_is_fitted,
     column_or_1d,
     validate_data,
 )
+
+from ._compat import StrOptions, _check_sample_weight, _fit_context
+from ._params import Interval
 
 __all__ = ["CategoricalDensity", "FrequencyClassifier", "GaussianDensity"]
 
@@ -197,6 +198,8 @@ class GaussianDensity(DensityMixin, BaseEstimator):
     Gaussian model collapse of Shumailov et al.: the variance shrinks to zero
     almost surely.
 
+    Read more in the :ref:`User Guide <generative_models>`.
+
     Parameters
     ----------
     covariance_type : {"full", "diag", "spherical"}, default="full"
@@ -253,15 +256,15 @@ class GaussianDensity(DensityMixin, BaseEstimator):
         \\sum_i (x_i - \\hat\\mu)(x_i - \\hat\\mu)^\\top,
 
     and the model is :math:`N(\\hat\\mu, \\lambda \\hat\\Sigma)` with
-    :math:`\\lambda` = ``temperature``. In one dimension, refitting on ``M``
-    samples of the previous generation with ``ddof=1`` gives (Shumailov et
-    al.) :math:`E(\\mu_n - \\mu)^2 = \\sigma^2 n / M` and
-    :math:`E \\sigma_n = \\sigma a(M)^n`, with
-    :math:`a(M) = \\sqrt{2/(M-1)}\\,\\Gamma(M/2) / \\Gamma((M-1)/2) < 1`:
-    the variance is unbiased at each step but the standard deviation goes to
-    zero almost surely. With sampling bias :math:`\\lambda`,
-    :math:`E \\operatorname{tr} \\Sigma_t = \\lambda^t \\operatorname{tr}
-    \\Sigma_0` (Alemohammad et al.).
+    :math:`\\lambda` = ``temperature``. Refitted on its own samples
+    generation after generation (by
+    :class:`~skcollapse.RecursiveDensityRetrainer`), with ``ddof=1``, the
+    variance is unbiased at each step but the standard deviation goes to
+    zero almost surely (Shumailov et al.), and a sampling bias
+    :math:`\\lambda < 1` shrinks the covariance geometrically (Alemohammad
+    et al.). The expected trajectory is
+    :func:`skcollapse.theory.gaussian_refit`; the formulas are in the Notes
+    of :class:`~skcollapse.RecursiveDensityRetrainer`.
 
     Degenerate data is the end point of collapse, so it is never an error.
     When the covariance is singular (collinear features, fewer samples than
@@ -455,6 +458,8 @@ class CategoricalDensity(DensityMixin, BaseEstimator):
     loses the tail generation after generation (Seddik et al.; Dohmatob et
     al., "A Tale of Tails").
 
+    Read more in the :ref:`User Guide <generative_models>`.
+
     Parameters
     ----------
     alpha : float, default=0.0
@@ -524,13 +529,17 @@ class CategoricalDensity(DensityMixin, BaseEstimator):
     from ``counts_``.
 
     Refitting on ``n`` samples per generation is the multinomial resampling
-    of Seddik et al.: the collision probability
-    :math:`S_m = E \\sum_i p_i(m)^2` follows
-    :math:`S_m = 1 - (1 - 1/n)^m (1 - S_0)` and the distribution ends as a
-    Dirac mass on token :math:`i` with probability :math:`p_i`. Top-k
-    sampling cuts the tail at rank :math:`k`, which for Zipf data
+    of Seddik et al.: the collision probability :math:`\\sum_i p_i^2` grows
+    towards 1 and the distribution ends as a Dirac mass on token :math:`i`
+    with probability :math:`p_i`. The expected trajectory is
+    :func:`skcollapse.theory.categorical_collision` (formula in the Notes of
+    :class:`~skcollapse.RecursiveDensityRetrainer`), the probability and time
+    of total collapse :func:`skcollapse.theory.categorical_collapse_bounds`.
+
+    Top-k sampling cuts the tail at rank :math:`k`, which for Zipf data
     :math:`p_i \\propto i^{-\\beta}` adds an error floor of order
-    :math:`k^{-(\\beta - 1)}` (Dohmatob et al.).
+    :math:`k^{-(\\beta - 1)}` (Dohmatob et al.; the error across generations
+    is :func:`skcollapse.theory.zipf_error`).
 
     ``score_samples`` returns ``-inf`` (without warnings) for tokens of zero
     probability and for tokens outside the vocabulary. Non-integer values
@@ -755,6 +764,8 @@ class FrequencyClassifier(ClassifierMixin, BaseEstimator):
     minimised by exactly these frequencies. Wrapped in a recursive retrainer
     that draws labels from ``predict_proba`` it reproduces their collapse.
 
+    Read more in the :ref:`User Guide <generative_models>`.
+
     Parameters
     ----------
     alpha : float, default=0.0
@@ -803,7 +814,8 @@ class FrequencyClassifier(ClassifierMixin, BaseEstimator):
     Per context, refitting on labels drawn from the previous generation's
     ``predict_proba`` is multinomial resampling: the collision probability
     :math:`\\sum_k \\hat p(k \\mid x)^2` grows towards 1 and each context's
-    distribution ends as a Dirac mass (Seddik et al., Theorem 1).
+    distribution ends as a Dirac mass (Seddik et al., Theorem 1), as given
+    for one context by :func:`skcollapse.theory.categorical_collision`.
 
     References
     ----------

@@ -7,10 +7,11 @@ import warnings
 import numpy as np
 from sklearn.base import clone
 from sklearn.utils import Bunch, check_random_state
-from sklearn.utils._param_validation import HasMethods, Interval, validate_params
 from sklearn.utils.parallel import Parallel, delayed
 
+from ._compat import HasMethods, validate_params
 from ._loop import CollapseWarning
+from ._params import Interval
 from ._random import draw_seed
 
 __all__ = ["collapse_curve"]

@@ -79,15 +79,11 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import (
-    HasMethods,
-    Interval,
-    StrOptions,
-    validate_parameter_constraints,
-)
 from sklearn.utils.extmath import safe_sparse_dot
 from sklearn.utils.multiclass import type_of_target
 
+from ._compat import HasMethods, StrOptions, validate_parameter_constraints
+from ._params import Interval
 from ._random import draw_seed, keyed_rng
 
 __all__ = [

@@ -156,9 +156,7 @@ def test_accumulate_keeps_every_batch_and_the_real_rows(X):
     t = result.trajectory
     np.testing.assert_array_equal(t["n_train"], [7, 10, 13, 16])
     np.testing.assert_array_equal(t["n_real"], [7, 7, 7, 7])
-    np.testing.assert_array_equal(
-        np.bincount(result.sample_generation), [7, 3, 3, 3]
-    )
+    np.testing.assert_array_equal(np.bincount(result.sample_generation), [7, 3, 3, 3])
 
 
 def test_accumulate_subsample_keeps_generation_zeros_size(X):
@@ -338,9 +336,7 @@ def test_a_schedule_sees_the_trajectory_so_far(X):
     result = run(X, n_generations=3, regularization=schedule)
     for generation, history, n_real_total in contexts:
         assert n_real_total == 7
-        np.testing.assert_array_equal(
-            history["generation"], np.arange(generation)
-        )
+        np.testing.assert_array_equal(history["generation"], np.arange(generation))
         if generation == 0:
             assert "mean" not in history  # nothing measured yet
             continue
@@ -407,6 +403,4 @@ def test_warnings_point_at_the_callers_line():
         warnings.simplefilter("always")
         est.fit(X)
     assert any(issubclass(w.category, CollapseWarning) for w in caught)
-    assert {w.filename for w in caught if w.category is CollapseWarning} == {
-        __file__
-    }
+    assert {w.filename for w in caught if w.category is CollapseWarning} == {__file__}

@@ -39,9 +39,11 @@ Y_REG = X_REG @ [1.0, 2.0, -1.0] + rng.normal(size=23)
 @pytest.mark.parametrize("value", [True, False, np.bool_(True)])
 @pytest.mark.parametrize("param", NUMERIC)
 @pytest.mark.parametrize(
-    "make", [lambda: RecursiveRetrainer(Ridge()), lambda: RecursiveDensityRetrainer(
-        GaussianDensity()
-    )]
+    "make",
+    [
+        lambda: RecursiveRetrainer(Ridge()),
+        lambda: RecursiveDensityRetrainer(GaussianDensity()),
+    ],
 )
 def test_booleans_are_not_numbers(make, param, value):
     est = make().set_params(**{param: value})
@@ -61,8 +63,13 @@ def test_label_noise_is_not_a_boolean(value):
 
 @pytest.mark.parametrize(
     "param, value",
-    [("n_generations", 2), ("real_fraction", 0.25), ("synthetic_size", 3),
-     ("random_state", np.int64(4)), ("threshold", -1)],
+    [
+        ("n_generations", 2),
+        ("real_fraction", 0.25),
+        ("synthetic_size", 3),
+        ("random_state", np.int64(4)),
+        ("threshold", -1),
+    ],
 )
 def test_integers_and_floats_still_pass(param, value):
     params = {param: value}
@@ -136,8 +143,10 @@ def test_combinations_are_refused_before_anything_is_fitted(params, match):
         ({"keep_fraction": 0.5}, "verifier=None"),
         ({"verifier": GaussianDensity()}, "selection rule"),
         ({"fine_tune": True}, "warm_start"),
-        ({"temperature": 0.5, "estimator": KernelDensity(kernel="epanechnikov")},
-         "cannot sample"),
+        (
+            {"temperature": 0.5, "estimator": KernelDensity(kernel="epanechnikov")},
+            "cannot sample",
+        ),
     ],
 )
 def test_density_combinations_are_refused_before_the_data(params, match):

@@ -31,9 +31,7 @@ def test_every_stream_has_its_own_column():
 def test_two_purposes_never_share_a_seed(base_seed):
     seeds = SeedTable(base_seed)
     n_generations = 3 * SeedTable.BLOCK + 5  # across several blocks
-    table = np.array(
-        [[seeds.seed(g, s) for s in Stream] for g in range(n_generations)]
-    )
+    table = np.array([[seeds.seed(g, s) for s in Stream] for g in range(n_generations)])
     # every (generation, stream) seed differs from every other
     assert len(np.unique(table)) == table.size
     assert table.min() >= 0 and table.max() < MAX_SEED
@@ -44,10 +42,7 @@ def test_streams_of_one_generation_are_independent():
     # uncorrelated (a shared stream gives correlation 1)
     n = 2000
     first = np.array(
-        [
-            [SeedTable(b).rng(1, s).standard_normal() for s in Stream]
-            for b in range(n)
-        ]
+        [[SeedTable(b).rng(1, s).standard_normal() for s in Stream] for b in range(n)]
     )
     correlation = np.corrcoef(first, rowvar=False)
     off_diagonal = correlation[~np.eye(len(Stream), dtype=bool)]
