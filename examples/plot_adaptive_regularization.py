@@ -41,7 +41,7 @@ from skcollapse.regularization import AdaptiveRegularization
 from skcollapse.theory import linear_regression_error, optimal_ridge_penalty
 
 d, T, noise = 50, 200, 1.0
-fresh = dict(n_features=d, n_samples=T, noise=noise, design="fresh")
+fresh = dict(n_features=d, n_real=T, noise=noise, design="fresh")
 penalties = np.logspace(-2, 1.5, 40)
 generations = [0, 1, 5, 10]
 
@@ -102,10 +102,10 @@ for lam in simulated_lambdas:
 simulated = np.array(simulated)
 
 exact, exact_risk = optimal_ridge_penalty(
-    max(generations), n_features=d, n_samples=T, noise=noise, return_error=True
+    max(generations), n_features=d, n_real=T, noise=noise, return_error=True
 )
 rule = optimal_ridge_penalty(
-    max(generations), n_features=d, n_samples=T, noise=noise, method="approximate"
+    max(generations), n_features=d, n_real=T, noise=noise, method="approximate"
 )
 
 fig, ax = plt.subplots(figsize=(7, 4.5))
@@ -158,7 +158,7 @@ print("rule:         ", rule[generations].round(2))
 # real data, reads ``sigma0`` off the loop's ``label_noise``, and sets
 # ``alpha = T lambda_g`` at generation ``g``.
 n_generations, n_repeats = 10, 50
-lam_fixed = optimal_ridge_penalty(0, n_features=d, n_samples=T, noise=noise)[0]
+lam_fixed = optimal_ridge_penalty(0, n_features=d, n_real=T, noise=noise)[0]
 common = dict(n_generations=n_generations, inputs=inputs, label_noise=noise)
 estimators = {
     "least squares": RecursiveRetrainer(

@@ -74,7 +74,7 @@ for data in ("replace", "accumulate"):
     curve = linear_regression_error(
         n_generations,
         n_features=n_features,
-        n_samples=n_samples,
+        n_real=n_samples,
         noise=noise,
         data=data,
     )

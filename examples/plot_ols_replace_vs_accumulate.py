@@ -78,7 +78,7 @@ for design, inputs in designs.items():
         theory[design, data] = linear_regression_error(
             n_generations,
             n_features=n_features,
-            n_samples=n_samples,
+            n_real=n_samples,
             noise=noise,
             data=data,
             design=design,

@@ -79,7 +79,7 @@ for (name, params), color in zip(regimes.items(), ["C0", "C1", "C2"]):
     mean, se = simulate(generator, p, sizes, n_repeats)
     ax.errorbar(sizes, mean, yerr=3 * se, fmt="o", color=color, label=name)
     theory = zipf_error(
-        0, n_samples=sizes, exponent=exponent, n_categories=n_categories, **params
+        0, n_train=sizes, exponent=exponent, n_categories=n_categories, **params
     )[0]
     ax.plot(sizes, theory, "--", color=color)
 ax.plot(sizes, np.sum(p[100:]) * np.ones(len(sizes)), ":", color="grey")
@@ -128,7 +128,7 @@ for (name, params), color in zip(list(regimes.items())[:2], ["C0", "C1"]):
     )
     theory = zipf_error(
         n_generations,
-        n_samples=T,
+        n_train=T,
         exponent=exponent,
         n_categories=n_categories,
         **params,
@@ -178,7 +178,7 @@ else:
         exact = [np.sum(p_words * (1 - q) ** T) for T in sizes]
         ax.plot(sizes, exact, "--", color=color)
     fitted = zipf_error(
-        0, n_samples=sizes, exponent=beta_words, n_categories=len(p_words)
+        0, n_train=sizes, exponent=beta_words, n_categories=len(p_words)
     )[0]
     label = f"Zipf law, beta = {beta_words:.2f}"
     ax.plot(sizes, fitted, ":", color="grey", label=label)

@@ -17,12 +17,12 @@ from sklearn.utils.estimator_checks import (
     check_param_validation,
     parametrize_with_checks,
 )
-from threadpoolctl import threadpool_limits
 
 from skcollapse import CollapseWarning, RecursiveDensityRetrainer
 from skcollapse.datasets import make_zipf
 from skcollapse.generative import CategoricalDensity, GaussianDensity
 from skcollapse.theory import categorical_collision, gaussian_refit
+from skcollapse.utils._testing import assert_mc_agrees
 
 # An expected failure that passes is an error (scikit-learn >= 1.7 can say so;
 # 1.6 has no xfail_strict and runs the same checks non-strictly).
@@ -127,19 +127,6 @@ def _normal(n_samples, n_features=2, random_state=0):
 
 def _tokens(n_samples, random_state=0):
     return make_zipf(n_samples, 5, 1.2, random_state=random_state)
-
-
-@pytest.fixture
-def single_threaded_blas():
-    """Many small matrix products: BLAS threads only contend for the cores."""
-    with threadpool_limits(limits=1, user_api="blas"):
-        yield
-
-
-def _within(estimate, expected, standard_error, n_se=3):
-    """Monte Carlo acceptance rule of PAPERS.md: within 3 standard errors."""
-    estimate, expected = np.asarray(estimate), np.asarray(expected)
-    return np.all(np.abs(estimate - expected) <= n_se * standard_error)
 
 
 def _categorical_loop(X, n_generations, seed, **params):
@@ -433,7 +420,6 @@ def test_grid_search_ranks_by_held_out_log_likelihood():
 # ----------------------------------------------------------------------
 # Statistical agreement with the closed forms (skcollapse.theory)
 # ----------------------------------------------------------------------
-@pytest.mark.usefixtures("single_threaded_blas")
 def test_shumailov_gaussian_refit():
     """E sigma_g = sigma a(M)^(g+1) and E(mu_g - mu)^2 = sigma^2 (g+1)/M.
 
@@ -455,23 +441,19 @@ def test_shumailov_gaussian_refit():
     # (n_generations + 1, n_runs)
     sigmas = np.concatenate(np.array(sigmas), axis=1)
     errors = np.concatenate(np.array(errors), axis=1)
-    n_runs = sigmas.shape[1]
-    theory = gaussian_refit(n_generations, n_samples=n_samples, variance=sigma**2)
+    theory = gaussian_refit(n_generations, n_real=n_samples, variance=sigma**2)
     # the closed forms of the paper with n = g + 1 fits
     g = np.arange(n_generations + 1)
     a = theory["std"][0] / sigma
     np.testing.assert_allclose(theory["std"], sigma * a ** (g + 1))
     np.testing.assert_allclose(theory["mean_error"], sigma**2 * (g + 1) / n_samples)
 
-    se = sigmas.std(axis=1, ddof=1) / np.sqrt(n_runs)
-    assert _within(sigmas.mean(axis=1), theory["std"], se)
-    se = errors.std(axis=1, ddof=1) / np.sqrt(n_runs)
-    assert _within(errors.mean(axis=1), theory["mean_error"], se)
+    assert_mc_agrees(sigmas, theory["std"], axis=1)
+    assert_mc_agrees(errors, theory["mean_error"], axis=1)
     # the standard deviation shrinks: collapse, although E sigma_g^2 = sigma^2
     assert sigmas.mean(axis=1)[-1] < 0.8 * sigma
 
 
-@pytest.mark.usefixtures("single_threaded_blas")
 def test_alemohammad_sampling_bias():
     """Fully synthetic with temperature lambda: E tr Sigma_t = lambda^t tr Sigma_0.
 
@@ -492,7 +474,7 @@ def test_alemohammad_sampling_bias():
     shift = _stack(fits, "mean_shift") ** 2
     theory = gaussian_refit(
         n_generations,
-        n_samples=n_samples,
+        n_real=n_samples,
         n_features=n_features,
         variance=float(n_features),
         temperature=temperature,
@@ -500,10 +482,8 @@ def test_alemohammad_sampling_bias():
     g = np.arange(n_generations + 1)
     np.testing.assert_allclose(theory["total_variance"], temperature**g * n_features)
     assert theory["mean_shift"][-1] == pytest.approx(0.2689, abs=1e-4)  # PAPERS.md
-    se = variance.std(axis=0, ddof=1) / np.sqrt(n_fits)
-    assert _within(variance.mean(axis=0), theory["total_variance"], se)
-    se = shift.std(axis=0, ddof=1) / np.sqrt(n_fits)
-    assert _within(shift.mean(axis=0)[1:], theory["mean_shift"][1:], se[1:])
+    assert_mc_agrees(variance, theory["total_variance"])
+    assert_mc_agrees(shift[:, 1:], theory["mean_shift"][1:])
 
 
 P_ZIPF = make_zipf(0, 5, 1.2, return_probabilities=True)[1]
@@ -517,13 +497,12 @@ def test_seddik_fully_synthetic_collision():
         for seed in range(n_fits)
     ]
     collision = _stack(fits, "collision")
-    theory = categorical_collision(n_generations, P_ZIPF, n_samples=n_samples)
+    theory = categorical_collision(n_generations, P_ZIPF, n_real=n_samples)
     g = np.arange(n_generations + 1)
     np.testing.assert_allclose(
         theory, 1 - (1 - 1 / n_samples) ** (g + 1) * (1 - np.sum(P_ZIPF**2))
     )
-    se = collision.std(axis=0, ddof=1) / np.sqrt(n_fits)
-    assert _within(collision.mean(axis=0), theory, se)
+    assert_mc_agrees(collision, theory)
 
 
 def test_seddik_partially_synthetic_collision():
@@ -542,10 +521,13 @@ def test_seddik_partially_synthetic_collision():
     assert fits[0].trajectory_["n_train"][-1] == n_real + n_synthetic
     collision = _stack(fits, "collision")
     theory = categorical_collision(
-        n_generations, P_ZIPF, n_samples=n_synthetic, n_real=n_real
+        n_generations,
+        P_ZIPF,
+        n_real=n_real,
+        n_synthetic=n_synthetic,
+        real_fraction=1.0,
     )
-    se = collision.std(axis=0, ddof=1) / np.sqrt(n_fits)
-    assert _within(collision.mean(axis=0), theory, se)
+    assert_mc_agrees(collision, theory)
     # a fixed point below 1: the real data prevents total collapse
     assert theory[-1] < 0.6
 
@@ -568,8 +550,7 @@ def test_seddik_dirac_lands_on_token_i_with_probability_p_i():
             est.estimator_.categories_[np.argmax(est.estimator_.probabilities_)]
         )
     frequency = np.bincount(final, minlength=3) / n_fits
-    se = np.sqrt(p * (1 - p) / n_fits)
-    assert _within(frequency, p, se)
+    assert_mc_agrees(frequency, p, standard_error=np.sqrt(p * (1 - p) / n_fits))
 
 
 # ----------------------------------------------------------------------

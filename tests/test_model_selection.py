@@ -10,6 +10,8 @@ from sklearn.linear_model import Lasso, LinearRegression, LogisticRegression, Ri
 
 from skcollapse import CollapseWarning, RecursiveRetrainer
 from skcollapse.model_selection import collapse_curve
+from skcollapse.theory import linear_regression_error
+from skcollapse.utils._testing import assert_mc_agrees
 
 N_GENERATIONS = 4
 
@@ -356,15 +358,10 @@ def test_verbose_progress(regression_data, retrainer, capsys):
 # ----------------------------------------------------------------------
 # Statistics: Monte Carlo against the theory of the fixed design
 # ----------------------------------------------------------------------
-def _theory_shape(n_generations, n_features, n_samples, data):
+def _theory_shape(n_generations, n_features, n_real, data):
     """Gerstgrasser et al.'s curve divided by generation 0's value."""
-    try:
-        from skcollapse.theory import linear_regression_error
-    except ImportError:  # the inline formulas (Gerstgrasser et al., 2024)
-        n = np.arange(1, n_generations + 2)
-        return n if data == "replace" else np.cumsum(1.0 / n**2)
     error = linear_regression_error(
-        n_generations, n_features=n_features, n_samples=n_samples, data=data
+        n_generations, n_features=n_features, n_real=n_real, data=data
     )
     return error / error[0]
 
@@ -399,8 +396,6 @@ def test_linear_regression_matches_fixed_design_theory(data):
         retrainer, X, y, n_repeats=n_repeats, random_state=0, measure=coef_error
     )
     errors = result["coef_error"]
-    mean = errors.mean(axis=0)
-    standard_error = errors.std(axis=0, ddof=1) / np.sqrt(n_repeats)
 
     # generation 0 is fitted on the real labels: y's noise was drawn once
     # for all repeats, so only generations >= 1 are Monte Carlo averages.
@@ -411,5 +406,4 @@ def test_linear_regression_matches_fixed_design_theory(data):
     # E ||w_g - w*||^2 given the real labels: the fixed part g0 plus the
     # synthetic noise of generations 1..g.
     expected = g0 + sigma**2 * trace * (shape - 1)
-    z = (mean[1:] - expected[1:]) / standard_error[1:]
-    assert np.all(np.abs(z) < 3), z
+    assert_mc_agrees(errors[:, 1:], expected[1:])

@@ -1,0 +1,116 @@
+"""Tests of the Gaussian refit (Shumailov et al., Alemohammad et al.).
+
+A Monte Carlo check passes when the simulated mean is within 3 standard errors
+of the formula (:func:`skcollapse.utils._testing.assert_mc_agrees`); every
+simulation is seeded, small and pure numpy.
+"""
+
+import numpy as np
+import pytest
+
+from skcollapse.theory import gaussian_refit
+from skcollapse.utils._testing import assert_mc_agrees
+
+
+def test_gaussian_refit_references():
+    # Shumailov: M=100, their n=50 fits = our generation 49.
+    moments = gaussian_refit(49, n_real=100)
+    assert moments["mean_error"][-1] == pytest.approx(0.5)
+    assert moments["std"][-1] == pytest.approx(0.8814, abs=5e-5)
+    assert moments["wasserstein2"][-1] == pytest.approx(0.7372, abs=5e-5)
+    np.testing.assert_allclose(moments["total_variance"], 1.0)
+    mle = gaussian_refit(49, n_real=100, ddof=0)
+    np.testing.assert_allclose(mle["total_variance"], 0.99 ** np.arange(1, 51))
+    # Alemohammad: d=10, n_s=100, lambda=0.8, tr Sigma=10; t = our generation.
+    moments = gaussian_refit(
+        5, n_real=100, n_features=10, variance=10.0, temperature=0.8
+    )
+    assert moments["total_variance"][-1] == pytest.approx(3.277, abs=5e-4)
+    assert moments["mean_shift"][-1] == pytest.approx(0.2689, abs=5e-5)
+    assert moments["mean_shift"][0] == 0.0
+    assert "std" not in moments and "wasserstein2" not in moments
+    np.testing.assert_allclose(
+        moments["mean_error"] - moments["mean_shift"], 10.0 / 100
+    )
+
+
+@pytest.mark.parametrize("temperature, ddof", [(1.0, 1), (0.8, 1), (1.2, 0)])
+def test_gaussian_refit_monte_carlo_1d(temperature, ddof):
+    rng = np.random.RandomState(7)
+    n_runs, M, M_real, G, sigma = 20000, 10, 15, 8, 2.0
+    x = sigma * rng.standard_normal((n_runs, M_real))
+    stats = {k: np.empty((n_runs, G + 1)) for k in ("mean", "std")}
+    for g in range(G + 1):
+        if g > 0:
+            scale = np.sqrt(temperature) * stats["std"][:, g - 1]
+            x = stats["mean"][:, g - 1, None] + scale[:, None] * rng.standard_normal(
+                (n_runs, M)
+            )
+        stats["mean"][:, g] = x.mean(axis=1)
+        stats["std"][:, g] = x.std(axis=1, ddof=ddof)
+    expected = gaussian_refit(
+        G,
+        n_real=M_real,
+        n_synthetic=M,
+        variance=sigma**2,
+        temperature=temperature,
+        ddof=ddof,
+    )
+    mean, std = stats["mean"], stats["std"]
+    simulated = {
+        "mean_error": mean**2,
+        "mean_shift": (mean - mean[:, :1]) ** 2,
+        "total_variance": std**2,
+        "std": std,
+        "wasserstein2": mean**2 + (std - sigma) ** 2,
+    }
+    for key, values in simulated.items():
+        assert_mc_agrees(values[:, 1:], expected[key][1:])
+
+
+def test_gaussian_refit_monte_carlo_multivariate():
+    rng = np.random.RandomState(8)
+    n_runs, M, d, G, temperature = 4000, 12, 3, 5, 0.8
+    chol = np.array([[1.0, 0.0, 0.0], [0.5, 1.0, 0.0], [0.2, -0.3, 0.7]])
+    x = rng.standard_normal((n_runs, M, d)) @ chol.T
+    mean0 = x.mean(axis=1)
+    shift, trace = np.empty((n_runs, G + 1)), np.empty((n_runs, G + 1))
+    for g in range(G + 1):
+        mean = x.mean(axis=1)
+        centred = x - mean[:, None]
+        cov = np.swapaxes(centred, 1, 2) @ centred / (M - 1)
+        shift[:, g] = ((mean - mean0) ** 2).sum(axis=1)
+        trace[:, g] = np.trace(cov, axis1=1, axis2=2)
+        factor = np.linalg.cholesky(temperature * cov)
+        x = mean[:, None] + rng.standard_normal((n_runs, M, d)) @ np.swapaxes(
+            factor, 1, 2
+        )
+    expected = gaussian_refit(
+        G, n_real=M, n_features=d, variance=np.sum(chol**2), temperature=0.8
+    )
+    assert_mc_agrees(trace, expected["total_variance"])
+    assert_mc_agrees(shift[:, 1:], expected["mean_shift"][1:])
+
+
+@pytest.mark.parametrize(
+    "params, match",
+    [
+        (dict(n_real=1), r"'n_real' parameter .* range \[2, inf\)"),
+        (dict(n_synthetic=1), r"'n_synthetic' parameter .* range \[2, inf\)"),
+        (dict(variance=0.0), r"'variance' parameter .* range \(0.0, inf\)"),
+        (dict(temperature=np.nan), "'temperature' parameter"),
+        (dict(ddof=2), r"'ddof' parameter .* among \{0, 1\}"),
+        (dict(ddof=True), r"'ddof' parameter .* among \{0, 1\}"),
+    ],
+)
+def test_gaussian_refit_validation(params, match):
+    kwargs = dict(n_real=10)
+    kwargs.update(params)
+    with pytest.raises(ValueError, match=match):
+        gaussian_refit(3, **kwargs)
+
+
+def test_gaussian_refit_n_synthetic_defaults_to_n_real():
+    same = gaussian_refit(4, n_real=12, n_synthetic=12, temperature=0.9)
+    for key, value in gaussian_refit(4, n_real=12, temperature=0.9).items():
+        np.testing.assert_array_equal(value, same[key])
