@@ -12,7 +12,7 @@ import numpy as np
 from sklearn.utils import Bunch, check_random_state
 
 from ._compat import StrOptions, validate_params
-from ._params import Interval
+from ._params import RANDOM_STATE, Interval
 
 __all__ = ["load_word_frequencies", "make_gaussian_mixture", "make_zipf"]
 
@@ -45,7 +45,7 @@ def _zipf_probabilities(n_categories, exponent):
         "n_samples": [Interval(Integral, 0, None, closed="left")],
         "n_categories": [Interval(Integral, 1, None, closed="left")],
         "exponent": [Interval(Real, 0, None, closed="left")],
-        "random_state": ["random_state"],
+        "random_state": RANDOM_STATE,
         "return_probabilities": ["boolean"],
     },
     prefer_skip_nested_validation=True,
@@ -138,7 +138,7 @@ def make_zipf(
         "n_samples": [Interval(Integral, 1, None, closed="left")],
         "n_features": [Interval(Integral, 1, None, closed="left")],
         "separation": [Interval(Real, 0, None, closed="left")],
-        "random_state": ["random_state"],
+        "random_state": RANDOM_STATE,
     },
     prefer_skip_nested_validation=True,
 )

@@ -11,7 +11,7 @@ from sklearn.utils.parallel import Parallel, delayed
 
 from ._compat import HasMethods, validate_params
 from ._loop import CollapseWarning
-from ._params import Interval
+from ._params import RANDOM_STATE, Interval
 from ._random import draw_seed
 
 __all__ = ["collapse_curve"]
@@ -34,13 +34,13 @@ _RESULT_KEYS = (
         "X": ["array-like", "sparse matrix"],
         "y": ["array-like", None],
         "n_repeats": [Interval(numbers.Integral, 1, None, closed="left")],
-        "n_jobs": [numbers.Integral, None],
-        "random_state": ["random_state"],
+        "n_jobs": [Interval(numbers.Integral, None, None, closed="neither"), None],
+        "random_state": RANDOM_STATE,
         "verbose": ["verbose"],
         "return_estimators": ["boolean"],
         "measure": [callable, None],
         "params": [dict, None],
-        "pre_dispatch": [numbers.Integral, str],
+        "pre_dispatch": [Interval(numbers.Integral, 1, None, closed="left"), str],
     },
     prefer_skip_nested_validation=False,
 )

@@ -82,7 +82,12 @@ from sklearn.utils import check_random_state
 from sklearn.utils.extmath import safe_sparse_dot
 from sklearn.utils.multiclass import type_of_target
 
-from ._compat import HasMethods, StrOptions, validate_parameter_constraints
+from ._compat import (
+    HasMethods,
+    StrOptions,
+    validate_parameter_constraints,
+    validate_params,
+)
 from ._params import Interval
 from ._random import draw_seed, keyed_rng
 
@@ -95,6 +100,14 @@ __all__ = [
 ]
 
 
+@validate_params(
+    {
+        "p": [Interval(Real, 0, 1, closed="both"), "array-like"],
+        "keep_correct": [Interval(Real, 0, 1, closed="both"), "array-like"],
+        "keep_wrong": [Interval(Real, 0, 1, closed="both"), "array-like"],
+    },
+    prefer_skip_nested_validation=True,
+)
 def effective_error(p, keep_correct, keep_wrong):
     """Label error rate after verification, ``p_eff`` (Feng et al., 2024).
 
