@@ -11,6 +11,7 @@ from skcollapse.datasets import (
     make_gaussian_mixture,
     make_zipf,
 )
+from skcollapse.utils._testing import assert_mc_agrees
 
 # make_zipf
 
@@ -52,8 +53,7 @@ def test_make_zipf_frequencies_match_probabilities():
     n = 20_000
     X, p = make_zipf(n, 20, 1.2, random_state=0, return_probabilities=True)
     frequencies = np.bincount(X[:, 0], minlength=20) / n
-    standard_error = np.sqrt(p * (1 - p) / n)
-    assert np.all(np.abs(frequencies - p) <= 3 * standard_error)
+    assert_mc_agrees(frequencies, p, standard_error=np.sqrt(p * (1 - p) / n))
 
 
 @pytest.mark.parametrize(
@@ -95,11 +95,11 @@ def test_make_gaussian_mixture_class_means_and_balance():
     n, d, separation = 20_000, 5, 1.5
     X, y = make_gaussian_mixture(n, d, separation, random_state=0)
     # labels uniform on {-1, +1}
-    assert abs(np.mean(y == 1) - 0.5) <= 3 * np.sqrt(0.25 / n)
+    assert_mc_agrees(np.mean(y == 1), 0.5, standard_error=np.sqrt(0.25 / n))
     # y * x ~ N(mu, I) whatever the label, with mu = separation / sqrt(d) * ones
     aligned = y[:, None] * X
     mu = separation / np.sqrt(d)
-    assert np.all(np.abs(aligned.mean(axis=0) - mu) <= 3 / np.sqrt(n))
+    assert_mc_agrees(aligned.mean(axis=0), mu, standard_error=1 / np.sqrt(n))
     np.testing.assert_allclose(np.cov(aligned, rowvar=False), np.eye(d), atol=0.05)
 
 
@@ -108,9 +108,12 @@ def test_make_gaussian_mixture_bayes_accuracy(separation):
     n, d = 20_000, 10
     X, y = make_gaussian_mixture(n, d, separation, random_state=0)
     bayes = np.where(X.sum(axis=1) >= 0, 1, -1)  # sign(mu' x)
-    accuracy = np.mean(bayes == y)
     expected = norm.cdf(separation)
-    assert abs(accuracy - expected) <= 3 * np.sqrt(expected * (1 - expected) / n)
+    assert_mc_agrees(
+        np.mean(bayes == y),
+        expected,
+        standard_error=np.sqrt(expected * (1 - expected) / n),
+    )
 
 
 @pytest.mark.parametrize(

@@ -16,6 +16,7 @@ from skcollapse.generative import (
     FrequencyClassifier,
     GaussianDensity,
 )
+from skcollapse.utils._testing import assert_mc_agrees
 
 # An expected failure that passes is an error (scikit-learn >= 1.7 can say so;
 # 1.6 has no xfail_strict and runs the same checks non-strictly).
@@ -106,21 +107,19 @@ def _correlated_gaussian(n_samples, random_state=0):
     return rng.multivariate_normal(mean, covariance, size=n_samples), mean, covariance
 
 
-def _within_standard_errors(estimate, expected, standard_error):
-    """Every entry within its family-wise 3-standard-error bound.
+def _assert_covariance_agrees(estimate, expected, standard_error):
+    """The distinct entries of a covariance matrix, jointly at the 3-SE level.
 
-    One entry: 3 standard errors (a 0.27% chance of a false alarm). Several
-    entries are tested jointly at that same level (Bonferroni), so checking
-    a whole mean vector or covariance matrix is no likelier to fail by chance
-    than checking one number.
+    A whole matrix is no likelier to fail by chance than one number
+    (family-wise, Bonferroni over the upper triangle).
     """
-    from scipy.stats import norm
-
-    estimate = np.asarray(estimate)
-    entries = np.triu(np.ones(estimate.shape, bool)) if estimate.ndim == 2 else None
-    n_entries = estimate.size if entries is None else int(entries.sum())
-    n_se = norm.isf(0.0027 / 2 / n_entries)
-    return np.all(np.abs(estimate - expected) <= n_se * standard_error)
+    upper = np.triu_indices(len(expected))
+    assert_mc_agrees(
+        np.asarray(estimate)[upper],
+        np.asarray(expected)[upper],
+        standard_error=np.asarray(standard_error)[upper],
+        family_wise="bonferroni",
+    )
 
 
 # ---------------------------------------------------------------- sample() API
@@ -326,12 +325,15 @@ def test_gaussian_sample_mean_and_covariance():
     sampled = density.sample(n, random_state=0)
     mean, covariance = density.mean_, density.covariance_
     variances = np.diag(covariance)
-    assert _within_standard_errors(sampled.mean(axis=0), mean, np.sqrt(variances / n))
+    assert_mc_agrees(
+        sampled.mean(axis=0),
+        mean,
+        standard_error=np.sqrt(variances / n),
+        family_wise="bonferroni",
+    )
     # standard error of a sample covariance entry of Gaussian data
     covariance_se = np.sqrt((np.outer(variances, variances) + covariance**2) / n)
-    assert _within_standard_errors(
-        np.cov(sampled, rowvar=False), covariance, covariance_se
-    )
+    _assert_covariance_agrees(np.cov(sampled, rowvar=False), covariance, covariance_se)
 
 
 @pytest.mark.parametrize("temperature", [0.25, 2.0])
@@ -345,9 +347,7 @@ def test_gaussian_temperature_scales_the_covariance(temperature):
     covariance = temperature * density.covariance_
     variances = np.diag(covariance)
     covariance_se = np.sqrt((np.outer(variances, variances) + covariance**2) / n)
-    assert _within_standard_errors(
-        np.cov(sampled, rowvar=False), covariance, covariance_se
-    )
+    _assert_covariance_agrees(np.cov(sampled, rowvar=False), covariance, covariance_se)
 
 
 def test_gaussian_ddof1_variance_is_unbiased():
@@ -358,9 +358,8 @@ def test_gaussian_ddof1_variance_is_unbiased():
     data = rng.normal(scale=2.0, size=(n_repeats, M, 1))
     unbiased = np.array([GaussianDensity().fit(x).covariance_[0, 0] for x in data])
     mle = np.array([GaussianDensity(ddof=0).fit(x).covariance_[0, 0] for x in data])
-    se = unbiased.std() / np.sqrt(n_repeats)
-    assert abs(unbiased.mean() - 4.0) <= 3 * se
-    assert abs(mle.mean() - 4.0 * (M - 1) / M) <= 3 * se
+    assert_mc_agrees(unbiased, 4.0)
+    assert_mc_agrees(mle, 4.0 * (M - 1) / M)
 
 
 # ----------------------------------------------------------- CategoricalDensity
@@ -484,7 +483,12 @@ def test_categorical_sampling_frequencies(params):
     sampled = density.sample(n, random_state=0)[:, 0]
     frequencies = np.array([np.mean(sampled == c) for c in density.categories_])
     p = density.probabilities_
-    assert _within_standard_errors(frequencies, p, np.sqrt(p * (1 - p) / n))
+    assert_mc_agrees(
+        frequencies,
+        p,
+        standard_error=np.sqrt(p * (1 - p) / n),
+        family_wise="bonferroni",
+    )
     assert set(np.unique(sampled)) == set(density.categories_[p > 0])
 
 
@@ -512,8 +516,7 @@ def test_categorical_refit_collision_follows_seddik_theorem_1():
             )
         collisions.append(np.sum(density.probabilities_**2))
     expected = 1 - (1 - 1 / n) ** n_generations * (1 - np.sum(p**2))
-    se = np.std(collisions) / np.sqrt(n_repeats)
-    assert abs(np.mean(collisions) - expected) <= 3 * se
+    assert_mc_agrees(collisions, expected)
 
 
 # Single-column versions of the generic checks that CategoricalDensity cannot run
@@ -650,5 +653,4 @@ def test_frequency_classifier_sampled_labels_follow_seddik_theorem_1():
         proba = clf.predict_proba([[0.0], [1.0]])
         collisions[repeat] = np.sum(proba**2, axis=1)
     expected = 1 - (1 - 1 / n) ** n_generations * (1 - s0)
-    se = collisions.std(axis=0) / np.sqrt(n_repeats)
-    assert np.all(np.abs(collisions.mean(axis=0) - expected) <= 3 * se)
+    assert_mc_agrees(collisions, expected)

@@ -16,6 +16,7 @@ from skcollapse._sampling import (
     probabilities,
 )
 from skcollapse.generative import CategoricalDensity, GaussianDensity
+from skcollapse.utils._testing import assert_mc_agrees
 
 
 class SeededSampler(DensityMixin, BaseEstimator):
@@ -235,7 +236,9 @@ def test_mixture_rows_are_shuffled(name):
     assert changes > 50
     # the component frequencies follow weights_
     p_far = mixture.weights_[np.argmax(mixture.means_[:, 0])]
-    assert abs(far.mean() - p_far) <= 3 * np.sqrt(p_far * (1 - p_far) / 400)
+    assert_mc_agrees(
+        far.mean(), p_far, standard_error=np.sqrt(p_far * (1 - p_far) / 400)
+    )
 
 
 def test_gaussian_mixture_sample_is_not_repeated_across_calls():
@@ -253,10 +256,8 @@ def _assert_covariance(samples, expected):
     n = len(samples)
     variances = np.diag(expected)
     standard_error = np.sqrt((np.outer(variances, variances) + expected**2) / n)
-    difference = np.abs(np.cov(samples, rowvar=False) - expected)
-    assert np.all(difference <= 3 * standard_error), (
-        np.cov(samples, rowvar=False),
-        expected,
+    assert_mc_agrees(
+        np.cov(samples, rowvar=False), expected, standard_error=standard_error
     )
 
 
@@ -278,9 +279,10 @@ def test_mixture_temperature_scales_the_covariance(covariance_type, temperature)
     }[covariance_type](mixture.covariances_)
     X = draw_samples(mixture, 20_000, random_state=0, temperature=temperature)
     _assert_covariance(X, temperature * covariance)
-    assert np.all(
-        np.abs(X.mean(axis=0) - mixture.means_[0])
-        <= 3 * np.sqrt(temperature * np.diag(covariance) / len(X))
+    assert_mc_agrees(
+        X.mean(axis=0),
+        mixture.means_[0],
+        standard_error=np.sqrt(temperature * np.diag(covariance) / len(X)),
     )
 
 
@@ -292,8 +294,9 @@ def test_mixture_temperature_keeps_means_and_weights():
             np.argmin(((X[:, None, :] - mixture.means_[None]) ** 2).sum(axis=2), axis=1)
             == k
         )
-        assert abs(rows.mean() - mixture.weights_[k]) <= 3 * np.sqrt(
-            mixture.weights_[k] * (1 - mixture.weights_[k]) / len(X)
+        weight = mixture.weights_[k]
+        assert_mc_agrees(
+            rows.mean(), weight, standard_error=np.sqrt(weight * (1 - weight) / len(X))
         )
         _assert_covariance(X[rows], 0.5 * mixture.covariances_[k])
 
@@ -331,7 +334,7 @@ def test_categorical_density_temperatures_compose():
     p = np.array([0.4, 0.3, 0.2, 0.1]) ** 4
     p /= p.sum()
     frequencies = np.bincount(X[:, 0], minlength=4) / n
-    assert np.all(np.abs(frequencies - p) <= 3 * np.sqrt(p * (1 - p) / n))
+    assert_mc_agrees(frequencies, p, standard_error=np.sqrt(p * (1 - p) / n))
 
 
 def test_categorical_density_cut_tokens_stay_cut():

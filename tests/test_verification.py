@@ -22,6 +22,7 @@ from sklearn.utils._param_validation import InvalidParameterError
 from skcollapse import CollapseWarning, RecursiveRetrainer
 from skcollapse.datasets import make_gaussian_mixture
 from skcollapse.generative import GaussianDensity
+from skcollapse.utils._testing import assert_mc_agrees
 from skcollapse.verification import (
     LabelLookup,
     LinearVerifier,
@@ -298,17 +299,21 @@ def test_selected_error_matches_effective_error(p, keep_correct, keep_wrong):
     kept = n_samples - t["n_rejected"][1:]
     n_kept = kept.sum()
 
-    assert np.mean(t["synthetic_error"][1:]) == pytest.approx(
-        p, abs=3 * np.sqrt(p * (1 - p) / n_total)
+    assert_mc_agrees(
+        np.mean(t["synthetic_error"][1:]),
+        p,
+        standard_error=np.sqrt(p * (1 - p) / n_total),
     )
     acceptance = (1 - p) * keep_correct + p * keep_wrong
-    assert np.mean(t["acceptance_rate"][1:]) == pytest.approx(
-        acceptance, abs=3 * np.sqrt(acceptance * (1 - acceptance) / n_total)
+    assert_mc_agrees(
+        np.mean(t["acceptance_rate"][1:]),
+        acceptance,
+        standard_error=np.sqrt(acceptance * (1 - acceptance) / n_total),
     )
     p_eff = effective_error(p, keep_correct, keep_wrong)
     selected = np.sum(t["selected_error"][1:] * kept) / n_kept
-    assert selected == pytest.approx(
-        p_eff, abs=3 * np.sqrt(p_eff * (1 - p_eff) / n_kept)
+    assert_mc_agrees(
+        selected, p_eff, standard_error=np.sqrt(p_eff * (1 - p_eff) / n_kept)
     )
 
 
@@ -367,7 +372,7 @@ def test_phase_transition(p, keep_rates):
     standard_error = np.sqrt(
         (4 * p_eff * (1 - p_eff) + 1 / SEPARATION**2) / m / n_repeats
     )
-    assert components.mean() == pytest.approx(1 - 2 * p_eff, abs=3 * standard_error)
+    assert_mc_agrees(components.mean(), 1 - 2 * p_eff, standard_error=standard_error)
     limit = BAYES if p_eff < 0.5 else 1 - BAYES
     assert abs(_expected_accuracy(p_eff, m) - limit) < 0.006
     assert abs(accuracies.mean() - limit) < 0.01
@@ -528,13 +533,8 @@ def test_density_curation_moves_the_mean():
         assert np.all(est.trajectory_["n_rejected"][1:] == 1000)
         assert np.all(np.diff(means[:, 0]) > 0)
     steps, ratios = np.array(steps), np.array(ratios)
-    n = len(steps)
-    assert steps.mean() == pytest.approx(
-        2 * norm.pdf(0), abs=3 * steps.std(ddof=1) / np.sqrt(n)
-    )
-    assert ratios.mean() == pytest.approx(
-        1 - 2 / np.pi, abs=3 * ratios.std(ddof=1) / np.sqrt(n)
-    )
+    assert_mc_agrees(steps, 2 * norm.pdf(0))
+    assert_mc_agrees(ratios, 1 - 2 / np.pi)
 
 
 @needs_density
