@@ -31,10 +31,7 @@ DOCS = PACKAGE.parent / "docs"
 # Files that still point at documents outside the project, with their owner's
 # pending change. Remove an entry once the file is fixed (the test then
 # passes, and the strict xfail reports it).
-POINTS_OUTSIDE = {
-    "theory/_linear.py": "PAPERS.md in two Notes; being split by the theory owner",
-    "utils/_testing.py": "PAPERS.md in the module docstring (new test helpers)",
-}
+POINTS_OUTSIDE = {}
 
 
 def _parameters(cls):

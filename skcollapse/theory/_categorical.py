@@ -98,8 +98,8 @@ def categorical_collision(
     >>> import numpy as np
     >>> from skcollapse.theory import categorical_collision
     >>> p = np.full(10, 0.1)
-    >>> categorical_collision(99, p, n_real=100)[-1]
-    np.float64(0.6706)
+    >>> categorical_collision(99, p, n_real=100)[-1].item()
+    0.6706
     >>> categorical_collision(2, p, n_real=10, n_synthetic=1000, real_fraction=1.0)
     array([0.19 , 0.1908, 0.1916])
     """

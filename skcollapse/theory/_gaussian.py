@@ -136,8 +136,8 @@ def gaussian_refit(
     [0.5, 0.8814, 0.7372]
     >>> moments = gaussian_refit(5, n_real=100, n_features=10, variance=10.0,
     ...                          temperature=0.8)
-    >>> moments["total_variance"][-1], moments["mean_shift"][-1]
-    (np.float64(3.2768), np.float64(0.2689))
+    >>> moments["total_variance"][-1].item(), moments["mean_shift"][-1].item()
+    (3.2768, 0.2689)
     """
     m_real = n_real
     m = n_real if n_synthetic is None else n_synthetic

@@ -312,7 +312,7 @@ def linear_regression_error(
     data="replace"``, the recursion ``b_g = m1' b_{g-1}``, ``a_g = m2' a_{g-1}
     + sigma0^2 m3'`` (primed: synthetic fits) from ``a_0 = b_0 = ||w*||^2``,
     and ``error_g = ||w*||^2 - 2 m1 b_g + m2 a_g + sigma^2 m3``. With OLS
-    synthetic fits this is the ridge formula of [2]_ (PAPERS.md section 4);
+    synthetic fits this is the ridge formula of [2]_;
     with min-norm noise-free synthetic fits (``T0 < d``) and a final fit that
     recovers its labelling model (``T >= d``, ``noise=0``) it is
     ``||w*||^2 (1 - (T0/d)^g)`` [2]_, and with ``T = T0 < d`` (every
@@ -353,8 +353,8 @@ def linear_regression_error(
     array([0.1124, 0.1404, 0.1529])
     >>> linear_regression_error(
     ...     5, n_features=50, n_real=100, n_synthetic=200,
-    ...     design="fresh", ridge=0.1, synthetic_ridge=0.0)[-1]
-    np.float64(1.841...)
+    ...     design="fresh", ridge=0.1, synthetic_ridge=0.0)[-1].item()
+    1.841...
     """
     d = n_features
     n_synthetic = n_real if n_synthetic is None else n_synthetic
@@ -600,10 +600,10 @@ def optimal_ridge_penalty(
     ``1e-5``. The search covers ``lambda`` in ``[1e-6, 1e6]``; a noise-free
     problem returns the lower end.
 
-    The reference values of PAPERS.md (0.50, 0.77, 2.34, 4.78, 9.77 for
-    ``n = 0, 1, 5, 10, 20``, with risks 0.416, 0.526, 0.748, 0.845, 0.913)
-    are the exact argmin for ``d=50, T=100, T0=200`` (not ``T=T0=200`` as
-    stated there; that gives 0.25, 0.52, 1.95, 3.97, 8.13).
+    The reference values 0.50, 0.77, 2.34, 4.78, 9.77 for ``n = 0, 1, 5,
+    10, 20`` (with risks 0.416, 0.526, 0.748, 0.845, 0.913) are the exact
+    argmin for ``d=50, T=100, T0=200``; ``T=T0=200``, the setting they are
+    sometimes quoted with, gives 0.25, 0.52, 1.95, 3.97, 8.13.
 
     References
     ----------

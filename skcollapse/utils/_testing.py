@@ -2,7 +2,7 @@
 
 Every statistical test of skcollapse compares a Monte Carlo estimate with a
 closed form through :func:`assert_mc_agrees`, so that the whole suite applies
-one rule (PAPERS.md's: within 3 standard errors), stated once, below.
+one rule (within 3 standard errors of the closed form), stated once, below.
 """
 
 # Authors: The skcollapse developers
