@@ -56,7 +56,10 @@ SHARED_PARAMETERS = {
         adds the synthetic ones (the "synthetic augmentation" loop of
         Alemohammad et al., the "partially synthetic" one of Seddik et al.).
         ``None`` means ``0`` under ``"replace"`` and ``1`` under the
-        accumulate regimes.""",
+        accumulate regimes. The number of real rows kept is
+        ``real_fraction * n_real`` rounded to the nearest integer, halves up
+        (0.25 of 10 rows keeps 3), and at least 1 for a positive
+        ``real_fraction``.""",
     ),
     "real_sampling": (
         '{"fixed", "resample"}, default="fixed"',
@@ -67,7 +70,8 @@ SHARED_PARAMETERS = {
     "synthetic_size": (
         "int or float, default=1.0",
         """Synthetic samples drawn per generation: an int is a count, a float
-        a multiple of the number of real training rows.""",
+        a multiple of the number of real training rows (rounded as
+        ``real_fraction``, at least 1).""",
     ),
     "keep_fraction": (
         "float in (0, 1] or None, default=None",

@@ -16,6 +16,7 @@ compose, schedule, fit, measure.
 
 import copy
 import inspect
+import math
 import numbers
 import time
 import warnings
@@ -28,7 +29,7 @@ from sklearn.base import clone
 
 from ._compat import InvalidParameterError
 from ._params import nested_param_keys
-from ._problem import concat_batches
+from ._problem import InputError, concat_batches
 from ._random import Stream, seed_estimator
 from .regularization import GenerationContext
 
@@ -56,14 +57,31 @@ class CollapseWarning(UserWarning):
     """
 
 
+#: Errors of a base estimator that mean collapse made its data unusable; in a
+#: generation g >= 1 they end the loop as "degenerate" instead of being raised.
+DEGENERATE_ERRORS = (ValueError, ArithmeticError, np.linalg.LinAlgError)
+
+
 # --------------------------------------------------------------------------
 # Sizes
 # --------------------------------------------------------------------------
+def round_count(fraction, n):
+    """``fraction * n`` rounded to the nearest integer, halves up; at least 1
+    for a positive fraction.
+
+    One rule for every share of a row count (``real_fraction``, a float
+    ``synthetic_size``). The product is first rounded to 9 decimals, so that
+    ``0.7 * 5 = 3.4999999999999996`` counts as the half it means.
+    """
+    count = math.floor(round(fraction * n, 9) + 0.5)
+    return max(count, 1) if fraction > 0 else 0
+
+
 def synthetic_count(synthetic_size, n_real):
     """Synthetic rows per generation: an int is a count, a float a multiple."""
     if isinstance(synthetic_size, numbers.Integral):
         return int(synthetic_size)
-    return max(1, int(round(synthetic_size * n_real)))
+    return round_count(synthetic_size, n_real)
 
 
 def real_fraction_of(real_fraction, data):
@@ -149,25 +167,51 @@ def _n_positional(func):
     return sum(p.kind in kinds and p.default is p.empty for p in parameters)
 
 
+def check_scores(scores, n_rows, verifier, generation):
+    """The verifier's scores as a float vector, or a ValueError saying why not.
+
+    One real number per synthetic row; NaN is refused (it has no rank), while
+    ``-inf`` is the lowest score (a log-density of zero) and ``+inf`` the
+    highest.
+    """
+    name = getattr(verifier, "__name__", None) or type(verifier).__name__
+    where = f"The verifier {name} returned"
+    when = f"at generation {generation}"
+    array = np.asarray(scores)
+    if array.dtype.kind not in "biuf":
+        raise InputError(
+            f"{where} scores of dtype {array.dtype} {when}; it must return real "
+            "numbers (higher is better), one per synthetic sample."
+        )
+    array = array.astype(float, copy=False).reshape(-1)
+    if array.shape[0] != n_rows:
+        raise InputError(
+            f"{where} {array.shape[0]} scores for {n_rows} synthetic samples "
+            f"{when}: it must return one score per sample."
+        )
+    n_nan = int(np.count_nonzero(np.isnan(array)))
+    if n_nan:
+        raise InputError(
+            f"{where} {n_nan} NaN score(s) for {n_rows} synthetic samples {when}: "
+            "a NaN has no rank, so the selection rule cannot use it. Return a "
+            "real number for every sample (-inf for the worst)."
+        )
+    return array
+
+
 def select(scores, n_slots, n_candidates, keep_fraction, threshold):
     """Indices of the rows a verifier keeps: best of k, then the selection rule.
 
-    With ``n_candidates > 1`` the best-scored candidate of each slot is kept
-    first (NaN scores lose); then the rows scored at least ``threshold``, and
-    among them the best-scored ``ceil(keep_fraction * n_slots)`` (ties keep
-    the earlier row).
+    ``scores`` come from :func:`check_scores`. With ``n_candidates > 1`` the
+    best-scored candidate of each slot is kept first; then the rows scored at
+    least ``threshold``, and among them the best-scored
+    ``ceil(keep_fraction * n_slots)`` (ties keep the earlier row).
     """
     scores = np.asarray(scores, dtype=float).reshape(-1)
-    if scores.shape[0] != n_slots * n_candidates:
-        raise ValueError(
-            f"The verifier returned {scores.shape[0]} scores for "
-            f"{n_slots * n_candidates} synthetic samples: it must return one "
-            "score per sample."
-        )
     indices = np.arange(scores.shape[0])
     if n_candidates > 1:
         scores = scores.reshape(n_slots, n_candidates)
-        best = np.argmax(np.where(np.isnan(scores), -np.inf, scores), axis=1)
+        best = np.argmax(scores, axis=1)
         indices = np.arange(n_slots) * n_candidates + best
         scores = scores[np.arange(n_slots), best]
     keep = np.ones(scores.shape[0], dtype=bool)
@@ -175,14 +219,14 @@ def select(scores, n_slots, n_candidates, keep_fraction, threshold):
         keep &= scores >= threshold
     if keep_fraction is not None and keep_fraction < 1:
         n_keep = int(np.ceil(keep_fraction * scores.shape[0]))
-        order = np.argsort(-np.where(np.isnan(scores), -np.inf, scores), kind="stable")
+        order = np.argsort(-scores, kind="stable")
         top = np.zeros_like(keep)
         top[order[:n_keep]] = True
         keep &= top
     return indices[keep]
 
 
-def _verify(owner, problem, verify, batch, n_slots):
+def _verify(owner, problem, verify, batch, n_slots, generation):
     """Score and select a generation's synthetic batch; selection metrics."""
     info = {}
     if batch.y_reference is not None:
@@ -191,8 +235,9 @@ def _verify(owner, problem, verify, batch, n_slots):
         if "synthetic_error" in info:
             info["selected_error"] = info["synthetic_error"]
         return batch, info
+    scores = check_scores(verify(batch), len(batch), owner.verifier, generation)
     kept = select(
-        verify(batch), n_slots, owner.n_candidates, owner.keep_fraction, owner.threshold
+        scores, n_slots, owner.n_candidates, owner.keep_fraction, owner.threshold
     )
     selected = batch.take(kept)
     info["n_rejected"] = n_slots - len(kept)
@@ -337,7 +382,7 @@ def run_generations(owner, problem, seeds):
     real = problem.real
     n_real = len(real)
     n_synthetic = synthetic_count(owner.synthetic_size, n_real)
-    n_keep_real = int(round(real_fraction_of(owner.real_fraction, owner.data) * n_real))
+    n_keep_real = round_count(real_fraction_of(owner.real_fraction, owner.data), n_real)
     composer = _Composer(owner.data, real, n_keep_real, owner.real_sampling, seeds)
     schedule = resolve_regularization(owner.regularization)
     verify = resolve_verifier(owner.verifier, problem, seeds)
@@ -349,8 +394,12 @@ def run_generations(owner, problem, seeds):
     previous, previous_train, termination = None, real, "max_generations"
 
     def store(record, model, train, measured_on, values=()):
+        generation = record["generation"]
+        measured = _step(
+            generation, "measure", problem.measure, model, generation, measured_on
+        )
         record.update(_counts(train))
-        record.update(problem.measure(model, record["generation"], measured_on))
+        record.update(measured)
         record.update({f"param_{key}": value for key, value in dict(values).items()})
         trajectory.append(record)
         if not owner.store_estimators and estimators:
@@ -363,75 +412,77 @@ def run_generations(owner, problem, seeds):
     for generation in range(owner.n_generations + 1):
         record = {"generation": generation, "n_rejected": 0}
         train, synthesized = real, {}
-        if generation > 0:
-            synthesis = problem.synthesize(
-                previous,
-                n_synthetic,
-                synthesis_rng,
-                generation=generation,
-                n_candidates=owner.n_candidates,
-            )
-            synthesized = synthesis.record
-            record.update(synthesized)
-            batch, verification = _verify(
-                owner, problem, verify, synthesis.batch, n_synthetic
-            )
-            record.update(verification)
-            train = composer.compose(batch, generation)
-            if len(train) == 0:
-                warnings.warn(
-                    f"{name}: generation {generation} has no training data (the "
-                    "verifier rejected every synthetic sample and no real data is "
-                    "kept); the previous generation's model is kept.",
-                    CollapseWarning,
-                    stacklevel=5,
-                )
-                store(record, previous, train, None)
-                continue
-            reason = problem.degenerate_reason(train)
-            if reason is not None:
-                termination = "degenerate"
-                _warn_degenerate(name, generation, reason)
-                break
-
-        estimator = _next_estimator(owner, previous, generation)
-        seed_estimator(estimator, seeds.seed(generation, Stream.FIT), seed_keys)
-        values = {}
-        if schedule is not None:
-            context = GenerationContext(
-                generation=generation,
-                n_train=len(train),
-                n_real=int(np.sum(train.origin == 0)),
-                n_real_total=n_real,
-                X=train.X,
-                y=train.y,
-                sample_weight=train.weight,
-                estimator=estimator,
-                previous=previous,
-                label_noise_scale=synthesized.get("label_noise_scale", np.nan),
-                data=owner.data,
-                history=trajectory,
-                real_X=real.X,
-                real_y=real.y,
-                real_sample_weight=real.weight,
-            )
-            values = _apply_schedule(schedule, context, estimator)
         try:
-            model = problem.fit(estimator, train)
-        except InvalidParameterError as exc:
-            if values:
-                raise ValueError(
-                    f"The regularization schedule set {values} at generation "
-                    f"{generation}, which {type(estimator).__name__} rejects: {exc}"
-                ) from exc
-            raise
-        except (ValueError, ArithmeticError, np.linalg.LinAlgError) as exc:
-            if generation == 0:
+            if generation > 0:
+                synthesis = _step(
+                    generation,
+                    "synthesize",
+                    problem.synthesize,
+                    previous,
+                    n_synthetic,
+                    synthesis_rng,
+                    generation=generation,
+                    n_candidates=owner.n_candidates,
+                )
+                synthesized = synthesis.record
+                record.update(synthesized)
+                batch, verification = _verify(
+                    owner, problem, verify, synthesis.batch, n_synthetic, generation
+                )
+                record.update(verification)
+                train = composer.compose(batch, generation)
+                if len(train) == 0:
+                    warnings.warn(
+                        f"{name}: generation {generation} has no training data "
+                        "(the verifier rejected every synthetic sample and no "
+                        "real data is kept); the previous generation's model is "
+                        "kept.",
+                        CollapseWarning,
+                        stacklevel=5,
+                    )
+                    store(record, previous, train, None)
+                    continue
+                reason = problem.degenerate_reason(train)
+                if reason is not None:
+                    raise _Degenerate(reason)
+
+            estimator = _next_estimator(owner, previous, generation)
+            seed_estimator(estimator, seeds.seed(generation, Stream.FIT), seed_keys)
+            values = {}
+            if schedule is not None:
+                context = GenerationContext(
+                    generation=generation,
+                    n_train=len(train),
+                    n_real=int(np.sum(train.origin == 0)),
+                    n_real_total=n_real,
+                    X=train.X,
+                    y=train.y,
+                    sample_weight=train.weight,
+                    estimator=estimator,
+                    previous=previous,
+                    label_noise_scale=synthesized.get("label_noise_scale", np.nan),
+                    data=owner.data,
+                    history=trajectory,
+                    real_X=real.X,
+                    real_y=real.y,
+                    real_sample_weight=real.weight,
+                )
+                values = _apply_schedule(schedule, context, estimator)
+            try:
+                model = _step(generation, "fit", problem.fit, estimator, train)
+            except InvalidParameterError as exc:
+                if values:
+                    raise ValueError(
+                        f"The regularization schedule set {values} at generation "
+                        f"{generation}, which {type(estimator).__name__} rejects: "
+                        f"{exc}"
+                    ) from exc
                 raise
+            store(record, model, train, train, values)
+        except _Degenerate as exc:
             termination = "degenerate"
-            _warn_degenerate(name, generation, f"{type(exc).__name__}: {exc}")
+            _warn_degenerate(name, generation, str(exc))
             break
-        store(record, model, train, train, values)
         previous, previous_train = model, train
 
     result = trajectory.to_dict()
@@ -445,6 +496,26 @@ def run_generations(owner, problem, seeds):
         ),
         sample_generation=np.asarray(previous_train.origin, dtype=int),
     )
+
+
+class _Degenerate(Exception):
+    """Collapse made a generation's data unusable: the loop stops there."""
+
+
+def _step(generation, what, function, /, *args, **kwargs):
+    """Call a step of the problem; in a generation g >= 1, an error of the base
+    estimator (:data:`DEGENERATE_ERRORS`) becomes :class:`_Degenerate`.
+
+    Errors of generation 0 (the user's data) and parameter errors are raised.
+    """
+    try:
+        return function(*args, **kwargs)
+    except (InvalidParameterError, InputError):
+        raise
+    except DEGENERATE_ERRORS as exc:
+        if generation == 0:
+            raise
+        raise _Degenerate(f"{what}: {type(exc).__name__}: {exc}") from exc
 
 
 def _next_estimator(owner, previous, generation):

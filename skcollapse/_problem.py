@@ -27,7 +27,18 @@ import scipy.sparse as sp
 
 from ._compat import _safe_indexing
 
-__all__ = ["Batch", "Problem", "Synthesis", "concat_batches"]
+__all__ = ["Batch", "InputError", "Problem", "Synthesis", "concat_batches"]
+
+
+class InputError(ValueError):
+    """Something the user passed is wrong, found while the loop runs.
+
+    A problem raises it (rather than a plain ``ValueError``) when a user's
+    callable or sampler returns what it must not, for example inputs of the
+    wrong shape: the loop raises it in every generation, while a plain
+    ``ValueError`` of a base estimator after generation 0 means that collapse
+    made the data unusable and ends the loop as ``"degenerate"``.
+    """
 
 
 @dataclass
@@ -141,6 +152,15 @@ class Problem(ABC):
     on the composed training set, :meth:`fit` on a fresh clone, and
     :meth:`measure` on the fitted model; in generation 0, :meth:`fit` and
     :meth:`measure` on the real data, and :meth:`fit_verifier` once.
+
+    Errors: in a generation ``g >= 1``, a ``ValueError``, ``ArithmeticError``
+    or ``LinAlgError`` raised by :meth:`synthesize`, :meth:`fit` or
+    :meth:`measure` (a base estimator failing on data that collapse made
+    degenerate: one class left, zero variance) ends the loop as
+    ``"degenerate"`` with a :class:`~skcollapse.CollapseWarning`, keeping
+    generation ``g - 1``. Raise :class:`InputError` for a mistake of the
+    user's (it is raised in every generation); errors of generation 0 are
+    raised.
     """
 
     #: A :class:`Batch` of the real training rows (``origin`` 0), the same
@@ -171,9 +191,7 @@ class Problem(ABC):
         Returns
         -------
         estimator : estimator
-            The fitted estimator. An exception (``ValueError``,
-            ``ArithmeticError``, ``LinAlgError``) in a generation ``g >= 1``
-            ends the loop as ``"degenerate"``.
+            The fitted estimator.
         """
 
     @abstractmethod

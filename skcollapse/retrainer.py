@@ -33,7 +33,7 @@ from ._compat import (
 )
 from ._docstrings import Substitution, shared_parameters
 from ._params import Interval
-from ._problem import Batch, Problem, Synthesis
+from ._problem import Batch, InputError, Problem, Synthesis
 from ._random import Stream, draw_seed, seed_estimator
 
 __all__ = ["RecursiveRetrainer"]
@@ -740,7 +740,7 @@ class _SupervisedProblem(Problem):
             or shape[0] != n
             or shape[1] != X_real.shape[1]
         ):
-            raise ValueError(
+            raise InputError(
                 f"inputs must produce an array of shape ({n}, {X_real.shape[1]}) for "
                 f"{n} synthetic samples; got shape {shape}."
             )

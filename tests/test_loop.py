@@ -15,12 +15,16 @@ import warnings
 import numpy as np
 import pytest
 from sklearn.base import BaseEstimator
+from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
+from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.linear_model import LogisticRegression, Ridge
+from sklearn.multiclass import OneVsRestClassifier
+from sklearn.neural_network import MLPClassifier
 
 import skcollapse._base
 from skcollapse import CollapseWarning, RecursiveDensityRetrainer, RecursiveRetrainer
-from skcollapse._loop import run_generations
-from skcollapse._problem import Batch, Problem, Synthesis
+from skcollapse._loop import round_count, run_generations
+from skcollapse._problem import Batch, InputError, Problem, Synthesis
 from skcollapse._random import SeedTable, Stream
 from skcollapse.generative import CategoricalDensity, GaussianDensity
 
@@ -404,3 +408,129 @@ def test_warnings_point_at_the_callers_line():
         est.fit(X)
     assert any(issubclass(w.category, CollapseWarning) for w in caught)
     assert {w.filename for w in caught if w.category is CollapseWarning} == {__file__}
+
+
+# --------------------------------------------------------------------------
+# every step of a generation: collapse is recorded, user errors are raised
+# --------------------------------------------------------------------------
+class FailingAt(ToyProblem):
+    """Raises ``error`` in ``step`` from generation ``at`` on."""
+
+    def __init__(self, X, step, at, error):
+        super().__init__(X)
+        self.step, self.at, self.error = step, at, error
+
+    def _maybe_fail(self, step, generation):
+        if step == self.step and generation >= self.at:
+            raise self.error
+
+    def synthesize(self, model, n_samples, rng, *, generation, n_candidates):
+        self._maybe_fail("synthesize", generation)
+        return super().synthesize(
+            model, n_samples, rng, generation=generation, n_candidates=n_candidates
+        )
+
+    def measure(self, model, generation, train):
+        self._maybe_fail("measure", generation)
+        return super().measure(model, generation, train)
+
+
+@pytest.mark.parametrize("step", ["synthesize", "measure"])
+@pytest.mark.parametrize(
+    "error", [ValueError("one class left"), np.linalg.LinAlgError("singular")]
+)
+def test_a_failing_step_after_generation_zero_ends_the_loop(X, step, error):
+    with pytest.warns(CollapseWarning, match=f"{step}: {type(error).__name__}"):
+        result = run(X, problem=FailingAt(X, step, 3, error), n_generations=5)
+    assert result.termination_condition == "degenerate"
+    assert result.n_generations == 2  # generation 3 failed: 0, 1, 2 are kept
+    assert len(result.estimators) == 3
+    assert all(len(v) == 3 for v in result.trajectory.values())
+
+
+@pytest.mark.parametrize("step", ["measure"])
+def test_a_failing_step_of_generation_zero_is_raised(X, step):
+    with pytest.raises(ValueError, match="one class"):
+        run(X, problem=FailingAt(X, step, 0, ValueError("one class")))
+
+
+def test_an_input_error_is_raised_in_any_generation(X):
+    problem = FailingAt(X, "synthesize", 2, InputError("inputs of the wrong shape"))
+    with pytest.raises(InputError, match="wrong shape"):
+        run(X, problem=problem, n_generations=4)
+
+
+@pytest.mark.parametrize(
+    "scores, match",
+    [
+        (lambda X: np.full(len(X), np.nan), "7 NaN score"),
+        (lambda X: np.where(X[:, 0] > 0, np.nan, 0.0), "NaN score"),
+        (lambda X: np.array(["a"] * len(X)), "dtype <U1"),
+        (lambda X: np.zeros(len(X) - 1), "6 scores for 7"),
+    ],
+)
+def test_bad_verifier_scores_are_refused_with_the_generation(X, scores, match):
+    def verifier(X_batch):
+        return scores(X_batch)
+
+    with pytest.raises(InputError, match=match) as info:
+        run(X, n_generations=2, verifier=verifier, threshold=0.0)
+    assert "verifier verifier" in str(info.value)
+    assert "at generation 1" in str(info.value)
+
+
+def test_infinite_scores_rank_first_and_last(X):
+    def verifier(X_batch):
+        return np.where(X_batch[:, 0] > 0, np.inf, -np.inf)
+
+    result = run(X, n_generations=1, verifier=verifier, threshold=0.0)
+    assert 0 < result.trajectory["n_train"][1] < 7
+
+
+@pytest.mark.parametrize(
+    "fraction, n, count",
+    [
+        (0.25, 10, 3),  # 2.5: halves up (round() would give 2)
+        (0.35, 10, 4),  # 3.5000000000000004
+        (0.7, 5, 4),  # 3.4999999999999996 is the half 3.5
+        (0.45, 10, 5),
+        (0.3, 7, 2),
+        (0.01, 10, 1),  # a positive share keeps at least one row
+        (0.0, 10, 0),
+        (1.0, 7, 7),
+        (2.5, 3, 8),  # a float synthetic_size: 7.5
+    ],
+)
+def test_one_rounding_rule_for_shares_of_rows(fraction, n, count):
+    assert round_count(fraction, n) == count
+
+
+def test_a_float_synthetic_size_uses_the_rule(X):
+    result = run(X, n_generations=1, synthetic_size=0.5)  # 3.5 of 7 rows
+    np.testing.assert_array_equal(result.trajectory["n_train"], [7, 4])
+
+
+@pytest.mark.parametrize(
+    "base",
+    [
+        MLPClassifier(max_iter=50),
+        OneVsRestClassifier(LogisticRegression()),
+        HistGradientBoostingClassifier(max_iter=5),
+        LinearDiscriminantAnalysis(),
+    ],
+    ids=lambda base: type(base).__name__,
+)
+def test_a_classifier_collapsing_to_one_class_is_recorded(base):
+    """Their predict_proba fails on a one-class fit (shape (n, 2) for one
+    class, an AxisError): the measurement is covered like the fit."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(40, 2))
+    y = np.r_[np.zeros(37, dtype=int), np.ones(3, dtype=int)]  # argmax: all 0
+    est = RecursiveRetrainer(
+        base, n_generations=4, label_noise="argmax", random_state=0
+    )
+    with pytest.warns(CollapseWarning, match="generation 1 too degenerate"):
+        est.fit(X, y)
+    assert est.termination_condition_ == "degenerate"
+    assert est.n_generations_ == 0
+    assert est.predict_proba(X).shape == (40, 2)
