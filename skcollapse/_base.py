@@ -59,6 +59,7 @@ SHARED_PARAMETER_CONSTRAINTS = {
     "fine_tune": ["boolean"],
     "store_estimators": ["boolean"],
     "collapse_threshold": [Interval(numbers.Real, 0, 1, closed="both")],
+    "metrics": [StrOptions({"default", "all"}), list, tuple],
     "random_state": RANDOM_STATE,
     "verbose": ["verbose"],
 }
@@ -90,12 +91,35 @@ class BaseRecursiveRetrainer(MetaEstimatorMixin, BaseEstimator):
         """
         self._check_selection()
         self._check_fine_tune()
+        self._check_metrics()
         resolve_regularization(self.regularization)
         return self._check_own_params()
 
     def _check_own_params(self):
         """The subclass's own cross-parameter checks; may return settings."""
         return None
+
+    def _available_metrics(self):
+        """``(every metric, the default ones)`` this estimator can record."""
+        raise NotImplementedError
+
+    def _check_metrics(self):
+        """The set of metrics ``metrics`` asks for, or a ValueError."""
+        available, default = self._available_metrics()
+        if isinstance(self.metrics, str):
+            return frozenset(available if self.metrics == "all" else default)
+        names = list(self.metrics)
+        unknown = [
+            name for name in names if not isinstance(name, str) or name not in available
+        ]
+        if unknown:
+            raise ValueError(
+                f"metrics={self.metrics!r} names {unknown}, which "
+                f"{type(self).__name__} does not measure for "
+                f"{type(self.estimator).__name__}; accepted: 'default', 'all' or a "
+                f"list of {sorted(available)}."
+            )
+        return frozenset(names)
 
     def _check_selection(self):
         if self.verifier is None:

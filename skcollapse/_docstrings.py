@@ -73,6 +73,16 @@ SHARED_PARAMETERS = {
         a multiple of the number of real training rows (rounded as
         ``real_fraction``, at least 1).""",
     ),
+    "metrics": (
+        '{"default", "all"} or list of str, default="default"',
+        """Which measurements of each generation's model ``trajectory_``
+        records, besides the counts (``"generation"``, ``"n_train"``,
+        ``"n_real"``, ``"n_synthetic"``, ``"n_rejected"``), the synthesis and
+        verification entries, and the diversity key ${diversity_key},
+        which are always recorded. ``"default"``: ${metrics_default};
+        ``"all"``: ${metrics_all}; or a list of those names. A validation
+        key is recorded only with ``validation_fraction``.""",
+    ),
     "keep_fraction": (
         "float in (0, 1] or None, default=None",
         """Keep the best-scored ``ceil(keep_fraction * n)`` synthetic
@@ -133,6 +143,12 @@ SHARED_PARAMETERS = {
 # What the shared texts name that exists on one side only.
 _FIELDS = {
     "supervised": {
+        "metrics_default": "every metric (all are cheap)",
+        "metrics_all": (
+            '``"score_real"``, ``"score_validation"``, ``"prediction_std"``, '
+            '``"drift"`` and, for classifiers, ``"n_classes_train"``'
+        ),
+        "diversity_key": '``"prediction_std"``',
         "candidates": "labels",
         "candidate_slot": "input",
         "regularization_example": '``{"alpha": schedule}`` for a ridge',
@@ -142,6 +158,13 @@ _FIELDS = {
         "random_draws": "synthetic inputs and labels, real subsets, verification",
     },
     "density": {
+        "metrics_default": 'every metric but ``"wasserstein"``',
+        "metrics_all": (
+            '``"log_likelihood_real"``, ``"log_likelihood_validation"``, '
+            '``"total_variance"``, ``"mean_shift"``, ``"wasserstein"`` and, for '
+            'discrete models, ``"support_size"``, ``"entropy"``, ``"collision"``'
+        ),
+        "diversity_key": ('``"total_variance"`` (``"entropy"`` for discrete models)'),
         "candidates": "samples",
         "candidate_slot": "sample",
         "regularization_example": (

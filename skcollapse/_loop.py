@@ -18,6 +18,7 @@ import copy
 import inspect
 import math
 import numbers
+import os
 import time
 import warnings
 from collections.abc import Mapping
@@ -82,6 +83,41 @@ def synthetic_count(synthetic_size, n_real):
     if isinstance(synthetic_size, numbers.Integral):
         return int(synthetic_size)
     return round_count(synthetic_size, n_real)
+
+
+def physical_memory():
+    """Bytes of physical memory of this machine, or None where unknown."""
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (AttributeError, ValueError, OSError):  # not a POSIX system
+        return None
+
+
+def check_synthetic_memory(owner, real, n_synthetic):
+    """A clear error before drawing a synthetic batch that cannot fit in memory.
+
+    The inputs of one generation's batch (``n_synthetic * n_candidates`` rows
+    of the real rows' size) and, under the accumulate regimes, of every
+    generation's batches together must fit in the machine's memory.
+    """
+    memory = physical_memory()
+    n_rows = len(real)
+    if memory is None or n_rows == 0:
+        return
+    nbytes = getattr(real.X, "nbytes", None)
+    row_bytes = nbytes / n_rows if nbytes else 8 * real.X.shape[1]
+    per_generation = n_synthetic * owner.n_candidates * row_bytes
+    kept = 1 if owner.data == "replace" else owner.n_generations
+    if per_generation * kept > memory:
+        what = "one generation's" if kept == 1 else f"{kept} generations'"
+        raise ValueError(
+            f"synthetic_size={owner.synthetic_size!r} with "
+            f"n_candidates={owner.n_candidates} and data={owner.data!r} asks for "
+            f"{n_synthetic * owner.n_candidates * kept:,} synthetic rows in "
+            f"{what} batches, about {per_generation * kept / 2**30:,.1f} GiB of "
+            f"inputs, more than this machine's {memory / 2**30:,.1f} GiB of "
+            "memory. Use a smaller synthetic_size."
+        )
 
 
 def real_fraction_of(real_fraction, data):
@@ -382,6 +418,8 @@ def run_generations(owner, problem, seeds):
     real = problem.real
     n_real = len(real)
     n_synthetic = synthetic_count(owner.synthetic_size, n_real)
+    if owner.n_generations > 0:
+        check_synthetic_memory(owner, real, n_synthetic)
     n_keep_real = round_count(real_fraction_of(owner.real_fraction, owner.data), n_real)
     composer = _Composer(owner.data, real, n_keep_real, owner.real_sampling, seeds)
     schedule = resolve_regularization(owner.regularization)

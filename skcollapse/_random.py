@@ -89,6 +89,9 @@ class Stream(enum.IntEnum):
     METRIC_SAMPLE = 7
     #: The projection directions of the sliced Wasserstein metric (generation 0).
     METRIC_DIRECTIONS = 8
+    #: The real rows the sliced Wasserstein metric compares with, when there
+    #: are more than its cap (generation 0).
+    METRIC_ROWS = 9
 
 
 class SeedTable:

@@ -31,6 +31,9 @@ __all__ = ["RecursiveDensityRetrainer"]
 # the least number of model samples it compares with the real data.
 N_PROJECTIONS = 50
 N_MODEL_SAMPLES = 1000
+# The most rows of either side the sliced Wasserstein distance compares: its
+# cost stays bounded on large real data.
+N_METRIC_ROWS = 10_000
 
 
 @Substitution(**shared_parameters("density"))
@@ -121,6 +124,8 @@ class RecursiveDensityRetrainer(DensityMixin, BaseRecursiveRetrainer):
         ``trajectory_["total_variance"]`` for continuous models and
         ``trajectory_["entropy"]`` for discrete ones
         (``CategoricalDensity``), whose entropy is 0 for a Dirac mass.
+
+    %(metrics)s
 
     %(random_state)s
 
@@ -250,14 +255,17 @@ class RecursiveDensityRetrainer(DensityMixin, BaseRecursiveRetrainer):
     over :math:`L = 50` random directions :math:`\\theta_l`, uniform on the
     unit sphere and the same for every generation of a fit (in one dimension
     it is :math:`W_1` itself). :math:`P` is the empirical distribution of
-    ``max(1000, n_real)`` samples of the generation's model (as fitted,
-    without the loop's ``temperature``) and :math:`Q` that of the real
-    training data (weighted by ``sample_weight``); each one-dimensional
+    ``min(max(1000, n_real), 10000)`` samples of the generation's model (as
+    fitted, without the loop's ``temperature``) and :math:`Q` that of the
+    real training data (weighted by ``sample_weight``; a uniform subsample of
+    10,000 rows, drawn once per fit, when there are more, so that its cost
+    stays bounded on large data); each one-dimensional
     :math:`W_1` is computed exactly between the two empirical distributions.
     The draws come from a stream seeded by ``random_state``, independent of
     the synthetic data, so the metric is reproducible and does not change
-    the trajectory. Even a perfect model is at a small positive distance,
-    the sampling noise of the ``n_real`` real samples. For discrete models
+    the trajectory. It is computed only when ``metrics`` asks for it (it is
+    the one expensive metric). Even a perfect model is at a small positive
+    distance, the sampling noise of the real samples. For discrete models
     the distance is exact instead: the :math:`W_1` distance on the integer
     line between the model's probabilities and the real token frequencies.
 
@@ -327,6 +335,7 @@ class RecursiveDensityRetrainer(DensityMixin, BaseRecursiveRetrainer):
         fine_tune=False,
         store_estimators=True,
         collapse_threshold=0.1,
+        metrics="default",
         random_state=None,
         verbose=0,
     ):
@@ -347,6 +356,7 @@ class RecursiveDensityRetrainer(DensityMixin, BaseRecursiveRetrainer):
         self.fine_tune = fine_tune
         self.store_estimators = store_estimators
         self.collapse_threshold = collapse_threshold
+        self.metrics = metrics
         self.random_state = random_state
         self.verbose = verbose
 
@@ -392,6 +402,18 @@ class RecursiveDensityRetrainer(DensityMixin, BaseRecursiveRetrainer):
         X_val = None if validation is None else validation[0]
         problem = _DensityProblem(self, X, sample_weight, X_val, seeds)
         return self._run_loop(problem, seeds)
+
+    def _available_metrics(self):
+        names = [
+            "log_likelihood_real",
+            "log_likelihood_validation",
+            "total_variance",
+            "mean_shift",
+            "wasserstein",
+        ]
+        if is_discrete(self.estimator):
+            names += ["support_size", "entropy", "collision"]
+        return names, [name for name in names if name != "wasserstein"]
 
     def _check_own_params(self):
         """The base estimator must be able to sample, at ``temperature``."""
@@ -543,15 +565,30 @@ class _DensityProblem(Problem):
         )
         self.weighted = sample_weight is not None or owner.synthetic_weight != 1.0
         self.real_mean = _metrics.weighted_mean(X, sample_weight)
+        self.metrics = wanted = owner._check_metrics()
         if self.discrete:
             self.real_tokens = _metrics.token_distribution(X[:, 0], sample_weight)
-        else:
-            rng = seeds.rng(0, Stream.METRIC_DIRECTIONS)
-            # one direction suffices in 1-D: every projection is +-X
-            n_projections = N_PROJECTIONS if X.shape[1] > 1 else 1
-            directions = rng.standard_normal((X.shape[1], n_projections))
-            self.directions = directions / np.linalg.norm(directions, axis=0)
-            self.real_projected = X @ self.directions
+        elif "wasserstein" in wanted:
+            self._set_up_sliced_wasserstein(X, sample_weight, seeds)
+
+    def _set_up_sliced_wasserstein(self, X, sample_weight, seeds):
+        """Directions, and the (capped) real rows projected on them."""
+        rng = seeds.rng(0, Stream.METRIC_DIRECTIONS)
+        # one direction suffices in 1-D: every projection is +-X
+        n_projections = N_PROJECTIONS if X.shape[1] > 1 else 1
+        directions = rng.standard_normal((X.shape[1], n_projections))
+        self.directions = directions / np.linalg.norm(directions, axis=0)
+        self.metric_weight = sample_weight
+        if X.shape[0] > N_METRIC_ROWS:
+            rows = np.sort(
+                seeds.rng(0, Stream.METRIC_ROWS).choice(
+                    X.shape[0], size=N_METRIC_ROWS, replace=False
+                )
+            )
+            X = X[rows]
+            self.metric_weight = None if sample_weight is None else sample_weight[rows]
+        self.real_projected = X @ self.directions
+        self.n_model_samples = min(max(N_MODEL_SAMPLES, X.shape[0]), N_METRIC_ROWS)
 
     # -- the protocol -----------------------------------------------------
     def fit(self, estimator, batch):
@@ -620,26 +657,38 @@ class _DensityProblem(Problem):
         return None
 
     def measure(self, model, generation, train):
-        record = {"log_likelihood_real": self._log_likelihood(model, self.real)}
-        if self.X_val is not None:
+        wanted = set(self.metrics) | {self.diversity_key}
+        record = {}
+        if "log_likelihood_real" in wanted:
+            record["log_likelihood_real"] = self._log_likelihood(model, self.real)
+        if self.X_val is not None and "log_likelihood_validation" in wanted:
             record["log_likelihood_validation"] = self._log_likelihood(
                 model, Batch(X=self.X_val, origin=None)
             )
-        if train is None:
-            record["total_variance"] = np.nan
-            record["mean_shift"] = np.nan
-        else:
-            X = np.asarray(train.X, dtype=float)
-            record["total_variance"] = _metrics.total_variance(X, train.weight)
-            mean = _metrics.weighted_mean(X, train.weight)
-            record["mean_shift"] = float(np.linalg.norm(mean - self.real_mean))
+        X = None if train is None else np.asarray(train.X, dtype=float)
+        if "total_variance" in wanted:
+            record["total_variance"] = (
+                np.nan if X is None else _metrics.total_variance(X, train.weight)
+            )
+        if "mean_shift" in wanted:
+            record["mean_shift"] = (
+                np.nan
+                if X is None
+                else float(
+                    np.linalg.norm(
+                        _metrics.weighted_mean(X, train.weight) - self.real_mean
+                    )
+                )
+            )
         if self.discrete:
             categories, p = probabilities(model)
-            record["wasserstein"] = _metrics.discrete_wasserstein(
-                (categories, p), self.real_tokens
-            )
-            record.update(_metrics.discrete_summary(p))
-        else:
+            if "wasserstein" in wanted:
+                record["wasserstein"] = _metrics.discrete_wasserstein(
+                    (categories, p), self.real_tokens
+                )
+            summary = _metrics.discrete_summary(p)
+            record.update({k: v for k, v in summary.items() if k in wanted})
+        elif "wasserstein" in wanted:
             record["wasserstein"] = self._sliced_wasserstein(model, generation)
         return record
 
@@ -654,11 +703,11 @@ class _DensityProblem(Problem):
     def _sliced_wasserstein(self, model, generation):
         """SW_1 between a seeded sample of the model and the real data."""
         rng = self.seeds.rng(generation, Stream.METRIC_SAMPLE)
-        n_draws = max(N_MODEL_SAMPLES, self.real.X.shape[0])
         sample = np.asarray(
-            draw_samples(model, n_draws, random_state=draw_seed(rng)), dtype=float
+            draw_samples(model, self.n_model_samples, random_state=draw_seed(rng)),
+            dtype=float,
         )
         distances = _metrics.wasserstein_1d(
-            sample @ self.directions, self.real_projected, self.real.weight
+            sample @ self.directions, self.real_projected, self.metric_weight
         )
         return float(np.mean(distances))

@@ -149,6 +149,8 @@ class RecursiveRetrainer(BaseRecursiveRetrainer):
         ``prediction_std`` falls below ``collapse_threshold`` times
         generation 0's.
 
+    %(metrics)s
+
     %(random_state)s
 
     %(verbose)s
@@ -296,6 +298,7 @@ class RecursiveRetrainer(BaseRecursiveRetrainer):
         fine_tune=False,
         store_estimators=True,
         collapse_threshold=0.1,
+        metrics="default",
         random_state=None,
         verbose=0,
     ):
@@ -318,6 +321,7 @@ class RecursiveRetrainer(BaseRecursiveRetrainer):
         self.fine_tune = fine_tune
         self.store_estimators = store_estimators
         self.collapse_threshold = collapse_threshold
+        self.metrics = metrics
         self.random_state = random_state
         self.verbose = verbose
 
@@ -370,6 +374,12 @@ class RecursiveRetrainer(BaseRecursiveRetrainer):
     # ------------------------------------------------------------------
     # fit helpers
     # ------------------------------------------------------------------
+    def _available_metrics(self):
+        names = ["score_real", "score_validation", "prediction_std", "drift"]
+        if is_classifier(self.estimator):
+            names.append("n_classes_train")
+        return names, names
+
     def _check_own_params(self):
         """Check ``label_noise`` against the base; return what it means here."""
         classifier = is_classifier(self.estimator)
@@ -691,6 +701,7 @@ class _SupervisedProblem(Problem):
             self._real_total = np.sum((flat - flat.mean(axis=0)) ** 2, axis=0)
         self._residuals = None
         self._first = None
+        self.metrics = owner._check_metrics()
         self._sampler = self._fit_input_sampler(seeds)
 
     # -- inputs -----------------------------------------------------------
@@ -872,19 +883,24 @@ class _SupervisedProblem(Problem):
         return _metrics.label_error(y, y_reference, self.classification)
 
     def measure(self, model, generation, train):
-        X, y = self.real.X, self.real.y
+        X, y, wanted = self.real.X, self.real.y, self.metrics
         output = self._output(model, X)
         if generation == 0:
             self._first = output
-        record = {"score_real": self._score(model, X, y, output)}
-        if self.X_val is not None:
+        record = {}
+        if "score_real" in wanted:
+            record["score_real"] = self._score(model, X, y, output)
+        if self.X_val is not None and "score_validation" in wanted:
             record["score_validation"] = self._score(
                 model, self.X_val, self.y_val, self._output(model, self.X_val)
             )
-        record["prediction_std"], record["drift"] = _metrics.prediction_diversity(
+        std, drift = _metrics.prediction_diversity(
             output, self._first, self.classification
         )
-        if self.classification:
+        record["prediction_std"] = std
+        if "drift" in wanted:
+            record["drift"] = drift
+        if self.classification and "n_classes_train" in wanted:
             record["n_classes_train"] = (
                 np.nan if train is None else len(np.unique(train.y))
             )

@@ -209,7 +209,11 @@ def test_staged_score_samples():
 def test_trajectory_continuous():
     X = _normal(30)
     est = RecursiveDensityRetrainer(
-        GaussianDensity(), n_generations=4, validation_fraction=0.2, random_state=0
+        GaussianDensity(),
+        n_generations=4,
+        validation_fraction=0.2,
+        metrics="all",
+        random_state=0,
     ).fit(X)
     trajectory = est.trajectory_
     for key in (
@@ -248,7 +252,11 @@ def test_trajectory_wasserstein_definition(weighted):
     # one synthetic sample and ddof=0: generation 1 is a point mass at c, whose
     # W_1 distance to the real data is the mean absolute deviation from c
     est = RecursiveDensityRetrainer(
-        GaussianDensity(ddof=0), n_generations=1, synthetic_size=1, random_state=0
+        GaussianDensity(ddof=0),
+        n_generations=1,
+        synthetic_size=1,
+        metrics=["wasserstein"],
+        random_state=0,
     ).fit(X, sample_weight=weight)
     c = est.estimator_.mean_[0]
     w = est.trajectory_["wasserstein"]
@@ -262,7 +270,7 @@ def test_trajectory_wasserstein_definition(weighted):
 def test_trajectory_discrete():
     X = _tokens(40)
     est = RecursiveDensityRetrainer(
-        CategoricalDensity(), n_generations=3, random_state=0
+        CategoricalDensity(), n_generations=3, metrics="all", random_state=0
     ).fit(X)
     trajectory = est.trajectory_
     for generation, model in enumerate(est.estimators_):

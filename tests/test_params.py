@@ -170,3 +170,131 @@ def test_the_parameters_are_not_modified():
     est.fit(X_REG, Y_REG)
     assert est.get_params(deep=False) == before
     assert est.regularization is regularization and regularization == {"alpha": 0.5}
+
+
+# --------------------------------------------------------------------------
+# metrics: which trajectory keys are computed
+# --------------------------------------------------------------------------
+ALWAYS = {"generation", "n_train", "n_real", "n_synthetic", "n_rejected"}
+X_DENSITY = rng.normal(size=(40, 2))
+
+
+def test_density_default_metrics_leave_out_the_expensive_distance():
+    default = RecursiveDensityRetrainer(GaussianDensity(), n_generations=2).fit(
+        X_DENSITY
+    )
+    every = RecursiveDensityRetrainer(
+        GaussianDensity(), n_generations=2, metrics="all"
+    ).fit(X_DENSITY)
+    assert set(every.trajectory_) - set(default.trajectory_) == {"wasserstein"}
+    assert {"log_likelihood_real", "total_variance", "mean_shift"} <= set(
+        default.trajectory_
+    )
+
+
+@pytest.mark.parametrize(
+    "make, X, y, metrics, diversity",
+    [
+        (
+            lambda m: RecursiveRetrainer(Ridge(), metrics=m),
+            X_REG,
+            Y_REG,
+            ["drift"],
+            "prediction_std",
+        ),
+        (
+            lambda m: RecursiveRetrainer(Ridge(), metrics=m),
+            X_REG,
+            Y_REG,
+            [],
+            "prediction_std",
+        ),
+        (
+            lambda m: RecursiveDensityRetrainer(GaussianDensity(), metrics=m),
+            X_DENSITY,
+            None,
+            ("wasserstein",),
+            "total_variance",
+        ),
+    ],
+)
+def test_a_metrics_list_records_those_keys_and_the_diversity(
+    make, X, y, metrics, diversity
+):
+    est = make(metrics).set_params(n_generations=2, random_state=0)
+    est.fit(X) if y is None else est.fit(X, y)
+    verification = {"label_noise_scale", "synthetic_error", "selected_error"}
+    recorded = set(est.trajectory_) - ALWAYS - verification
+    assert recorded == set(metrics) | {diversity}
+    assert est.metrics == metrics  # not modified
+
+
+def test_the_same_seed_gives_the_same_shared_metrics_whatever_is_asked():
+    kw = dict(n_generations=3, random_state=5)
+    few = RecursiveDensityRetrainer(GaussianDensity(), **kw).fit(X_DENSITY)
+    every = RecursiveDensityRetrainer(GaussianDensity(), metrics="all", **kw)
+    every.fit(X_DENSITY)
+    for key in few.trajectory_:
+        np.testing.assert_array_equal(few.trajectory_[key], every.trajectory_[key])
+
+
+@pytest.mark.parametrize(
+    "make, metrics, match",
+    [
+        (lambda: RecursiveRetrainer(Ridge()), ["wasserstein"], "wasserstein"),
+        (lambda: RecursiveRetrainer(Ridge()), ["n_classes_train"], "Ridge"),
+        (lambda: RecursiveDensityRetrainer(GaussianDensity()), ["entropy"], "entropy"),
+        (lambda: RecursiveDensityRetrainer(GaussianDensity()), [3], r"\[3\]"),
+    ],
+)
+def test_unknown_metrics_are_refused_before_any_work(make, metrics, match):
+    est = make().set_params(metrics=metrics)
+    with pytest.raises(ValueError, match=match):
+        est.fit(np.zeros((1, 2)), np.zeros(1)) if isinstance(
+            est, RecursiveRetrainer
+        ) else est.fit(np.zeros((1, 2)))
+
+
+def test_the_wasserstein_metric_reads_at_most_its_cap_of_rows(monkeypatch):
+    import skcollapse._base
+    from skcollapse.density import N_METRIC_ROWS
+
+    seen = []
+    loop = skcollapse._base.run_generations
+
+    def recording(owner, problem, seeds):
+        seen.append(problem)
+        return loop(owner, problem, seeds)
+
+    monkeypatch.setattr(skcollapse._base, "run_generations", recording)
+    X = np.random.default_rng(1).normal(size=(N_METRIC_ROWS + 2345, 2))
+    est = RecursiveDensityRetrainer(
+        GaussianDensity(), n_generations=1, metrics="all", random_state=0
+    ).fit(X)
+    problem = seen[0]
+    assert problem.real_projected.shape == (N_METRIC_ROWS, 50)
+    assert problem.n_model_samples == N_METRIC_ROWS
+    # the capped distance between the truth and a fitted Gaussian is small
+    assert 0 < est.trajectory_["wasserstein"][0] < 0.05
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"synthetic_size": 10**12},
+        {"synthetic_size": 10**6, "n_candidates": 10**6},
+        {"synthetic_size": 10**9, "data": "accumulate", "n_generations": 10**4},
+    ],
+)
+def test_a_synthetic_batch_larger_than_memory_is_refused_before_drawing(params):
+    est = RecursiveRetrainer(SpyRegressor(), **{"n_generations": 2, **params})
+    if "n_candidates" in params:
+        est.set_params(verifier=Ridge(), keep_fraction=0.5)
+    with pytest.raises(ValueError, match="synthetic_size=.* GiB of inputs"):
+        est.fit(X_REG, Y_REG)
+    assert FITTED == []  # refused before generation 0, nothing drawn
+
+
+def test_a_large_batch_that_fits_is_drawn():
+    est = RecursiveRetrainer(Ridge(), n_generations=1, synthetic_size=5000)
+    assert est.fit(X_REG, Y_REG).trajectory_["n_train"][1] == 5000
