@@ -28,7 +28,9 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator
-from sklearn.utils._param_validation import Interval
+
+from ._compat import validate_params
+from ._params import Interval
 
 __all__ = [
     "AdaptiveRegularization",
@@ -195,6 +197,14 @@ class _GeometricSchedule(_Schedule):
         return self.start * self.ratio**generation
 
 
+@validate_params(
+    {
+        "start": [Interval(numbers.Real, None, None, closed="neither")],
+        "slope": [Interval(numbers.Real, None, None, closed="neither")],
+        "per_sample": ["boolean"],
+    },
+    prefer_skip_nested_validation=True,
+)
 def linear_schedule(start, slope, *, per_sample=False):
     """Schedule growing linearly with the generation: ``start + slope * g``.
 
@@ -266,6 +276,14 @@ def linear_schedule(start, slope, *, per_sample=False):
     )
 
 
+@validate_params(
+    {
+        "start": [Interval(numbers.Real, None, None, closed="neither")],
+        "ratio": [Interval(numbers.Real, 0, None, closed="neither")],
+        "per_sample": ["boolean"],
+    },
+    prefer_skip_nested_validation=True,
+)
 def geometric_schedule(start, ratio, *, per_sample=False):
     """Schedule multiplied by ``ratio`` every generation: ``start * ratio ** g``.
 

@@ -71,18 +71,18 @@ def test_geometric_schedule_values():
 @pytest.mark.parametrize(
     "factory, args, kwargs, match",
     [
-        (linear_schedule, ("1", 0.5), {}, "start must be a finite number, got '1'"),
-        (linear_schedule, (1.0, np.nan), {}, "slope must be a finite number"),
-        (linear_schedule, (True, 1.0), {}, "start must be a finite number"),
-        (linear_schedule, (1.0, 1.0), {"per_sample": 1}, "per_sample must be a bool"),
-        (geometric_schedule, (1.0, 0.0), {}, r"ratio must be a finite number > 0"),
-        (geometric_schedule, (1.0, -2.0), {}, r"ratio must be a finite number > 0"),
-        (geometric_schedule, (np.inf, 2.0), {}, "start must be a finite number"),
-        (geometric_schedule, (None, 2.0), {}, "start must be a finite number"),
+        (linear_schedule, ("1", 0.5), {}, "'start' parameter .* Got '1' instead"),
+        (linear_schedule, (1.0, np.nan), {}, "'slope' parameter"),
+        (linear_schedule, (True, 1.0), {}, "'start' parameter .* Got True"),
+        (linear_schedule, (1.0, 1.0), {"per_sample": 1}, "'per_sample' parameter"),
+        (geometric_schedule, (1.0, 0.0), {}, r"'ratio' .* range \(0.0, inf\)"),
+        (geometric_schedule, (1.0, -2.0), {}, r"'ratio' .* range \(0.0, inf\)"),
+        (geometric_schedule, (np.inf, 2.0), {}, "'start' parameter"),
+        (geometric_schedule, (None, 2.0), {}, "'start' parameter"),
     ],
 )
 def test_schedule_validation(factory, args, kwargs, match):
-    with pytest.raises(ValueError, match=match):
+    with pytest.raises(InvalidParameterError, match=match):
         factory(*args, **kwargs)
 
 

@@ -17,8 +17,8 @@ bound is None and open excludes the infinity on that side.
 from numbers import Integral
 
 import numpy as np
-from sklearn.utils._param_validation import Interval as _Interval
-from sklearn.utils._param_validation import Options as _Options
+from .._compat import Interval as _Interval
+from .._compat import Options as _Options
 
 __all__ = ["Interval", "Options", "RANDOM_STATE"]
 
