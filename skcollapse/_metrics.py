@@ -26,10 +26,12 @@ cheap generations.
 import numpy as np
 
 __all__ = [
+    "column_rms",
     "column_std",
     "discrete_summary",
     "discrete_wasserstein",
     "label_error",
+    "norm",
     "prediction_diversity",
     "r2",
     "rms",
@@ -43,10 +45,50 @@ __all__ = [
 # --------------------------------------------------------------------------
 # supervised
 # --------------------------------------------------------------------------
+# Squares of values above about 1e154 overflow and of values below about
+# 1e-154 underflow: sums of squares are then computed in a scaled form.
+_SMALLEST_SQUARE = np.finfo(float).tiny / np.finfo(float).eps
+
+
+def _sum_squares_ok(total):
+    """Whether a sum of squares computed directly can be trusted."""
+    return np.isfinite(total) and (total == 0 or total > _SMALLEST_SQUARE)
+
+
+def _column_scale(values):
+    """Largest absolute value of each column (1 where a column is all 0)."""
+    scale = np.max(np.abs(values), axis=0) if values.shape[0] else 1.0
+    return np.where(scale > 0, scale, 1.0)
+
+
 def rms(values):
-    """Root mean square of every entry (a dot product: cheap in a hot loop)."""
+    """Root mean square of every entry (a dot product: cheap in a hot loop).
+
+    Computed in a scaled form when the squares overflow or underflow, so
+    that ``rms(x * 1e300)`` is ``1e300 * rms(x)``, not inf.
+    """
     flat = np.ravel(values)
-    return float(np.sqrt(np.dot(flat, flat) / flat.size))
+    with np.errstate(over="ignore", under="ignore"):
+        total = np.dot(flat, flat)
+    if not _sum_squares_ok(total) or (total == 0 and np.any(flat)):
+        scale = float(np.max(np.abs(flat)))
+        if not np.isfinite(scale) or scale == 0:
+            return float(np.sqrt(total / flat.size))
+        scaled = flat / scale
+        return float(scale * np.sqrt(np.dot(scaled, scaled) / flat.size))
+    return float(np.sqrt(total / flat.size))
+
+
+def column_rms(values):
+    """Root mean square of each column of a 2-D array, in a scaled form."""
+    scale = _column_scale(values)
+    scaled = values / scale
+    return scale * np.sqrt(np.einsum("ij,ij->j", scaled, scaled) / values.shape[0])
+
+
+def norm(vector):
+    """Euclidean norm of a vector, without overflow of its squares."""
+    return rms(vector) * np.sqrt(np.size(vector))
 
 
 def r2(y, prediction, total=None):
@@ -54,19 +96,26 @@ def r2(y, prediction, total=None):
 
     ``total`` (the total sum of squares of ``y`` per output) can be passed
     when it is known. A constant target scores 1.0 when predicted exactly,
-    else 0.0 (``force_finite=True``).
+    else 0.0 (``force_finite=True``). R^2 does not depend on the scale of
+    ``y``: where its sums of squares would overflow or underflow, it is
+    computed on ``y`` and ``prediction`` divided by a common scale.
     """
     if np.ndim(y) == 1 and total is not None:  # the common case, as vectors
         difference = np.ravel(prediction) - y
-        residual = np.dot(difference, difference)
-        return (
-            float(1.0 - residual / total[0]) if total[0] > 0 else float(residual == 0)
-        )
+        with np.errstate(over="ignore", under="ignore"):
+            residual = np.dot(difference, difference)
+        if _sum_squares_ok(residual) and _sum_squares_ok(total[0]):
+            if total[0] > 0:
+                return float(1.0 - residual / total[0])
+            if np.all(y == y[0]):
+                return float(residual == 0)
     y = np.asarray(y, dtype=float).reshape(len(y), -1)
-    difference = y - prediction.reshape(y.shape)
+    difference = y - np.asarray(prediction, dtype=float).reshape(y.shape)
+    centred = y - y.mean(axis=0)
+    scale = np.maximum(_column_scale(difference), _column_scale(centred))
+    difference, centred = difference / scale, centred / scale
     residual = np.einsum("ij,ij->j", difference, difference)
-    if total is None:
-        total = np.sum((y - y.mean(axis=0)) ** 2, axis=0)
+    total = np.einsum("ij,ij->j", centred, centred)
     if np.all(total > 0):
         return float(np.mean(1.0 - residual / total))
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -81,8 +130,7 @@ def column_std(flat):
     if flat.shape[1] == 1:  # vector operations: the common case, and faster
         column = flat[:, 0]
         return np.array([rms(column - column.mean())])
-    centred = flat - flat.mean(axis=0)
-    return np.sqrt(np.einsum("ij,ij->j", centred, centred) / flat.shape[0])
+    return column_rms(flat - flat.mean(axis=0))
 
 
 def prediction_diversity(output, first, classification):
@@ -107,14 +155,16 @@ def label_error(y, y_reference, classification):
     """Error of synthetic labels against the real labels of their inputs.
 
     The error rate for classifiers, the mean squared error (over rows and
-    outputs) for regressors; NaN without reference labels or rows.
+    outputs) for regressors (inf where it exceeds the float range); NaN
+    without reference labels or rows.
     """
     if y_reference is None or len(y) == 0:
         return np.nan
     if classification:
         return float(np.mean(y != y_reference))
     difference = np.ravel(np.asarray(y, float) - y_reference)
-    return float(np.dot(difference, difference) / difference.size)
+    with np.errstate(over="ignore"):  # inf only if the error itself is
+        return float(np.dot(difference, difference) / difference.size)
 
 
 # --------------------------------------------------------------------------
@@ -135,8 +185,15 @@ def total_variance(X, weight):
         X, weight = X[positive], weight[positive]
     if X.shape[0] < 2:
         return 0.0
-    covariance = np.cov(X, rowvar=False, aweights=weight, ddof=1)
-    return float(np.trace(np.atleast_2d(covariance)))
+    # the trace of the covariance is the sum of the columns' variances; each
+    # is computed on the column divided by its scale, then scaled back
+    X = np.asarray(X, dtype=float)
+    scale = _column_scale(X - X.mean(axis=0))
+    variances = np.diagonal(
+        np.atleast_2d(np.cov(X / scale, rowvar=False, aweights=weight, ddof=1))
+    )
+    with np.errstate(over="ignore"):  # inf only if the variance itself is
+        return float(np.sum(variances * scale**2))
 
 
 def wasserstein_1d(u, v, v_weights=None):

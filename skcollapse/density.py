@@ -416,7 +416,12 @@ class RecursiveDensityRetrainer(DensityMixin, BaseRecursiveRetrainer):
         return names, [name for name in names if name != "wasserstein"]
 
     def _check_own_params(self):
-        """The base estimator must be able to sample, at ``temperature``."""
+        """The base estimator must be able to sample, at ``temperature``.
+
+        And be clonable (``get_params`` / ``set_params``), and, for
+        ``KernelDensity``, sample from the kernel it scores with (Euclidean
+        metric): see :func:`skcollapse._sampling.check_sampler`.
+        """
         check_sampler(self.estimator, self.temperature)
 
     # ------------------------------------------------------------------
@@ -592,10 +597,14 @@ class _DensityProblem(Problem):
 
     # -- the protocol -----------------------------------------------------
     def fit(self, estimator, batch):
+        # the estimator itself, not what its fit returns: a duck-typed base
+        # whose fit returns None (rather than self) is still the fitted model
         if self.weighted:
             weight = np.ones(len(batch)) if batch.weight is None else batch.weight
-            return estimator.fit(batch.X, sample_weight=weight)
-        return estimator.fit(batch.X)
+            estimator.fit(batch.X, sample_weight=weight)
+        else:
+            estimator.fit(batch.X)
+        return estimator
 
     def synthesize(self, model, n_samples, rng, *, generation, n_candidates):
         n = n_samples * n_candidates
@@ -674,10 +683,8 @@ class _DensityProblem(Problem):
             record["mean_shift"] = (
                 np.nan
                 if X is None
-                else float(
-                    np.linalg.norm(
-                        _metrics.weighted_mean(X, train.weight) - self.real_mean
-                    )
+                else _metrics.norm(
+                    _metrics.weighted_mean(X, train.weight) - self.real_mean
                 )
             )
         if self.discrete:

@@ -698,7 +698,8 @@ class _SupervisedProblem(Problem):
         self._cache = {}
         if not classifier:
             flat = np.asarray(y, dtype=float).reshape(n_real, -1)
-            self._real_total = np.sum((flat - flat.mean(axis=0)) ** 2, axis=0)
+            with np.errstate(over="ignore", under="ignore"):  # r2 rescales then
+                self._real_total = np.sum((flat - flat.mean(axis=0)) ** 2, axis=0)
         self._residuals = None
         self._first = None
         self.metrics = owner._check_metrics()
@@ -846,8 +847,8 @@ class _SupervisedProblem(Problem):
         if residuals.ndim == 1:
             sigma = _metrics.rms(residuals) * scale
         else:
-            sigma = np.sqrt(np.mean(residuals**2, axis=0)) * scale
-        noise_scale = float(np.sqrt(np.mean(sigma**2)))
+            sigma = _metrics.column_rms(residuals) * scale
+        noise_scale = _metrics.rms(sigma)
         if self.label_noise == "bootstrap":
             noise = residuals[
                 rng.integers(0, residuals.shape[0], size=prediction.shape[0])
