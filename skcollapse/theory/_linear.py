@@ -24,6 +24,18 @@ _DRAWS_BUDGET = 50_000
 # Constraints shared by the linear functions.
 _NON_NEGATIVE = Interval(Real, 0, None, closed="left")
 
+# Parameters of the functions over a chain of linear fits, checked alike.
+_CHAIN_CONSTRAINTS = {
+    "n_generations": [size(0)],
+    "n_features": [size(1)],
+    "n_real": [size(1)],
+    "noise": [_NON_NEGATIVE],
+    "n_synthetic": [size(1), None],
+    "synthetic_noise": [_NON_NEGATIVE, None],
+    "n_draws": [size(1), None],
+    "random_state": RANDOM_STATE,
+}
+
 
 # ---------------------------------------------------------------------------
 # Wishart spectra (linear regression with ridge or min-norm fits)
@@ -144,6 +156,18 @@ def _spectral_mean(statistic, eigenvalues, n_rows, n_features):
     return mean - ((controls.mean(axis=0) - expectations) / scale) @ coef
 
 
+def _chain_arguments(n_real, noise, n_synthetic, synthetic_noise, coef_norm, seed):
+    """The arguments of `_CHAIN_CONSTRAINTS` with their defaults resolved.
+
+    Returns ``n_synthetic`` (None: ``n_real``), ``sigma`` and ``sigma0``
+    (None: ``sigma``) as floats, ``||w*||^2`` and an int seed.
+    """
+    n_synthetic = n_real if n_synthetic is None else n_synthetic
+    sigma = float(noise)
+    sigma0 = sigma if synthetic_noise is None else float(synthetic_noise)
+    return n_synthetic, sigma, sigma0, float(coef_norm) ** 2, check_seed(seed)
+
+
 def _noise_term(variance, factor):
     """variance * factor, with 0 * inf = 0 (a noise-free fit is never hurt)."""
     return 0.0 if variance == 0 else variance * factor
@@ -156,19 +180,12 @@ def _noise_term(variance, factor):
 
 @validate_params(
     {
-        "n_generations": [size(0)],
-        "n_features": [size(1)],
-        "n_real": [size(1)],
-        "noise": [_NON_NEGATIVE],
+        **_CHAIN_CONSTRAINTS,
         "data": [StrOptions({"replace", "accumulate"})],
         "design": [StrOptions({"fixed", "fresh"})],
-        "n_synthetic": [size(1), None],
-        "synthetic_noise": [_NON_NEGATIVE, None],
         "ridge": [_NON_NEGATIVE],
         "synthetic_ridge": [_NON_NEGATIVE, None],
         "coef_norm": [_NON_NEGATIVE],
-        "n_draws": [size(1), None],
-        "random_state": RANDOM_STATE,
     },
     prefer_skip_nested_validation=True,
 )
@@ -357,13 +374,11 @@ def linear_regression_error(
     1.841...
     """
     d = n_features
-    n_synthetic = n_real if n_synthetic is None else n_synthetic
-    sigma = float(noise)
-    sigma0 = sigma if synthetic_noise is None else float(synthetic_noise)
+    n_synthetic, sigma, sigma0, w2, random_state = _chain_arguments(
+        n_real, noise, n_synthetic, synthetic_noise, coef_norm, random_state
+    )
     lam = float(ridge)
     lam0 = lam if synthetic_ridge is None else float(synthetic_ridge)
-    w2 = float(coef_norm) ** 2
-    random_state = check_seed(random_state)
 
     if design == "fixed" and n_synthetic != n_real:
         raise ValueError(
@@ -486,18 +501,11 @@ def _fresh_accumulate_error(
 
 @validate_params(
     {
-        "n_generations": [size(0)],
-        "n_features": [size(1)],
-        "n_real": [size(1)],
-        "noise": [_NON_NEGATIVE],
-        "n_synthetic": [size(1), None],
-        "synthetic_noise": [_NON_NEGATIVE, None],
+        **_CHAIN_CONSTRAINTS,
         "coef_norm": [Interval(Real, 0, None, closed="neither")],
         "method": [StrOptions({"exact", "approximate"})],
         "as_alpha": ["boolean"],
         "return_error": ["boolean"],
-        "n_draws": [size(1), None],
-        "random_state": RANDOM_STATE,
     },
     prefer_skip_nested_validation=True,
 )
@@ -623,11 +631,9 @@ def optimal_ridge_penalty(
     (array([0.5 , 0.76]), array([0.416, 0.526]))
     """
     d = n_features
-    n_synthetic = n_real if n_synthetic is None else n_synthetic
-    sigma = float(noise)
-    sigma0 = sigma if synthetic_noise is None else float(synthetic_noise)
-    w2 = float(coef_norm) ** 2
-    random_state = check_seed(random_state)
+    n_synthetic, sigma, sigma0, w2, random_state = _chain_arguments(
+        n_real, noise, n_synthetic, synthetic_noise, coef_norm, random_state
+    )
     if n_synthetic < d + 2:
         raise ValueError(
             f"n_synthetic must be >= n_features + 2 = {d + 2} (OLS "
