@@ -4,12 +4,14 @@ import numbers
 import time
 import warnings
 
+import joblib
 import numpy as np
 from sklearn.base import clone
 from sklearn.utils import Bunch, check_random_state
 from sklearn.utils.parallel import Parallel, delayed
+from threadpoolctl import threadpool_limits
 
-from ._compat import HasMethods, validate_params
+from ._compat import HasMethods, StrOptions, validate_params
 from ._loop import CollapseWarning
 from ._params import RANDOM_STATE, Interval
 from ._random import draw_seed
@@ -41,6 +43,11 @@ _RESULT_KEYS = (
         "measure": [callable, None],
         "params": [dict, None],
         "pre_dispatch": [Interval(numbers.Integral, 1, None, closed="left"), str],
+        "chunk_size": [
+            Interval(numbers.Integral, 1, None, closed="left"),
+            StrOptions({"auto"}),
+        ],
+        "inner_threads": [Interval(numbers.Integral, 1, None, closed="left"), None],
     },
     prefer_skip_nested_validation=False,
 )
@@ -57,6 +64,8 @@ def collapse_curve(
     measure=None,
     params=None,
     pre_dispatch="2*n_jobs",
+    chunk_size="auto",
+    inner_threads=1,
 ):
     """Fit independent collapse trajectories and stack them per generation.
 
@@ -133,7 +142,22 @@ def collapse_curve(
         ``sample_weight``).
 
     pre_dispatch : int or str, default="2*n_jobs"
-        Number of repeats dispatched ahead, as in :class:`joblib.Parallel`.
+        Number of tasks (chunks of repeats) dispatched ahead, as in
+        :class:`joblib.Parallel`.
+
+    chunk_size : int or "auto", default="auto"
+        Repeats per task sent to a worker: dispatching a task costs about as
+        much as a short repeat, so short repeats travel in chunks. ``"auto"``
+        makes about four chunks per worker (``ceil(n_repeats / (4 *
+        n_workers))``, at most 64 repeats). The result does not depend on it.
+
+    inner_threads : int or None, default=1
+        Math-library threads (BLAS, OpenMP, through :mod:`threadpoolctl`)
+        each repeat runs with, in every backend, ``n_jobs=1`` included:
+        idle BLAS threads spin on the small solves of a repeat, which costs
+        many times the work on a shared machine. ``None`` leaves the thread
+        pools as they are (for example to use
+        ``joblib.parallel_config(inner_max_num_threads=...)``).
 
     Returns
     -------
@@ -242,15 +266,24 @@ def collapse_curve(
         parallel = Parallel(return_as="generator_unordered", **parallel_kw)
     except ValueError:  # backends that cannot stream results (multiprocessing)
         parallel = Parallel(**parallel_kw)
+    size = _chunk_size(chunk_size, n_repeats, n_jobs)
+    chunks = [
+        [
+            (index, int(seeds[index]))
+            for index in range(start, min(start + size, n_repeats))
+        ]
+        for start in range(0, n_repeats, size)
+    ]
     outputs = parallel(
-        delayed(_fit_repeat)(
-            estimator, X, y, int(seed), index, params, measure, return_estimators
+        delayed(_fit_chunk)(
+            estimator, X, y, chunk, params, measure, return_estimators, inner_threads
         )
-        for index, seed in enumerate(seeds)
+        for chunk in chunks
     )
-    for output in outputs:
-        repeats[output["index"]] = output
-        progress.update(output)
+    for chunk_outputs in outputs:
+        for output in chunk_outputs:
+            repeats[output["index"]] = output
+            progress.update(output)
 
     n_columns = _n_columns(estimator, repeats)
     result = Bunch(**_stack_trajectories(repeats, n_columns))
@@ -272,6 +305,28 @@ def collapse_curve(
         result["estimators"] = [r["estimator"] for r in repeats]
     _warn_early_stops(result, n_columns - 1)
     return result
+
+
+def _chunk_size(chunk_size, n_repeats, n_jobs):
+    """Repeats per task: about four tasks per worker, at most 64 repeats."""
+    if chunk_size != "auto":
+        return int(chunk_size)
+    n_workers = max(1, joblib.effective_n_jobs(n_jobs))
+    return int(min(64, max(1, -(-n_repeats // (4 * n_workers)))))
+
+
+def _fit_chunk(estimator, X, y, chunk, params, measure, return_estimator, threads):
+    """Fit the repeats ``[(index, seed), ...]`` of one task, in a worker."""
+    if threads is None:
+        return [
+            _fit_repeat(estimator, X, y, seed, index, params, measure, return_estimator)
+            for index, seed in chunk
+        ]
+    with threadpool_limits(limits=threads):
+        return [
+            _fit_repeat(estimator, X, y, seed, index, params, measure, return_estimator)
+            for index, seed in chunk
+        ]
 
 
 def _fit_repeat(estimator, X, y, seed, index, params, measure, return_estimator):
