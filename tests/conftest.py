@@ -1,7 +1,12 @@
-"""Test-suite settings shared by every test module."""
+"""Test-suite settings shared by every test module, and shared helpers.
+
+The plain functions below are imported by the test modules (``from conftest
+import ...``): data generators that several modules draw the same way.
+"""
 
 import os
 
+import numpy as np
 import pytest
 from threadpoolctl import threadpool_limits
 
@@ -19,3 +24,30 @@ def _one_blas_thread():
     """
     with threadpool_limits(limits=1):
         yield
+
+
+def gaussian_inputs(n_samples, random_state, n_features):
+    """Fresh isotropic Gaussian inputs: ``inputs=`` of the fresh design.
+
+    Bind ``n_features`` with :func:`functools.partial` to get the callable
+    ``inputs(n_samples, random_state)`` of the meta-estimators.
+    """
+    return np.random.default_rng(random_state).standard_normal((n_samples, n_features))
+
+
+def linear_data(
+    n_samples, n_features, noise, coef_norm=None, *, random_state, intercept=0.0
+):
+    """Isotropic Gaussian rows ``X``, labels ``intercept + X w + N(0, noise^2)``.
+
+    ``w`` is a standard Gaussian vector, rescaled to norm ``coef_norm`` unless
+    None. ``random_state`` is a seed or a ``numpy.random.Generator`` (used in
+    place, so that repeats can draw from one stream). Returns ``X, y, w``.
+    """
+    rng = np.random.default_rng(random_state)
+    X = rng.standard_normal((n_samples, n_features))
+    coef = rng.standard_normal(n_features)
+    if coef_norm is not None:
+        coef *= coef_norm / np.linalg.norm(coef)
+    y = intercept + X @ coef + noise * rng.standard_normal(n_samples)
+    return X, y, coef

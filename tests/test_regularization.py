@@ -13,6 +13,7 @@ import pickle
 
 import numpy as np
 import pytest
+from conftest import gaussian_inputs, linear_data
 from sklearn.base import clone
 from sklearn.linear_model import Ridge
 from sklearn.model_selection import GridSearchCV
@@ -33,18 +34,21 @@ from skcollapse.theory import linear_regression_error, optimal_ridge_penalty
 from skcollapse.utils._testing import assert_mc_agrees
 
 
-def _gaussian(n_samples, random_state, n_features):
-    """Fresh isotropic Gaussian inputs: ``inputs=`` of the fresh design."""
-    return np.random.default_rng(random_state).standard_normal((n_samples, n_features))
+def _paper_alphas(n_generations, n_features, n_real, noise, coef_norm):
+    """Dohmatob et al.'s approximate rule, as ``Ridge(alpha=...)`` values.
 
-
-def _linear_data(n_samples, n_features, noise, coef_norm, seed, intercept=0.0):
-    rng = np.random.default_rng(seed)
-    X = rng.standard_normal((n_samples, n_features))
-    coef = rng.standard_normal(n_features)
-    coef *= coef_norm / np.linalg.norm(coef)
-    y = intercept + X @ coef + noise * rng.standard_normal(n_samples)
-    return X, y, coef
+    What AdaptiveRegularization computes from known (or well estimated)
+    ``noise`` and ``coef_norm`` on ``n_real`` rows.
+    """
+    return optimal_ridge_penalty(
+        n_generations,
+        n_features=n_features,
+        n_real=n_real,
+        noise=noise,
+        coef_norm=coef_norm,
+        method="approximate",
+        as_alpha=True,
+    )
 
 
 # ----------------------------------------------------------------------
@@ -101,7 +105,7 @@ def test_schedules_repr_equality_and_pickle():
 
 
 def test_retrainer_with_schedules_clones_and_pickles():
-    X, y, _ = _linear_data(60, 3, 0.5, 1.0, seed=0)
+    X, y, _ = linear_data(60, 3, 0.5, 1.0, random_state=0)
     est = RecursiveRetrainer(
         Ridge(),
         n_generations=3,
@@ -127,7 +131,7 @@ def test_retrainer_with_schedules_clones_and_pickles():
 
 def test_grid_search_over_schedules():
     # noise-free linear data: the smaller penalty wins
-    X, y, _ = _linear_data(90, 4, 0.0, 3.0, seed=1)
+    X, y, _ = linear_data(90, 4, 0.0, 3.0, random_state=1)
     small, large = linear_schedule(0.01, 0.0), linear_schedule(1e3, 1e3)
     search = GridSearchCV(
         RecursiveRetrainer(Ridge(), n_generations=2, random_state=0),
@@ -153,7 +157,7 @@ def test_grid_search_over_schedules():
 
 
 def test_schedule_value_invalid_for_the_base_names_generation_and_parameter():
-    X, y, _ = _linear_data(40, 3, 0.5, 1.0, seed=2)
+    X, y, _ = linear_data(40, 3, 0.5, 1.0, random_state=2)
     est = RecursiveRetrainer(
         Ridge(), n_generations=4, regularization={"alpha": linear_schedule(1.0, -0.4)}
     )
@@ -177,26 +181,18 @@ def test_schedule_value_invalid_for_the_base_names_generation_and_parameter():
 def test_adaptive_known_parameters_give_the_paper_formula(inputs):
     """lambda_g = (d/T)(sigma^2 + g sigma0^2 T/(T0 - d - 1)) / ||w0||^2."""
     d, T, noise, coef_norm, n = 8, 60, 0.7, 2.0, 5
-    X, y, _ = _linear_data(T, d, noise, coef_norm, seed=3)
+    X, y, _ = linear_data(T, d, noise, coef_norm, random_state=3)
+    if inputs == "fresh":
+        inputs = functools.partial(gaussian_inputs, n_features=d)
     est = RecursiveRetrainer(
         Ridge(fit_intercept=False),
         n_generations=n,
-        inputs=(
-            functools.partial(_gaussian, n_features=d) if inputs == "fresh" else inputs
-        ),
+        inputs=inputs,
         label_noise=noise,
         regularization=AdaptiveRegularization(noise=noise, coef_norm=coef_norm),
         random_state=0,
     ).fit(X, y)
-    expected = optimal_ridge_penalty(
-        n,
-        n_features=d,
-        n_real=T,
-        noise=noise,
-        coef_norm=coef_norm,
-        method="approximate",
-        as_alpha=True,
-    )
+    expected = _paper_alphas(n, d, T, noise, coef_norm)
     np.testing.assert_allclose(est.trajectory_["param_alpha"], expected, rtol=1e-12)
     assert [e.alpha for e in est.estimators_] == list(est.trajectory_["param_alpha"])
     # linear in the generation, from the Bayes-optimal ridge d sigma^2/||w0||^2
@@ -207,7 +203,7 @@ def test_adaptive_known_parameters_give_the_paper_formula(inputs):
 def test_adaptive_real_and_synthetic_noise_enter_where_the_loop_injects_them():
     # sigma (real) enters the first fit of the chain, sigma0 every later one
     d, T, noise, synthetic, n = 5, 40, 2.0, 0.5, 3
-    X, y, _ = _linear_data(T, d, noise, 1.0, seed=4)
+    X, y, _ = linear_data(T, d, noise, 1.0, random_state=4)
     est = RecursiveRetrainer(
         Ridge(fit_intercept=False),
         n_generations=n,
@@ -239,16 +235,8 @@ def test_adaptive_real_and_synthetic_noise_enter_where_the_loop_injects_them():
 
 def test_adaptive_estimates_are_accurate_on_large_samples():
     d, T, noise, coef_norm, n = 5, 20_000, 0.5, np.sqrt(5.0), 3
-    X, y, _ = _linear_data(T, d, noise, coef_norm, seed=5, intercept=3.0)
-    expected = optimal_ridge_penalty(
-        n,
-        n_features=d,
-        n_real=T,
-        noise=noise,
-        coef_norm=coef_norm,
-        method="approximate",
-        as_alpha=True,
-    )
+    X, y, _ = linear_data(T, d, noise, coef_norm, random_state=5, intercept=3.0)
+    expected = _paper_alphas(n, d, T, noise, coef_norm)
     est = RecursiveRetrainer(
         Ridge(),  # fit_intercept=True: the estimates are centred
         n_generations=n,
@@ -286,7 +274,7 @@ def test_adaptive_debiases_the_coefficient_norm():
     d, T, noise, n_repeats = 20, 100, 1.0, 200
     coef_sq = []
     for seed in range(n_repeats):
-        X, y, _ = _linear_data(T, d, noise, 1.0, seed=seed)
+        X, y, _ = linear_data(T, d, noise, 1.0, random_state=seed)
         context = GenerationContext(
             generation=0,
             n_train=T,
@@ -310,7 +298,7 @@ def test_adaptive_debiases_the_coefficient_norm():
 
 def test_adaptive_accumulate_counts_batches_by_their_share():
     d, T, noise, n = 6, 50, 1.0, 8
-    X, y, _ = _linear_data(T, d, noise, 1.0, seed=6)
+    X, y, _ = linear_data(T, d, noise, 1.0, random_state=6)
     est = RecursiveRetrainer(
         Ridge(fit_intercept=False),
         n_generations=n,
@@ -336,7 +324,7 @@ def test_adaptive_accumulate_counts_batches_by_their_share():
 
 def test_adaptive_replace_with_real_rows_penalises_less():
     d, T, noise, n = 6, 50, 1.0, 6
-    X, y, _ = _linear_data(T, d, noise, 1.0, seed=7)
+    X, y, _ = linear_data(T, d, noise, 1.0, random_state=7)
     alphas = {}
     for fraction in (0.0, 0.5, 1.0):
         est = RecursiveRetrainer(
@@ -359,7 +347,7 @@ def test_adaptive_one_instance_serves_several_fits_and_pickles():
     adaptive = AdaptiveRegularization()
     fits = []
     for seed in (0, 1):
-        X, y, _ = _linear_data(50, 4, 1.0 + seed, 1.0, seed=seed)
+        X, y, _ = linear_data(50, 4, 1.0 + seed, 1.0, random_state=seed)
         own = RecursiveRetrainer(
             Ridge(fit_intercept=False),
             n_generations=2,
@@ -386,7 +374,7 @@ def test_adaptive_one_instance_serves_several_fits_and_pickles():
 
 
 def test_adaptive_refusals():
-    X, y, _ = _linear_data(30, 4, 1.0, 1.0, seed=8)
+    X, y, _ = linear_data(30, 4, 1.0, 1.0, random_state=8)
     base = RecursiveRetrainer(
         Ridge(fit_intercept=False), n_generations=2, random_state=0
     )
@@ -530,7 +518,7 @@ def test_adaptive_regularization_beats_the_best_fixed_penalty(chain):
     # ridge chain: 1.319 - 1.012 = 0.307; OLS chain: 2.224 - 0.814 = 1.41
     assert margin > 0.25
 
-    inputs = functools.partial(_gaussian, n_features=d)
+    inputs = functools.partial(gaussian_inputs, n_features=d)
     fixed = RecursiveRetrainer(
         Ridge(alpha=T * lam_fixed, fit_intercept=False),
         n_generations=n,
@@ -549,7 +537,7 @@ def test_adaptive_regularization_beats_the_best_fixed_penalty(chain):
         adaptive.set_params(regularization=_final_ridge(AdaptiveRegularization(), n))
     errors = np.empty((2, n_repeats))
     for r in range(n_repeats):
-        X, y, coef = _linear_data(T, d, noise, 1.0, seed=r)
+        X, y, coef = linear_data(T, d, noise, 1.0, random_state=r)
         for i, est in enumerate((fixed, adaptive)):
             est.set_params(random_state=r).fit(X, y)
             errors[i, r] = np.sum((est.estimator_.coef_ - coef) ** 2)
