@@ -22,6 +22,7 @@ import functools
 
 import numpy as np
 import pytest
+from conftest import gaussian_inputs, linear_data
 from sklearn.dummy import DummyClassifier
 from sklearn.linear_model import LinearRegression, Ridge
 
@@ -40,32 +41,96 @@ pytestmark = pytest.mark.slow
 
 
 # ----------------------------------------------------------------------
+# Linear regression: one setting, simulated and predicted
+# ----------------------------------------------------------------------
+def _linear_errors(
+    estimator, n_repeats, n_real, n_features, noise, coef_norm, seed=12345
+):
+    """||w_g - w0||^2 of every generation (the excess risk for Sigma = I).
+
+    The real data of every repeat come from one stream seeded by ``seed``
+    (see :func:`conftest.linear_data`; ``coef_norm=None`` keeps the drawn
+    norm of ``w0``).
+    """
+    rng = np.random.default_rng(seed)
+    errors = []
+    for r in range(n_repeats):
+        X, y, coef = linear_data(n_real, n_features, noise, coef_norm, random_state=rng)
+        est = estimator.set_params(random_state=r).fit(X, y)
+        errors.append([np.sum((e.coef_ - coef) ** 2) for e in est.estimators_])
+    return np.array(errors)
+
+
+def _retrained_and_predicted(
+    design,
+    n,
+    d,
+    T,
+    n_repeats,
+    *,
+    T0=None,
+    noise=1.0,
+    synthetic_noise=None,
+    ridge=0.0,
+    coef_norm=1.0,
+    data="replace",
+):
+    """Excess risks of ``RecursiveRetrainer`` runs, and their theory.
+
+    The base is ``Ridge(alpha=T * ridge)`` (``LinearRegression``: OLS or
+    min-norm, for ``ridge=0``), refitted ``n`` times on ``T0`` rows (None:
+    ``T``) labelled by the previous generation plus ``N(0,
+    synthetic_noise^2)`` (None: ``noise``), the real inputs again
+    (``design="fixed"``) or fresh Gaussian ones (``"fresh"``). Returns the
+    risks of ``n_repeats`` runs (:func:`_linear_errors`) and
+    :func:`~skcollapse.theory.linear_regression_error` of the same setting.
+    """
+    if ridge:
+        base = Ridge(alpha=T * ridge, fit_intercept=False)
+    else:
+        base = LinearRegression(fit_intercept=False)  # min-norm when rows < d
+    if design == "fixed":
+        inputs = "reuse"
+    else:
+        inputs = functools.partial(gaussian_inputs, n_features=d)
+    est = RecursiveRetrainer(
+        base,
+        n_generations=n,
+        data=data,
+        synthetic_size=1.0 if T0 is None else T0,
+        inputs=inputs,
+        label_noise=noise if synthetic_noise is None else synthetic_noise,
+    )
+    errors = _linear_errors(est, n_repeats, T, d, noise, coef_norm)
+    expected = linear_regression_error(
+        n,
+        n_features=d,
+        n_real=T,
+        n_synthetic=T0,
+        noise=noise,
+        synthetic_noise=synthetic_noise,
+        data=data,
+        design=design,
+        ridge=ridge,
+        coef_norm=coef_norm,
+    )
+    return errors, expected
+
+
+# ----------------------------------------------------------------------
 # Linear regression, fixed design, OLS (Gerstgrasser et al.)
 # ----------------------------------------------------------------------
-def _ols_errors(data, n_repeats, n_generations, n_real, n_features, noise):
-    rng = np.random.default_rng(2024)
-    errors = np.empty((n_repeats, n_generations + 1))
-    for r in range(n_repeats):
-        X = rng.standard_normal((n_real, n_features))
-        w = rng.standard_normal(n_features)
-        y = X @ w + noise * rng.standard_normal(n_real)
-        est = RecursiveRetrainer(
-            LinearRegression(fit_intercept=False),
-            n_generations=n_generations,
-            data=data,
-            inputs="reuse",
-            label_noise=noise,
-            random_state=r,
-        ).fit(X, y)
-        # excess risk with Sigma = I
-        errors[r] = [np.sum((e.coef_ - w) ** 2) for e in est.estimators_]
-    return errors
-
-
 @pytest.mark.parametrize("data", ["replace", "accumulate"])
 def test_fixed_design_ols_matches_gerstgrasser(data):
     n_generations, n_real, n_features, noise = 8, 60, 10, 1.5
-    errors = _ols_errors(data, 1000, n_generations, n_real, n_features, noise)
+    est = RecursiveRetrainer(
+        LinearRegression(fit_intercept=False),
+        n_generations=n_generations,
+        data=data,
+        inputs="reuse",
+        label_noise=noise,
+    )
+    errors = _linear_errors(est, 1000, n_real, n_features, noise, None, seed=2024)
     expected = linear_regression_error(
         n_generations,
         n_features=n_features,
@@ -87,24 +152,6 @@ def test_fixed_design_ols_matches_gerstgrasser(data):
     assert np.abs(mean[-1] - other_expected[-1]) > 10 * se[-1]
 
 
-def _gaussian(n_samples, random_state, n_features):
-    return np.random.default_rng(random_state).standard_normal((n_samples, n_features))
-
-
-def _linear_errors(estimator, n_repeats, n_real, n_features, noise, coef_norm):
-    """||w_g - w0||^2 of every generation (the excess risk for Sigma = I)."""
-    rng = np.random.default_rng(12345)
-    errors = []
-    for r in range(n_repeats):
-        X = rng.standard_normal((n_real, n_features))
-        coef = rng.standard_normal(n_features)
-        coef *= coef_norm / np.linalg.norm(coef)
-        y = X @ coef + noise * rng.standard_normal(n_real)
-        est = estimator.set_params(random_state=r).fit(X, y)
-        errors.append([np.sum((e.coef_ - coef) ** 2) for e in est.estimators_])
-    return np.array(errors)
-
-
 # ----------------------------------------------------------------------
 # Linear regression, fresh design (Dohmatob, Feng & Kempe)
 # ----------------------------------------------------------------------
@@ -118,24 +165,17 @@ def test_fresh_design_ridge(data):
     """
     d, T, lam, n, n_repeats, coef_norm = 20, 40, 0.3, 6, 250, 1.5
     noise, synthetic_noise = (1.0, 1.0) if data == "replace" else (1.0, 0.5)
-    est = RecursiveRetrainer(
-        Ridge(alpha=T * lam, fit_intercept=False),
-        n_generations=n,
-        data=data,
-        inputs=functools.partial(_gaussian, n_features=d),
-        label_noise=synthetic_noise,
-    )
-    errors = _linear_errors(est, n_repeats, T, d, noise, coef_norm)
-    expected = linear_regression_error(
+    errors, expected = _retrained_and_predicted(
+        "fresh",
         n,
-        n_features=d,
-        n_real=T,
+        d,
+        T,
+        n_repeats,
         noise=noise,
         synthetic_noise=synthetic_noise,
-        data=data,
-        design="fresh",
         ridge=lam,
         coef_norm=coef_norm,
+        data=data,
     )
     mean, se = assert_mc_agrees(errors, expected)
     # the test tells the ridge risk from the OLS risk
@@ -153,24 +193,16 @@ def test_fresh_design_ols(data):
     adds up independently of the order, so the loop and the theory agree.
     """
     d, T, T0, noise, synthetic_noise, n, n_repeats = 10, 30, 45, 1.5, 0.8, 6, 300
-    est = RecursiveRetrainer(
-        LinearRegression(fit_intercept=False),
-        n_generations=n,
-        data=data,
-        synthetic_size=T0,
-        inputs=functools.partial(_gaussian, n_features=d),
-        label_noise=synthetic_noise,
-    )
-    errors = _linear_errors(est, n_repeats, T, d, noise, 1.0)
-    expected = linear_regression_error(
+    errors, expected = _retrained_and_predicted(
+        "fresh",
         n,
-        n_features=d,
-        n_real=T,
-        n_synthetic=T0,
+        d,
+        T,
+        n_repeats,
+        T0=T0,
         noise=noise,
         synthetic_noise=synthetic_noise,
         data=data,
-        design="fresh",
     )
     if data == "replace":
         g = np.arange(n + 1)
@@ -190,22 +222,8 @@ def test_overparameterised_min_norm_chain(n_real):
     generation 0 is one more projection: ``1 - (T0/d)^(g+1)``.
     """
     d, T0, n, n_repeats, coef_norm = 40, 20, 5, 200, 2.0
-    est = RecursiveRetrainer(
-        LinearRegression(fit_intercept=False),  # min-norm when rows < features
-        n_generations=n,
-        synthetic_size=T0,
-        inputs=functools.partial(_gaussian, n_features=d),
-        label_noise=0.0,
-    )
-    errors = _linear_errors(est, n_repeats, n_real, d, 0.0, coef_norm)
-    expected = linear_regression_error(
-        n,
-        n_features=d,
-        n_real=n_real,
-        n_synthetic=T0,
-        noise=0.0,
-        design="fresh",
-        coef_norm=coef_norm,
+    errors, expected = _retrained_and_predicted(
+        "fresh", n, d, n_real, n_repeats, T0=T0, noise=0.0, coef_norm=coef_norm
     )
     g = np.arange(n + 1) + (n_real < d)
     np.testing.assert_allclose(expected, coef_norm**2 * (1 - (T0 / d) ** g))
@@ -219,7 +237,7 @@ def test_ridge_fit_on_an_ols_chain():
     est = RecursiveRetrainer(
         Ridge(fit_intercept=False),
         n_generations=n,
-        inputs=functools.partial(_gaussian, n_features=d),
+        inputs=functools.partial(gaussian_inputs, n_features=d),
         label_noise=1.0,
         regularization={"alpha": lambda g, n_train: n_train * lam if g == n else 0.0},
     )
@@ -241,16 +259,8 @@ def test_ridge_fit_on_an_ols_chain():
 @pytest.mark.parametrize("data", ["replace", "accumulate"])
 def test_fixed_design_ridge(data):
     d, T, lam, n, n_repeats = 10, 30, 0.2, 5, 300
-    est = RecursiveRetrainer(
-        Ridge(alpha=T * lam, fit_intercept=False),
-        n_generations=n,
-        data=data,
-        inputs="reuse",
-        label_noise=1.0,
-    )
-    errors = _linear_errors(est, n_repeats, T, d, 1.0, 1.0)
-    expected = linear_regression_error(
-        n, n_features=d, n_real=T, data=data, design="fixed", ridge=lam
+    errors, expected = _retrained_and_predicted(
+        "fixed", n, d, T, n_repeats, ridge=lam, data=data
     )
     assert_mc_agrees(errors, expected)
 
