@@ -74,8 +74,7 @@ def test_ridge_reference():
     # Tolerance 2e-4: rounding of the reference (5e-5) plus 3 standard errors
     # of our spectral Monte Carlo (about 4e-5 with the default draws and
     # control variates; seeds 0-3 give 1.84152 to 1.84161).
-    error = linear_regression_error(
-        5,
+    kwargs = dict(
         n_features=50,
         n_real=100,
         n_synthetic=200,
@@ -83,18 +82,10 @@ def test_ridge_reference():
         ridge=0.1,
         synthetic_ridge=0.0,
     )
+    error = linear_regression_error(5, **kwargs)
     assert error[-1] == pytest.approx(1.8415, abs=2e-4)
     # Another seed of the internal Monte Carlo agrees to the same precision.
-    other = linear_regression_error(
-        5,
-        n_features=50,
-        n_real=100,
-        n_synthetic=200,
-        design="fresh",
-        ridge=0.1,
-        synthetic_ridge=0.0,
-        random_state=1,
-    )
+    other = linear_regression_error(5, random_state=1, **kwargs)
     np.testing.assert_allclose(other, error, rtol=2e-4)
 
 
@@ -300,38 +291,11 @@ def _simulate_fresh_replace(rng, n_runs, G, d, T, T0, sigma, sigma0, lam, lam0):
     return errors
 
 
-@pytest.mark.parametrize(
-    "T, T0, sigma, sigma0, lam, lam0",
-    [
-        (30, 20, 1.0, 0.5, 0.0, 0.0),  # OLS
-        (12, 20, 0.5, 1.0, 0.2, 0.0),  # ridge on an OLS chain (Dohmatob et al.)
-        (14, 14, 0.5, 0.5, 0.1, 0.1),  # the same ridge every generation
-        (5, 4, 0.3, 0.2, 0.0, 0.0),  # min-norm interpolation, T, T0 < d
-    ],
-)
-def test_fresh_design_replace_monte_carlo(T, T0, sigma, sigma0, lam, lam0):
-    rng = np.random.RandomState(2)
-    d = 8
-    errors = _simulate_fresh_replace(rng, 4000, 4, d, T, T0, sigma, sigma0, lam, lam0)
-    expected = linear_regression_error(
-        4,
-        n_features=d,
-        n_real=T,
-        n_synthetic=T0,
-        noise=sigma,
-        synthetic_noise=sigma0,
-        ridge=lam,
-        synthetic_ridge=lam0,
-        design="fresh",
-    )
-    assert_mc_agrees(errors, expected)
+def _simulate_fresh_accumulate(rng, n_runs, G, d, T, T0, sigma, sigma0, lam):
+    """Every generation's fresh rows stacked; Sigma anisotropic for OLS.
 
-
-@pytest.mark.parametrize("lam", [0.0, 0.2])
-def test_fresh_design_accumulate_monte_carlo(lam):
-    # Checks the identity w_g = w_{g-1} + (sum_j X_j'X_j + alpha)^-1 X_g'E_g.
-    rng = np.random.RandomState(3)
-    n_runs, G, d, T, T0, sigma, sigma0 = 4000, 5, 6, 12, 8, 1.0, 0.8
+    Checks the identity w_g = w_{g-1} + (sum_j X_j'X_j + alpha)^-1 X_g'E_g.
+    """
     alpha = T * lam
     scale = np.linspace(0.5, 2.0, d) if lam == 0 else np.ones(d)
     w_star = np.zeros((n_runs, d))
@@ -348,6 +312,27 @@ def test_fresh_design_accumulate_monte_carlo(lam):
         moment += (np.swapaxes(X, 1, 2) @ y[..., None])[..., 0]
         w = np.linalg.solve(gram + alpha * np.eye(d), moment[..., None])[..., 0]
         errors[:, g] = ((w - w_star) ** 2 * scale).sum(axis=1)
+    return errors
+
+
+@pytest.mark.parametrize(
+    "data, seed, G, d, T, T0, sigma, sigma0, lam, lam0",
+    [
+        ("replace", 2, 4, 8, 30, 20, 1.0, 0.5, 0.0, 0.0),  # OLS
+        # ridge on an OLS chain (Dohmatob et al.)
+        ("replace", 2, 4, 8, 12, 20, 0.5, 1.0, 0.2, 0.0),
+        ("replace", 2, 4, 8, 14, 14, 0.5, 0.5, 0.1, 0.1),  # the same ridge throughout
+        ("replace", 2, 4, 8, 5, 4, 0.3, 0.2, 0.0, 0.0),  # min-norm, T, T0 < d
+        ("accumulate", 3, 5, 6, 12, 8, 1.0, 0.8, 0.0, 0.0),  # OLS
+        ("accumulate", 3, 5, 6, 12, 8, 1.0, 0.8, 0.2, 0.2),  # ridge
+    ],
+)
+def test_fresh_design_monte_carlo(data, seed, G, d, T, T0, sigma, sigma0, lam, lam0):
+    args = (np.random.RandomState(seed), 4000, G, d, T, T0, sigma, sigma0, lam)
+    if data == "replace":
+        errors = _simulate_fresh_replace(*args, lam0)
+    else:
+        errors = _simulate_fresh_accumulate(*args)
     expected = linear_regression_error(
         G,
         n_features=d,
@@ -356,12 +341,14 @@ def test_fresh_design_accumulate_monte_carlo(lam):
         noise=sigma,
         synthetic_noise=sigma0,
         ridge=lam,
+        synthetic_ridge=lam0,
         design="fresh",
-        data="accumulate",
+        data=data,
     )
     assert_mc_agrees(errors, expected)
-    # Accumulating keeps the risk bounded, replacing does not.
-    assert expected[-1] < 2 * expected[0]
+    if data == "accumulate":
+        # Accumulating keeps the risk bounded, replacing does not.
+        assert expected[-1] < 2 * expected[0]
 
 
 def test_linear_regression_error_shape_and_purity():
