@@ -30,7 +30,7 @@ from sklearn.base import clone
 
 from ._compat import InvalidParameterError
 from ._params import nested_param_keys
-from ._problem import InputError, concat_batches
+from ._problem import Batch, InputError, concat_batches
 from ._random import Stream, seed_estimator
 from .regularization import GenerationContext
 
@@ -290,11 +290,89 @@ def _verify(owner, problem, verify, batch, n_slots, generation):
 # --------------------------------------------------------------------------
 # Data regimes
 # --------------------------------------------------------------------------
+class _Column:
+    """An array that grows by appending rows, with a view of its rows so far.
+
+    Capacity doubles when it runs out, so appending costs the rows appended
+    (amortised); a view taken earlier is never changed by a later append.
+    A batch of another dtype promotes the column (int inputs, then float).
+    """
+
+    def __init__(self, values):
+        values = np.asarray(values)
+        self.data = values.copy()
+        self.n = len(values)
+
+    def append(self, values):
+        values = np.asarray(values)
+        need = self.n + len(values)
+        dtype = np.result_type(self.data.dtype, values.dtype)
+        if need > len(self.data) or dtype != self.data.dtype:
+            grown = np.empty(
+                (max(need, 2 * len(self.data)),) + self.data.shape[1:], dtype
+            )
+            grown[: self.n] = self.data[: self.n]
+            self.data = grown
+        self.data[self.n : need] = values
+        self.n = need
+
+    def view(self):
+        return self.data[: self.n]
+
+
+class _Pool:
+    """The rows of an accumulating training set, appended once and shared.
+
+    Generation ``g``'s training set under ``data="accumulate"`` is a view of
+    the first rows of the pool, so a generation costs the rows it adds, not
+    every row so far. For ndarray inputs only; the weights, references and
+    their absence follow :func:`~skcollapse._problem.concat_batches`.
+    """
+
+    def __init__(self, first):
+        self.X = _Column(first.X)
+        self.origin = _Column(first.origin)
+        self.y = None if first.y is None else _Column(first.y)
+        self.weight = None if first.weight is None else _Column(first.weight)
+        self.y_reference = (
+            None if first.y_reference is None else _Column(first.y_reference)
+        )
+        self.with_reference = first.y_reference is not None
+
+    def append(self, batch):
+        n_before = self.X.n
+        self.X.append(batch.X)
+        self.origin.append(batch.origin)
+        if self.y is not None:
+            self.y.append(batch.y)
+        if batch.weight is not None and self.weight is None:
+            self.weight = _Column(np.ones(n_before))
+        if self.weight is not None:
+            self.weight.append(
+                np.ones(len(batch)) if batch.weight is None else batch.weight
+            )
+        if self.with_reference and batch.y_reference is None:
+            self.with_reference, self.y_reference = False, None
+        if self.with_reference:
+            self.y_reference.append(batch.y_reference)
+
+    def view(self):
+        return Batch(
+            X=self.X.view(),
+            y=None if self.y is None else self.y.view(),
+            weight=None if self.weight is None else self.weight.view(),
+            origin=self.origin.view(),
+            y_reference=None if self.y_reference is None else self.y_reference.view(),
+        )
+
+
 class _Composer:
     """The training set of each generation under the data regime.
 
     Keeps what the regime needs and nothing more: the last synthetic batch
-    under ``"replace"``, every batch under the accumulate regimes.
+    under ``"replace"``; under the accumulate regimes, a :class:`_Pool` of
+    every batch (ndarray inputs, fixed real rows), or the batches themselves
+    (concatenated every generation) otherwise.
     """
 
     def __init__(self, data, real, n_keep_real, sampling, seeds):
@@ -302,6 +380,12 @@ class _Composer:
         self.sampling, self.seeds = sampling, seeds
         self.fixed_rows = self._real_rows(0)
         self.synthetic = []
+        self.pool = None
+        self.pooled = (
+            data != "replace"
+            and isinstance(real.X, np.ndarray)
+            and (sampling == "fixed" or n_keep_real in (0, len(real)))
+        )
 
     def _real_rows(self, generation):
         """Sorted indices of the real rows kept (None: all, in order, no copy)."""
@@ -311,25 +395,45 @@ class _Composer:
         rng = self.seeds.rng(generation, Stream.REAL_ROWS)
         return np.sort(rng.choice(n_real, size=self.n_keep_real, replace=False))
 
-    def compose(self, batch, generation):
-        if self.data == "replace":
-            self.synthetic = [batch]
-        else:
-            self.synthetic.append(batch)
+    def _real_part(self, generation):
+        if self.n_keep_real == 0:
+            return self.real.take(np.arange(0))
         rows = (
             self._real_rows(generation)
             if self.sampling == "resample"
             else self.fixed_rows
         )
-        parts = (
-            []
-            if self.n_keep_real == 0
-            else [self.real if rows is None else self.real.take(rows)]
-        )
-        parts = [p for p in parts + self.synthetic if len(p) > 0]
-        if not parts:
-            return self.real.take(np.arange(0))
-        train = concat_batches(parts)
+        return self.real if rows is None else self.real.take(rows)
+
+    def compose(self, batch, generation):
+        if self.pooled and not isinstance(batch.X, np.ndarray):
+            # inputs that are not an ndarray (a sampler's sparse matrix):
+            # the pool so far becomes one part of the concatenated ones
+            self.pooled = False
+            if self.pool is not None:
+                self.synthetic = [self.pool.view()]
+                self.fixed_rows = None
+                self.n_keep_real = 0
+        if self.pooled:
+            if self.pool is None:
+                real = self._real_part(generation)
+                # an empty real part holds no references: start from the batch
+                self.pool = _Pool(real if len(real) else batch)
+                if len(real) and len(batch):
+                    self.pool.append(batch)
+            elif len(batch):
+                self.pool.append(batch)
+            train = self.pool.view()
+        else:
+            if self.data == "replace":
+                self.synthetic = [batch]
+            else:
+                self.synthetic.append(batch)
+            parts = [self._real_part(generation), *self.synthetic]
+            parts = [p for p in parts if len(p) > 0]
+            if not parts:
+                return self.real.take(np.arange(0))
+            train = concat_batches(parts)
         n_real = len(self.real)
         if self.data == "accumulate-subsample" and len(train) > n_real:
             rng = self.seeds.rng(generation, Stream.SUBSAMPLE)
@@ -557,11 +661,43 @@ def _step(generation, what, function, /, *args, **kwargs):
 
 
 def _next_estimator(owner, previous, generation):
-    """A fresh clone, or with ``fine_tune`` a warm-started copy of ``previous``."""
+    """A fresh clone, or with ``fine_tune`` a warm-started copy of ``previous``.
+
+    The warm start of an *ensemble* adds members only up to its count
+    parameter, so an unchanged count would add nothing: fine-tuning an
+    ensemble grows it. The count (``max_iter`` of the histogram gradient
+    boosting estimators, ``n_estimators`` of any other estimator with
+    ``warm_start``: forests, bagging, gradient boosting) is raised by the
+    base estimator's own count, so generation ``g`` holds ``g + 1`` times the
+    base's members, the first ones those of generation ``g - 1``. A
+    ``regularization`` schedule of the count is applied afterwards and wins.
+    """
     if not owner.fine_tune or generation == 0:
         return clone(owner.estimator)
+    from sklearn.ensemble import (
+        HistGradientBoostingClassifier,
+        HistGradientBoostingRegressor,
+    )
+
     model = copy.deepcopy(previous)
-    model.set_params(**{key: True for key in nested_param_keys(model, "warm_start")})
+    keys = nested_param_keys(model, "warm_start")
+    params = model.get_params(deep=True)
+    base = owner.estimator.get_params(deep=True)
+    growth = {}
+    for key in keys:
+        prefix = key[: -len("warm_start")]
+        part = params[prefix[:-2]] if prefix else model
+        if isinstance(
+            part, (HistGradientBoostingClassifier, HistGradientBoostingRegressor)
+        ):
+            count = prefix + "max_iter"
+        elif "n_estimators" in part.get_params(deep=False):
+            count = prefix + "n_estimators"
+        else:
+            continue
+        if isinstance(base.get(count), numbers.Integral):
+            growth[count] = params[count] + base[count]
+    model.set_params(**{key: True for key in keys}, **growth)
     return model
 
 

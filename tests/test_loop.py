@@ -534,3 +534,72 @@ def test_a_classifier_collapsing_to_one_class_is_recorded(base):
     assert est.termination_condition_ == "degenerate"
     assert est.n_generations_ == 0
     assert est.predict_proba(X).shape == (40, 2)
+
+
+# --------------------------------------------------------------------------
+# the accumulating pool: rows appended once, the same training sets
+# --------------------------------------------------------------------------
+def _accumulate_runs(base, X, y, **params):
+    """A pooled run (ndarray X) and a concatenating one (DataFrame X)."""
+    pd = pytest.importorskip("pandas")
+    kw = {"n_generations": 6, "data": "accumulate", "random_state": 0, **params}
+    pooled = RecursiveRetrainer(base, **kw).fit(X, y)
+    frame = pd.DataFrame(X, columns=[f"x{i}" for i in range(X.shape[1])])
+    concatenated = RecursiveRetrainer(base, **kw).fit(frame, y)
+    return pooled, concatenated, frame
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {},
+        {"real_fraction": 0.0},
+        {"real_fraction": 0.4},
+        {"data": "accumulate-subsample"},
+        {"synthetic_size": 0.6, "synthetic_weight": 0.5},
+        {"verifier": Ridge(), "keep_fraction": 0.7},
+    ],
+)
+def test_the_pool_gives_the_training_sets_of_concatenation(params):
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(23, 3))
+    y = X @ [1.0, 0.5, -1.0] + rng.normal(size=23)
+    pooled, concatenated, _ = _accumulate_runs(Ridge(), X, y, **params)
+    for key in pooled.trajectory_:
+        np.testing.assert_allclose(
+            pooled.trajectory_[key], concatenated.trajectory_[key], rtol=1e-12
+        )
+    np.testing.assert_array_equal(
+        pooled.sample_generation_, concatenated.sample_generation_
+    )
+
+
+def test_a_later_generation_never_changes_an_earlier_training_set():
+    from sklearn.neighbors import KNeighborsRegressor
+
+    # a 1-NN keeps (a view of) its training rows: every stored generation
+    # must still predict as it did when it was fitted
+    rng = np.random.default_rng(4)
+    X = rng.normal(size=(17, 2))
+    y = X[:, 0] - X[:, 1] + rng.normal(size=17)
+    pooled, concatenated, frame = _accumulate_runs(
+        KNeighborsRegressor(n_neighbors=1), X, y, label_noise=0.5
+    )
+    for a, b in zip(pooled.estimators_, concatenated.estimators_):
+        np.testing.assert_array_equal(a.predict(X), b.predict(frame))
+        assert a.n_samples_fit_ == b.n_samples_fit_
+
+
+def test_the_pool_promotes_integer_inputs_to_the_samplers_floats():
+    from sklearn.mixture import GaussianMixture
+
+    rng = np.random.default_rng(5)
+    X = rng.integers(-5, 5, size=(30, 2))  # int inputs, float synthetic ones
+    y = X @ [1.0, 2.0] + rng.normal(size=30)
+    pooled, concatenated, frame = _accumulate_runs(
+        Ridge(), X, y, inputs=GaussianMixture(n_components=2)
+    )
+    np.testing.assert_allclose(
+        pooled.trajectory_["score_real"], concatenated.trajectory_["score_real"]
+    )
+    np.testing.assert_allclose(pooled.predict(X), concatenated.predict(frame))
