@@ -24,7 +24,6 @@ from sklearn.utils import check_random_state
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import (
     check_is_fitted,
-    column_or_1d,
     validate_data,
 )
 
@@ -67,7 +66,9 @@ def _positive_weight_rows(X, sample_weight):
         sample_weight, X, dtype=np.float64, ensure_non_negative=True
     )
     keep = sample_weight > 0
-    return X[keep], sample_weight[keep], float(sample_weight[keep].sum())
+    with np.errstate(over="ignore"):  # inf for huge weights; callers rescale
+        total = float(sample_weight[keep].sum())
+    return X[keep], sample_weight[keep], total
 
 
 def _decompose_covariance(covariance):
@@ -94,8 +95,8 @@ def _decompose_covariance(covariance):
     return std, varying, eigenvalues, eigenvectors, cutoff
 
 
-def _gaussian_log_density(X, mean, covariance):
-    """Log-density of N(mean, covariance) at the rows of X, singular or not.
+def _gaussian_log_density(X, mean, covariance, temperature=1.0):
+    """Log-density of N(mean, temperature * covariance) at the rows of X.
 
     With a singular covariance this is the density of the degenerate Gaussian
     with respect to the Lebesgue measure on its support, the affine subspace
@@ -103,6 +104,14 @@ def _gaussian_log_density(X, mean, covariance):
     ``scipy.stats.multivariate_normal(allow_singular=True)``), and ``-inf``
     off that support. A zero covariance is a unit point mass at ``mean``: 0.0
     there, ``-inf`` elsewhere.
+
+    ``temperature`` is applied to the Mahalanobis distance and the
+    log-determinant, never to the covariance itself: ``temperature *
+    covariance`` would underflow to denormal numbers or zero for tiny
+    temperatures (1e-310), losing the shape of the covariance, while the
+    support of ``temperature * covariance`` is that of ``covariance``. A
+    point off the mean of a very narrow Gaussian gets ``-inf`` (its
+    distance overflows), never NaN.
     """
     std, varying, eigenvalues, eigenvectors, cutoff = _decompose_covariance(covariance)
     positive = eigenvalues > 0
@@ -111,12 +120,14 @@ def _gaussian_log_density(X, mean, covariance):
     # standardised coordinates of the varying features
     z = (X[:, varying] - mean[varying]) / scale
     projected = z @ eigenvectors
-    maha = np.sum(projected[:, positive] ** 2 / eigenvalues[positive], axis=1)
+    with np.errstate(over="ignore"):
+        maha = np.sum(projected[:, positive] ** 2 / eigenvalues[positive], axis=1)
+        maha = maha / temperature
     # pdet(S R S) = det(Lambda_r) det(B'B) with B = S V_r, the volume change
     # from standardised to original coordinates on the support: prod(std^2)
     # at full rank, the squared singular values of B otherwise (never B'B,
     # whose condition number is squared).
-    log_pdet = np.sum(np.log(eigenvalues[positive]))
+    log_pdet = np.sum(np.log(eigenvalues[positive])) + rank * np.log(temperature)
     if rank == len(eigenvalues):
         log_pdet += 2 * np.sum(np.log(scale))
     elif rank:
@@ -140,29 +151,47 @@ def _gaussian_log_density(X, mean, covariance):
     return np.where(on_support, log_density, -np.inf)
 
 
-def _sample_gaussian(mean, covariance, n_samples, random_state):
-    """Draw ``n_samples`` rows from N(mean, covariance), singular or not.
+def _sample_gaussian(mean, covariance, n_samples, random_state, temperature=1.0):
+    """Draw ``n_samples`` rows from N(mean, temperature * covariance).
 
     With ``covariance = S R S`` and ``R = V Lambda V'``, the draw is
-    ``mean + S V Lambda^(1/2) Z``: constant features (zero variance) are
-    exactly ``mean`` and a singular covariance samples on its support.
+    ``mean + sqrt(temperature) S V Lambda^(1/2) Z``: constant features (zero
+    variance) are exactly ``mean`` and a singular covariance samples on its
+    support. The temperature scales the standard deviations (its square
+    root is representable for every float temperature > 0), never the
+    covariance, which would underflow for tiny temperatures; with such a
+    temperature the rows are ``mean`` up to rounding.
     """
     rng = check_random_state(random_state)
     std, varying, eigenvalues, eigenvectors, _ = _decompose_covariance(covariance)
     noise = rng.standard_normal(size=(n_samples, len(eigenvalues)))
     X = np.tile(mean, (n_samples, 1))
-    X[:, varying] += ((noise * np.sqrt(eigenvalues)) @ eigenvectors.T) * std[varying]
+    scale = std[varying] * np.sqrt(temperature)
+    X[:, varying] += ((noise * np.sqrt(eigenvalues)) @ eigenvectors.T) * scale
     return X
 
 
 def _temper(probabilities, temperature):
-    """Return ``p ** (1 / temperature)``, normalised (computed in log space)."""
+    """Return ``p ** (1 / temperature)``, normalised, for any temperature > 0.
+
+    Computed in log space relative to the largest probability,
+    ``exp((log p - log max p) / temperature)``: the largest entries get
+    exactly 1 before normalisation and the others a value in [0, 1), so
+    nothing overflows and nothing is NaN, however small the temperature.
+    As ``temperature -> 0`` this is the limit, the uniform distribution over
+    the (exactly) tied maxima: at ``temperature=1e-310`` every smaller
+    probability underflows to 0. A large temperature tends to the uniform
+    distribution over the support; zeros stay zero at every temperature.
+    """
+    probabilities = np.asarray(probabilities, dtype=np.float64)
     if temperature == 1.0:
         return probabilities / probabilities.sum()
     with np.errstate(divide="ignore"):
-        logits = np.log(probabilities) / temperature
-    logits -= np.max(logits)
-    tempered = np.exp(logits)
+        log_p = np.log(probabilities)
+    with np.errstate(over="ignore", invalid="ignore"):
+        # <= 0; -inf for zeros (and for gaps that overflow at tiny temperatures)
+        logits = (log_p - np.max(log_p)) / temperature
+    tempered = np.exp(np.where(probabilities > 0, logits, -np.inf))
     return tempered / tempered.sum()
 
 
@@ -173,10 +202,39 @@ def _sample_categorical(categories, probabilities, n_samples, random_state):
     return categories[index].reshape(-1, 1)
 
 
+# The integers float64 holds exactly: |x| <= 2**53. A float token beyond may
+# already have been rounded (10**20 + 1 read as a float is 10**20).
+_FLOAT_EXACT_INTEGERS = 2**53
+_INT64 = np.iinfo(np.int64)
+
+
 def _as_integer_tokens(X, caller):
-    """Convert a validated numeric column to int64 tokens or raise a clear error."""
-    if X.dtype.kind in "iub":
+    """Convert a validated numeric column to int64 tokens or raise a clear error.
+
+    Tokens are kept exactly or refused, never converted to another integer:
+
+    - signed integers of any width are kept (negative tokens included);
+    - booleans are the tokens 0 (False) and 1 (True);
+    - unsigned integers must fit int64 (at most ``2**63 - 1``);
+    - floats must hold whole numbers of magnitude at most ``2**53``, the
+      range in which float64 represents every integer (beyond, a float
+      token may already differ from the integer it was read from: pass
+      int64 tokens instead). Object arrays of Python ints are converted to
+      float64 by scikit-learn's validation, so they follow the float rule.
+    """
+    kind = X.dtype.kind
+    if kind in "ib":
         return X.astype(np.int64, copy=False)
+    if kind == "u":
+        too_big = X > _INT64.max
+        if np.any(too_big):
+            raise ValueError(
+                f"{caller} holds tokens as int64; got tokens beyond its range "
+                f"such as {int(X[too_big][0])} (the largest is {_INT64.max}). "
+                "Re-encode the tokens as smaller integers (for example with "
+                "sklearn.preprocessing.OrdinalEncoder)."
+            )
+        return X.astype(np.int64)
     integral = np.equal(np.mod(X, 1), 0)
     if not np.all(integral):
         example = X[~integral][0]
@@ -185,7 +243,37 @@ def _as_integer_tokens(X, caller):
             f"{example!r}. Encode categories as integers first (for example "
             "with sklearn.preprocessing.OrdinalEncoder)."
         )
+    inexact = np.abs(X) > _FLOAT_EXACT_INTEGERS
+    if np.any(inexact):
+        raise ValueError(
+            f"{caller} expects integer tokens; got the float token "
+            f"{float(X[inexact][0]):.17g}, beyond 2**53 = "
+            f"{_FLOAT_EXACT_INTEGERS}, where float64 cannot hold every integer "
+            "(it may already differ from the token it was read from). Pass the "
+            "tokens as an int64 array (tokens up to 2**63 - 1 are kept exactly), "
+            "or re-encode them as smaller integers (for example with "
+            "sklearn.preprocessing.OrdinalEncoder)."
+        )
     return X.astype(np.int64)
+
+
+def _check_token_array(X, caller):
+    """Refuse strings and other non-numeric tokens with a clear message."""
+    array = X if hasattr(X, "dtype") and not hasattr(X, "iloc") else None
+    if array is None:
+        try:
+            array = np.asarray(X)
+        except Exception:  # ragged input: let validate_data explain
+            return
+    kind = getattr(array, "dtype", np.dtype(float)).kind
+    if kind in "USV" or (
+        kind == "O" and any(isinstance(v, (str, bytes)) for v in np.ravel(array))
+    ):
+        raise ValueError(
+            f"{caller} expects integer tokens; got strings. Encode them as "
+            "integers first (for example with sklearn.preprocessing."
+            "OrdinalEncoder)."
+        )
 
 
 class GaussianDensity(DensityMixin, BaseEstimator):
@@ -220,7 +308,12 @@ class GaussianDensity(DensityMixin, BaseEstimator):
         Sampling bias (Alemohammad et al.'s lambda): the model emits
         ``N(mean_, temperature * covariance_)``. Values below 1 narrow what the
         model generates. ``temperature`` is applied at sampling and scoring
-        time; ``covariance_`` is the estimate from the data.
+        time; ``covariance_`` is the estimate from the data. Any float > 0
+        works, however small: it scales the standard deviations and the
+        Mahalanobis distance, never ``covariance_`` (whose product with
+        ``1e-310`` would underflow), so at a tiny temperature ``sample``
+        returns ``mean_`` up to rounding and ``score_samples`` is ``-inf``
+        away from ``mean_``.
 
     Attributes
     ----------
@@ -282,6 +375,15 @@ class GaussianDensity(DensityMixin, BaseEstimator):
     ``score_samples`` is 0.0 (the log of a unit point mass) there and ``-inf``
     elsewhere, and ``sample`` returns copies of ``mean_``. A constant feature
     beside varying ones is handled the same way, feature by feature.
+
+    Scale: data of any magnitude whose covariance is a finite float64 can be
+    fitted (``X * 1e150`` has covariances near ``1e300``). Sample weights are
+    rescaled by their maximum when their total overflows, so huge weights
+    give the same fit as their normalised values (with ``ddof`` counted in
+    the original units). Data whose covariance overflows float64 raise a
+    ``ValueError`` asking to rescale X; in a recursive loop (a temperature
+    above 1 inflating the spread generation after generation) that ends the
+    loop as ``"degenerate"``.
 
     References
     ----------
@@ -364,6 +466,13 @@ class GaussianDensity(DensityMixin, BaseEstimator):
                 "zero for every sample cannot be fitted."
             )
 
+        # Huge weights (their sum overflows) are rescaled by their maximum: the
+        # fit depends on the weights relative to their total, and ddof is
+        # rescaled with them so that it still counts in units of the weights.
+        unit = 1.0
+        if weights is not None and not np.isfinite(total_weight):
+            unit = float(np.max(weights))
+            weights = weights / unit
         mean = np.average(X, axis=0, weights=weights)
         # Features that are constant in the data get exactly that value, so the
         # fully collapsed case has an exact mean and an exactly zero covariance.
@@ -371,15 +480,25 @@ class GaussianDensity(DensityMixin, BaseEstimator):
         mean[constant] = X[0, constant]
         centered = X - mean
         weighted = centered if weights is None else centered * weights[:, None]
-        denominator = total_weight - self.ddof
-        if self.covariance_type == "full":
-            covariance = weighted.T @ centered / denominator
-            covariance = (covariance + covariance.T) / 2
-        else:
-            variances = np.sum(weighted * centered, axis=0) / denominator
-            if self.covariance_type == "spherical":
-                variances = np.full_like(variances, variances.mean())
-            covariance = np.diag(variances)
+        denominator = (X.shape[0] if weights is None else weights.sum()) - (
+            self.ddof / unit
+        )
+        with np.errstate(over="ignore", invalid="ignore"):
+            if self.covariance_type == "full":
+                covariance = weighted.T @ centered / denominator
+                covariance = covariance / 2 + covariance.T / 2
+            else:
+                variances = np.sum(weighted * centered, axis=0) / denominator
+                if self.covariance_type == "spherical":
+                    variances = np.full_like(variances, variances.mean())
+                covariance = np.diag(variances)
+        if not (np.all(np.isfinite(mean)) and np.all(np.isfinite(covariance))):
+            raise ValueError(
+                "The covariance of X overflows float64 (X holds values up to "
+                f"{float(np.max(np.abs(X))):.3g}), so GaussianDensity cannot "
+                "represent it. Rescale X, for example with "
+                "sklearn.preprocessing.StandardScaler."
+            )
         self.mean_ = mean
         self.covariance_ = covariance
         return self
@@ -401,7 +520,9 @@ class GaussianDensity(DensityMixin, BaseEstimator):
         """
         check_is_fitted(self)
         X = validate_data(self, X, dtype=np.float64, reset=False)
-        return _gaussian_log_density(X, self.mean_, self.temperature * self.covariance_)
+        return _gaussian_log_density(
+            X, self.mean_, self.covariance_, float(self.temperature)
+        )
 
     def score(self, X, y=None):
         """Mean log-likelihood of X under the model.
@@ -443,7 +564,11 @@ class GaussianDensity(DensityMixin, BaseEstimator):
         check_is_fitted(self)
         n_samples = _check_n_samples(n_samples)
         return _sample_gaussian(
-            self.mean_, self.temperature * self.covariance_, n_samples, random_state
+            self.mean_,
+            self.covariance_,
+            n_samples,
+            random_state,
+            temperature=float(self.temperature),
         )
 
 
@@ -603,6 +728,7 @@ class CategoricalDensity(DensityMixin, BaseEstimator):
 
     def _validate_tokens(self, X, reset):
         """Validate X as one column of integer tokens; return them as int64 (n,)."""
+        _check_token_array(X, type(self).__name__)
         X = validate_data(self, X, dtype="numeric", reset=reset)
         if X.shape[1] != 1:
             raise ValueError(
@@ -633,6 +759,7 @@ class CategoricalDensity(DensityMixin, BaseEstimator):
         self : object
             The fitted estimator.
         """
+        vocabulary = self._check_categories()
         tokens = self._validate_tokens(X, reset=True)
         tokens, weights, _ = _positive_weight_rows(tokens.reshape(-1, 1), sample_weight)
         tokens = tokens[:, 0]
@@ -641,18 +768,21 @@ class CategoricalDensity(DensityMixin, BaseEstimator):
                 "CategoricalDensity needs at least one token of positive weight; "
                 "every sample_weight is zero."
             )
+        # Huge weights (their total overflows) are counted relative to the
+        # largest one; the estimate depends only on the relative counts.
+        unit = 1.0
+        if weights is not None:
+            with np.errstate(over="ignore"):
+                if not np.isfinite(weights.sum()):
+                    unit = float(np.max(weights))
+                    weights = weights / unit
         seen, inverse = np.unique(tokens, return_inverse=True)
         seen_counts = np.bincount(inverse, weights=weights, minlength=len(seen))
 
-        if isinstance(self.categories, str):  # "auto"
+        if vocabulary is None:  # "auto"
             categories, counts = seen, seen_counts
         else:
-            categories = np.unique(
-                _as_integer_tokens(
-                    column_or_1d(np.asarray(self.categories, dtype=np.float64)),
-                    "CategoricalDensity(categories=...)",
-                )
-            )
+            categories = vocabulary
             unknown = np.setdiff1d(seen, categories)
             if unknown.size:
                 raise ValueError(
@@ -663,11 +793,41 @@ class CategoricalDensity(DensityMixin, BaseEstimator):
             counts = np.zeros(len(categories), dtype=np.float64)
             counts[np.searchsorted(categories, seen)] = seen_counts
 
-        estimate = (counts + self.alpha) / (counts.sum() + self.alpha * len(counts))
+        alpha = self.alpha / unit
+        estimate = (counts + alpha) / (counts.sum() + alpha * len(counts))
         self.categories_ = categories.astype(np.int64)
-        self.counts_ = counts.astype(np.float64)
+        with np.errstate(over="ignore"):
+            self.counts_ = counts.astype(np.float64) * unit
         self.probabilities_ = self._emitting_distribution(estimate)
         return self
+
+    def _check_categories(self):
+        """The vocabulary as sorted unique int64 tokens, or None for "auto".
+
+        The tokens of ``categories`` follow the rules of X (see
+        ``_as_integer_tokens``): kept exactly, never through float64.
+        """
+        if isinstance(self.categories, str):
+            return None
+        caller = "CategoricalDensity(categories=...)"
+        _check_token_array(self.categories, caller)
+        categories = np.asarray(self.categories)
+        if categories.dtype.kind not in "iubf":
+            try:
+                categories = categories.astype(np.float64)
+            except (TypeError, ValueError) as exc:
+                raise ValueError(
+                    f"{caller} must be 'auto' or an array-like of integer "
+                    f"tokens; got {self.categories!r}."
+                ) from exc
+        if categories.ndim == 2 and categories.shape[1] == 1:
+            categories = categories[:, 0]
+        if categories.ndim != 1:
+            raise ValueError(
+                f"{caller} must be 'auto' or a 1-D array-like of integer tokens; "
+                f"got an array of shape {categories.shape}."
+            )
+        return np.unique(_as_integer_tokens(categories, caller))
 
     def _emitting_distribution(self, estimate):
         """Apply temperature, then top_k, then top_p, and renormalise."""
