@@ -114,3 +114,67 @@ def test_gaussian_refit_n_synthetic_defaults_to_n_real():
     same = gaussian_refit(4, n_real=12, n_synthetic=12, temperature=0.9)
     for key, value in gaussian_refit(4, n_real=12, temperature=0.9).items():
         np.testing.assert_array_equal(value, same[key])
+
+
+def test_gaussian_refit_huge_temperature_gives_inf_not_nan():
+    # E W_2^2 was mean_error + E s^2 - 2 sigma E s + sigma^2 = inf - inf = NaN
+    moments = gaussian_refit(3, n_real=10, temperature=1e300)
+    for key, value in moments.items():
+        assert not np.any(np.isnan(value)), key
+    assert np.all(np.isinf(moments["wasserstein2"][2:]))
+    assert np.all(np.isinf(moments["total_variance"][2:]))
+    long = gaussian_refit(10_000, n_real=2, temperature=10.0)
+    assert not np.any(np.isnan(long["wasserstein2"]))
+    assert np.isinf(long["wasserstein2"][-1])
+
+
+def test_gaussian_refit_huge_variance_is_never_negative():
+    # the cancellation of the old formula gave -inf at variance=1e308
+    moments = gaussian_refit(3, n_real=10, variance=1e308)
+    assert np.all(moments["wasserstein2"] > 0)
+    unit = gaussian_refit(3, n_real=10)
+    np.testing.assert_allclose(
+        moments["wasserstein2"] / 1e308, unit["wasserstein2"], rtol=1e-12
+    )
+
+
+@pytest.mark.parametrize(
+    "n_real", [10**8, 10**12, 10**300], ids=["1e8", "1e12", "1e300"]
+)
+@pytest.mark.parametrize("ddof", [0, 1])
+def test_gaussian_refit_large_samples_are_accurate(n_real, ddof):
+    # E s / sigma = a(m) = 1 - 1/(4m) + O(1/m^2) (ddof=1; ddof=0 multiplies
+    # by sqrt((m-1)/m)), and at generation 0 E W_2^2 = sigma^2 (1/m +
+    # Var(s) + (1 - E s)^2) = 1.5/m + O(1/m^2) (ddof=1). The difference of two
+    # gammaln values of size m log m lost these digits (E s = 0.99944 at
+    # m = 1e12, 0 at m = 1e300, and W_2^2 = 2 there).
+    m = float(n_real)
+    moments = gaussian_refit(0, n_real=n_real, ddof=ddof)
+    expected_std = 1 - 1 / (4 * m) - (1 / (2 * m) if ddof == 0 else 0.0)
+    assert moments["std"][0] == pytest.approx(expected_std, rel=1e-15)
+    # ddof=0 adds (1/(2m))^2 to the bias and changes Var(s) at O(1/m^2) only
+    assert moments["wasserstein2"][0] == pytest.approx(1.5 / m, rel=1e-6)
+
+
+@pytest.mark.parametrize("n_real", [2, 3, 10, 41, 1000])
+@pytest.mark.parametrize("ddof", [0, 1])
+@pytest.mark.parametrize("temperature", [0.5, 1.0, 2.0])
+def test_gaussian_refit_matches_the_direct_formula_where_it_is_accurate(
+    n_real, ddof, temperature
+):
+    # the old direct formula, accurate for small m: the stable one agrees
+    from scipy.special import gammaln
+
+    g = np.arange(6)
+    a = np.sqrt(2 / (n_real - ddof)) * np.exp(
+        gammaln(n_real / 2) - gammaln((n_real - 1) / 2)
+    )
+    kappa = (n_real - 1) / (n_real - ddof)
+    std = a * (np.sqrt(temperature) * a) ** g
+    total_variance = kappa * (temperature * kappa) ** g
+    moments = gaussian_refit(5, n_real=n_real, ddof=ddof, temperature=temperature)
+    # (the direct gammaln difference is itself good to ~1e-12 only)
+    np.testing.assert_allclose(moments["std"], std, rtol=1e-10)
+    w2 = moments["mean_error"] + total_variance - 2 * std + 1
+    # (whose cancellation costs it ~1e-12 in absolute terms at m = 1000)
+    np.testing.assert_allclose(moments["wasserstein2"], w2, rtol=1e-10, atol=1e-11)

@@ -128,3 +128,45 @@ def test_zipf_error_validation(params, match):
     kwargs.update(params)
     with pytest.raises(ValueError, match=match):
         zipf_error(2, **kwargs)
+
+
+@pytest.mark.parametrize("exponent", [1 + 1e-9, 1.0001, 1.001, 1.01])
+def test_zipf_error_exponent_just_above_one_is_finite_and_exact(exponent):
+    # x = y^(-1/(beta-1)) overflowed float64 (OverflowError from 1.0001 on).
+    # Independent reference at generation 0: the first 10**6 terms summed,
+    # the rest from the Hurwitz zeta to second order in p (the third-order
+    # term, T^2 sum p^3 / 6 < 1e-20 here, is negligible).
+    T = 1000
+    N = 10**6
+    z = zeta(exponent)
+    p = np.arange(1, N + 1, dtype=float) ** -exponent / z
+    head = np.sum(p * np.exp(T * np.log1p(-p)))
+    tail = zeta(exponent, N + 1) / z - T * zeta(2 * exponent, N + 1) / z**2
+    error = zipf_error(3, n_train=T, exponent=exponent)
+    assert error[0] == pytest.approx(head + tail, rel=1e-12, abs=1e-14)
+    assert np.all((error > 0) & (error <= 1))
+    assert np.all(np.diff(error) >= 0)  # generations lose tail mass
+
+
+def test_zipf_error_tends_to_one_as_the_exponent_tends_to_one():
+    # the mass spreads over ever rarer tokens: everything is missed
+    errors = [
+        zipf_error(0, n_train=10**4, exponent=1 + eps)[0] for eps in (1e-2, 1e-4, 1e-8)
+    ]
+    assert errors[0] < errors[1] < errors[2] <= 1.0
+    assert errors[2] == pytest.approx(1.0, abs=1e-8)
+
+
+def test_zipf_error_degenerate_generators_are_exact_without_warnings():
+    # a generator concentrated on one token (temperature -> 0, or a huge
+    # exponent) has q_1 = 1: log1p(-1) is -inf and (1 - 1)^T exactly 0
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        narrow = zipf_error(0, n_train=100, temperature=1e-300)[0]
+        steep = zipf_error(0, n_train=100, exponent=500.0)[0]
+    # every token but the first is missed: 1 - p_1 = 1 - 1/zeta(2)
+    assert narrow == pytest.approx(1 - 1 / zeta(2.0), rel=1e-12)
+    # p_2 = 2^-500 / zeta(500) dominates what is missed
+    assert steep == pytest.approx(2.0**-500, rel=1e-12)

@@ -112,8 +112,13 @@ def zipf_error(
     ``g <= 31`` (in the paper's count of fits, our ``g`` is ``n = g + 1``).
 
     For an infinite vocabulary the first ``max(10000, top_k)`` terms are
-    summed and the rest is integrated (midpoint rule after the substitution
-    ``y = x^(1-beta)``), with error below ``1e-9``.
+    summed; beyond them the tail mass is exact (Hurwitz zeta) and the mass
+    of the tokens seen in it is integrated (midpoint rule after the
+    substitution ``y = x^(1-beta)``, computed from ``log x`` so that nothing
+    overflows for an exponent just above 1), with error below ``1e-9``.
+    Every exponent ``> 1`` works: as it tends to 1 the error tends to 1 (the
+    mass spreads over ever rarer tokens). The result is a probability,
+    rounded into [0, 1].
 
     References
     ----------
@@ -162,11 +167,13 @@ def zipf_error(
     generator /= g_norm
     q = pi * p + (1 - pi) * generator
 
-    def q_tail(x):
-        # q beyond the summed head (infinite vocabulary only)
-        value = pi * x**-beta / p_norm
-        if top_k is None:
-            value = value + (1 - pi) * x**-beta_q / g_norm
+    def q_tail(log_x):
+        # q beyond the summed head (infinite vocabulary only), from log(x) so
+        # that x = y^(-1/(beta-1)) never overflows for beta just above 1
+        with np.errstate(over="ignore", under="ignore"):
+            value = pi * np.exp(-beta * log_x) / p_norm
+            if top_k is None:
+                value = value + (1 - pi) * np.exp(-beta_q * log_x) / g_norm
         return value
 
     survival = np.empty(n_generations + 1)
@@ -176,22 +183,40 @@ def zipf_error(
 
     error = np.empty((n_generations + 1,) + sizes.shape)
     for gen, e in enumerate(survival):
+        # log1p(-1) = -inf for a token of probability 1: (1 - 1)^t = 0
+        with np.errstate(divide="ignore"):
+            log_missed = np.log1p(-e * q)
         for index, t in np.ndenumerate(sizes):
-            value = np.sum(p * np.exp(t * np.log1p(-e * q)))
+            value = np.sum(p * np.exp(t * log_missed))
             if infinite:
                 value += _zipf_tail(t, e, beta, p_norm, n_head, q_tail)
             error[(gen,) + index] = value
-    return error
+    # a probability mass: rounding of a sum of masses may pass 1 by an ulp
+    return np.clip(error, 0.0, 1.0)
 
 
 def _zipf_tail(t, e, beta, p_norm, n_head, q_tail):
-    """sum_{i > n_head} p_i (1 - e q_i)^t by the midpoint rule, y = x^(1-beta)."""
+    """sum_{i > n_head} p_i (1 - e q_i)^t, for an infinite vocabulary.
 
-    def integrand(y):
-        with np.errstate(divide="ignore", over="ignore"):
-            x = y ** (-1 / (beta - 1))
-        return np.exp(t * np.log1p(-e * q_tail(x)))
+    The tail mass ``sum_{i > n_head} p_i`` is exact (Hurwitz zeta); from it
+    is subtracted the mass of the tokens seen, ``sum p_i (1 - (1 - e
+    q_i)^t)``, by the midpoint rule after the substitution ``y =
+    x^(1-beta)``. Integrating the (small) seen mass rather than the missed
+    one keeps the quadrature's relative tolerance relative to what is
+    computed, so an exponent just above 1, where almost all the mass is in
+    the tail and the error is close to 1, loses no digits.
+
+    ``x = y^(-1/(beta-1))`` overflows float64 for an exponent just above 1
+    (``1/(beta-1)`` is 1e4 at ``beta = 1.0001``): the integrand works with
+    ``log x = -log(y) / (beta - 1)`` instead, and ``x^-beta`` is
+    ``exp(-beta log x)``, which underflows to 0 where it should.
+    """
+
+    def seen(y):
+        with np.errstate(divide="ignore"):
+            log_x = -np.log(y) / (beta - 1)
+            return -np.expm1(t * np.log1p(-e * q_tail(log_x)))
 
     upper = (n_head + 0.5) ** (1 - beta)
-    value, _ = quad(integrand, 0.0, upper, epsabs=1e-14, epsrel=1e-10, limit=200)
-    return value / ((beta - 1) * p_norm)
+    value, _ = quad(seen, 0.0, upper, epsabs=1e-16, epsrel=1e-10, limit=200)
+    return zeta(beta, n_head + 1) / p_norm - value / ((beta - 1) * p_norm)
