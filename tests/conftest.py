@@ -36,18 +36,17 @@ def gaussian_inputs(n_samples, random_state, n_features):
 
 
 def linear_data(
-    n_samples, n_features, noise, coef_norm=None, *, random_state, intercept=0.0
+    n_samples, n_features, noise, coef_norm, *, random_state, intercept=0.0
 ):
     """Isotropic Gaussian rows ``X``, labels ``intercept + X w + N(0, noise^2)``.
 
-    ``w`` is a standard Gaussian vector, rescaled to norm ``coef_norm`` unless
-    None. ``random_state`` is a seed or a ``numpy.random.Generator`` (used in
+    ``w`` is a standard Gaussian vector rescaled to norm ``coef_norm``.
+    ``random_state`` is a seed or a ``numpy.random.Generator`` (used in
     place, so that repeats can draw from one stream). Returns ``X, y, w``.
     """
     rng = np.random.default_rng(random_state)
     X = rng.standard_normal((n_samples, n_features))
     coef = rng.standard_normal(n_features)
-    if coef_norm is not None:
-        coef *= coef_norm / np.linalg.norm(coef)
+    coef *= coef_norm / np.linalg.norm(coef)
     y = intercept + X @ coef + noise * rng.standard_normal(n_samples)
     return X, y, coef

@@ -48,9 +48,8 @@ def _linear_errors(
 ):
     """||w_g - w0||^2 of every generation (the excess risk for Sigma = I).
 
-    The real data of every repeat come from one stream seeded by ``seed``
-    (see :func:`conftest.linear_data`; ``coef_norm=None`` keeps the drawn
-    norm of ``w0``).
+    The real data of every repeat (:func:`conftest.linear_data`) come from
+    one stream seeded by ``seed``.
     """
     rng = np.random.default_rng(seed)
     errors = []
@@ -74,6 +73,7 @@ def _retrained_and_predicted(
     ridge=0.0,
     coef_norm=1.0,
     data="replace",
+    seed=12345,
 ):
     """Excess risks of ``RecursiveRetrainer`` runs, and their theory.
 
@@ -82,7 +82,7 @@ def _retrained_and_predicted(
     ``T``) labelled by the previous generation plus ``N(0,
     synthetic_noise^2)`` (None: ``noise``), the real inputs again
     (``design="fixed"``) or fresh Gaussian ones (``"fresh"``). Returns the
-    risks of ``n_repeats`` runs (:func:`_linear_errors`) and
+    risks of ``n_repeats`` runs (:func:`_linear_errors` with ``seed``) and
     :func:`~skcollapse.theory.linear_regression_error` of the same setting.
     """
     if ridge:
@@ -101,7 +101,7 @@ def _retrained_and_predicted(
         inputs=inputs,
         label_noise=noise if synthetic_noise is None else synthetic_noise,
     )
-    errors = _linear_errors(est, n_repeats, T, d, noise, coef_norm)
+    errors = _linear_errors(est, n_repeats, T, d, noise, coef_norm, seed)
     expected = linear_regression_error(
         n,
         n_features=d,
@@ -123,20 +123,16 @@ def _retrained_and_predicted(
 @pytest.mark.parametrize("data", ["replace", "accumulate"])
 def test_fixed_design_ols_matches_gerstgrasser(data):
     n_generations, n_real, n_features, noise = 8, 60, 10, 1.5
-    est = RecursiveRetrainer(
-        LinearRegression(fit_intercept=False),
-        n_generations=n_generations,
-        data=data,
-        inputs="reuse",
-        label_noise=noise,
-    )
-    errors = _linear_errors(est, 1000, n_real, n_features, noise, None, seed=2024)
-    expected = linear_regression_error(
+    # (the OLS errors w_g - w0 do not depend on w0, here of norm 1)
+    errors, expected = _retrained_and_predicted(
+        "fixed",
         n_generations,
-        n_features=n_features,
-        n_real=n_real,
+        n_features,
+        n_real,
+        1000,
         noise=noise,
         data=data,
+        seed=2024,
     )
     mean, se = assert_mc_agrees(errors, expected)
     # The test can tell the two regimes apart: at the last generation the
