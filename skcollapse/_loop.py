@@ -448,14 +448,18 @@ class _Composer:
 class _Trajectory(Mapping):
     """Records of the generations so far, read key by key as arrays.
 
-    Appending a record costs the same in every generation; an array is built
-    only for a key that is read (the ``history`` of a
-    :class:`~skcollapse.regularization.GenerationContext` is this object).
-    A key missing from a record reads as NaN there.
+    Appending a record costs the same in every generation (a list append per
+    key); reading a key costs the generations recorded since it was last read
+    (its array grows with them), so a hook that reads the history in every
+    generation (the ``history`` of a
+    :class:`~skcollapse.regularization.GenerationContext` is this object)
+    keeps a long run at constant cost per generation. A key missing from a
+    record reads as NaN there. The arrays are views: read, never modify them.
     """
 
     def __init__(self, keys=()):
         self._columns = {key: [] for key in keys}
+        self._arrays = {}
         self._n = 0
 
     def append(self, record):
@@ -474,15 +478,27 @@ class _Trajectory(Mapping):
 
     def __getitem__(self, key):
         values = self._columns[key]
-        if key in _COUNT_KEYS:
-            return np.asarray(values, dtype=int)
+        n = len(values)
+        array, filled = self._arrays.get(key, (None, 0))
+        if array is None or len(array) < n:
+            dtype = int if key in _COUNT_KEYS else float
+            if array is not None:
+                dtype = array.dtype
+            grown = np.empty(max(n, 2 * (0 if array is None else len(array))), dtype)
+            if filled:
+                grown[:filled] = array[:filled]
+            array = grown
         try:
-            return np.asarray(values, dtype=float)
-        except (TypeError, ValueError):
-            return np.asarray(values, dtype=object)
+            array[filled:n] = values[filled:n]
+        except (TypeError, ValueError):  # values that are not numbers
+            array = np.empty(max(n, 1), dtype=object)
+            array[:n] = values
+        self._arrays[key] = (array, n)
+        return array[:n]
 
     def to_dict(self):
-        return {key: self[key] for key in self._columns}
+        """Every key as its own compact array (copies, not views)."""
+        return {key: self[key].copy() for key in self._columns}
 
 
 # --------------------------------------------------------------------------

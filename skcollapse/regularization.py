@@ -595,7 +595,7 @@ class AdaptiveRegularization(BaseEstimator):
         g = context.generation
         current_scale = self._synthetic_scale(context, context.label_noise_scale)
         if g == 0:
-            return [(context.n_train, context.n_real, np.nan)]
+            return np.array([[context.n_train, context.n_real, np.nan]])
         history = context.history
         missing = [
             key
@@ -608,18 +608,18 @@ class AdaptiveRegularization(BaseEstimator):
                 "label noise of generations 0.."
                 f"{g - 1} in context.history; missing: {missing}."
             )
-        records = [(int(history["n_train"][0]), int(history["n_real"][0]), np.nan)]
-        for j in range(1, g):
-            scale = history["label_noise_scale"][j]
-            if self.synthetic_noise is not None:
-                scale = self.synthetic_noise
-            elif not np.isfinite(scale):
-                scale = current_scale
-            records.append(
-                (int(history["n_train"][j]), int(history["n_real"][j]), scale**2)
-            )
-        records.append((context.n_train, context.n_real, current_scale**2))
-        return records
+        n_train = np.append(np.asarray(history["n_train"][:g], dtype=float), 0)
+        n_real = np.append(np.asarray(history["n_real"][:g], dtype=float), 0)
+        n_train[g], n_real[g] = context.n_train, context.n_real
+        scales = np.append(np.asarray(history["label_noise_scale"][:g], float), 0)
+        if self.synthetic_noise is not None:
+            scales[:] = self.synthetic_noise
+        else:
+            scales[~np.isfinite(scales)] = current_scale
+        scales[g] = current_scale
+        variances = scales**2
+        variances[0] = np.nan
+        return np.column_stack([n_train, n_real, variances])
 
     def _synthetic_scale(self, context, scale):
         if context.generation == 0:
@@ -690,45 +690,58 @@ def _estimate_real(X, y, sample_weight, fit_intercept, noise, coef_norm):
 
 
 def _penalty(records, data, n_features, fit_intercept, noise_var, coef_sq):
-    """``lambda_g = R_g / ||w0||^2`` of the last record (see the Notes)."""
+    """``lambda_g = R_g / ||w0||^2`` of the last record (see the Notes).
+
+    ``records`` is an array of rows ``(n_train, n_real, s^2)`` of generations
+    0 .. g; generations left without data (``n_train == 0``) are skipped. The
+    sums and the chain recursion are computed as array operations, so a
+    generation costs no Python loop over its predecessors.
+    """
     d = n_features
+    n_train, n_real, synthetic_var = records.T
     if data == "accumulate":
-        n_first = records[0][0]
-        risk = d * noise_var / n_first
-        previous_synthetic = 0
-        for n_train, n_real, synthetic_var in records[1:]:
-            if n_train == 0:  # a generation skipped by the loop (no data)
-                continue
-            added = (n_train - n_real) - previous_synthetic
-            previous_synthetic = n_train - n_real
-            risk += d * synthetic_var * added / n_train**2
-    else:  # replace
-        chain = 0.0  # OLS risk of the labelling model
-        for generation, (n_train, n_real, synthetic_var) in enumerate(records[:-1]):
-            if n_train == 0:
-                continue
-            share, mean_var = _mix(n_train, n_real, noise_var, synthetic_var)
-            dof = n_train - d - 1 - int(fit_intercept)
-            if dof <= 0:
-                raise ValueError(
-                    "AdaptiveRegularization (data='replace') treats earlier "
-                    "generations as least-squares fits, which needs more than "
-                    f"n_features + {1 + int(fit_intercept)} = "
-                    f"{d + 1 + int(fit_intercept)} training rows; generation "
-                    f"{generation} had {n_train}."
-                )
-            chain = (1 - share) ** 2 * chain + d * mean_var / dof
-        n_train, n_real, synthetic_var = records[-1]
-        share, mean_var = _mix(n_train, n_real, noise_var, synthetic_var)
-        risk = d * mean_var / n_train + (1 - share) ** 2 * chain
+        later = n_train[1:] > 0
+        n_synthetic = (n_train - n_real)[1:][later]
+        added = np.diff(np.concatenate([[0.0], n_synthetic]))
+        risk = d * noise_var / n_train[0] + np.sum(
+            d * synthetic_var[1:][later] * added / n_train[1:][later] ** 2
+        )
+    else:  # replace: chain_j = (1 - share_j)^2 chain_{j-1} + d mean_var_j / dof_j
+        past = np.flatnonzero(n_train[:-1] > 0)
+        dof = n_train[past] - d - 1 - int(fit_intercept)
+        if np.any(dof <= 0):
+            generation = int(past[np.argmax(dof <= 0)])
+            raise ValueError(
+                "AdaptiveRegularization (data='replace') treats earlier "
+                "generations as least-squares fits, which needs more than "
+                f"n_features + {1 + int(fit_intercept)} = "
+                f"{d + 1 + int(fit_intercept)} training rows; generation "
+                f"{generation} had {int(n_train[generation])}."
+            )
+        share, mean_var = _mix(
+            n_train[past], n_real[past], noise_var, synthetic_var[past]
+        )
+        decay = (1 - share) ** 2
+        # chain after the last past generation: sum_j b_j prod_{k > j} a_k
+        after = np.append(np.cumprod(decay[::-1])[::-1][1:], 1.0)
+        chain = float(np.sum(d * mean_var / dof * after))
+        share_g, mean_var_g = _mix(
+            n_train[-1:], n_real[-1:], noise_var, synthetic_var[-1:]
+        )
+        risk = float(d * mean_var_g[0] / n_train[-1] + (1 - share_g[0]) ** 2 * chain)
     if risk == 0:
         return 0.0
     return risk / max(coef_sq, np.finfo(float).eps)
 
 
 def _mix(n_train, n_real, noise_var, synthetic_var):
-    """Share of real rows and mean label-noise variance of a training set."""
+    """Share of real rows and mean label-noise variance of training sets.
+
+    Arrays, one entry per training set; an all-real set has the real noise
+    (its synthetic variance, NaN in generation 0, plays no part).
+    """
     share = n_real / n_train
-    if share == 1:
-        return 1.0, noise_var
-    return share, share * noise_var + (1 - share) * synthetic_var
+    mean_var = np.where(
+        share == 1, noise_var, share * noise_var + (1 - share) * synthetic_var
+    )
+    return share, mean_var
