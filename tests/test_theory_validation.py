@@ -1,6 +1,8 @@
 """Every size and real parameter of every theory function refuses NaN and
 non-integers (item 5 of issue 10), through ``@validate_params`` for scalars
-and :func:`skcollapse.theory._validation.check_array_values` for arrays."""
+and :func:`skcollapse.theory._validation.check_array_values` for arrays; and
+the messages of the refusals of :func:`~skcollapse.theory.gaussian_refit` and
+:func:`~skcollapse.theory.zipf_error`."""
 
 import numpy as np
 import pytest
@@ -49,24 +51,24 @@ CALLS = {
 BAD_SIZES = [10.5, np.nan, np.inf, True, "10", 10.0, [10.5], [np.nan], [np.inf]]
 BAD_REALS = [np.nan, "0.5", True, [np.nan]]
 
-SIZE_CASES = [
+INVALID_CASES = [
     (name, param, value)
-    for name, (_, sizes, _) in CALLS.items()
-    for param in sizes
-    for value in BAD_SIZES
+    for name, (_, sizes, reals) in CALLS.items()
+    for params, bad_values in [(sizes, BAD_SIZES), (reals, BAD_REALS)]
+    for param in params
+    for value in bad_values
 ]
-REAL_CASES = [
-    (name, param, value)
-    for name, (_, _, reals) in CALLS.items()
-    for param in reals
-    for value in BAD_REALS
-]
+
+
+def _call(name, **params):
+    """The valid call of ``CALLS[name]``, ``params`` replacing its arguments."""
+    kwargs, _, _ = CALLS[name]
+    return getattr(theory, name)(**{**kwargs, **params})
 
 
 @pytest.mark.parametrize("name", CALLS)
 def test_the_valid_calls_are_valid(name):
-    kwargs, _, _ = CALLS[name]
-    assert np.all(np.isfinite(np.asarray(_first(getattr(theory, name)(**kwargs)))))
+    assert np.all(np.isfinite(np.asarray(_first(_call(name)))))
 
 
 def _first(result):
@@ -79,23 +81,47 @@ def _first(result):
 
 @pytest.mark.parametrize(
     "name, param, value",
-    SIZE_CASES,
-    ids=[f"{n}-{p}={v!r}" for n, p, v in SIZE_CASES],
+    INVALID_CASES,
+    ids=[f"{n}-{p}={v!r}" for n, p, v in INVALID_CASES],
 )
-def test_sizes_refuse_nan_infinity_booleans_and_non_integers(name, param, value):
-    kwargs = dict(CALLS[name][0])
-    kwargs[param] = value
+def test_sizes_and_reals_refuse_nan_infinity_booleans_and_non_numbers(
+    name, param, value
+):
+    # sizes: also non-integers (10.5, 10.0) and infinity; reals: NaN, strings
+    # and booleans
     with pytest.raises(ValueError, match=f"'{param}' parameter of {name}"):
-        getattr(theory, name)(**kwargs)
+        _call(name, **{param: value})
+
+
+# conditions a declarative constraint cannot state, and the wording of the
+# refusals: the parameters replaced in the valid call, the message
+MESSAGES = {
+    "gaussian_refit": [
+        (dict(n_real=1), r"'n_real' parameter .* range \[2, inf\)"),
+        (dict(n_synthetic=1), r"'n_synthetic' parameter .* range \[2, inf\)"),
+        (dict(variance=0.0), r"'variance' parameter .* range \(0.0, inf\)"),
+        (dict(temperature=np.nan), "'temperature' parameter"),
+        (dict(ddof=2), r"'ddof' parameter .* among \{0, 1\}"),
+        (dict(ddof=True), r"'ddof' parameter .* among \{0, 1\}"),
+    ],
+    "zipf_error": [
+        (dict(n_train=0), r"'n_train' parameter .* range \[1, inf\)"),
+        (dict(n_train=[10, 0]), r"'n_train' .* whole numbers in the range \[1, inf\)"),
+        (dict(n_train=[10, 10.5]), r"'n_train' .* whole numbers"),
+        (dict(n_train=1e4), r"'n_train' parameter .* must be an int"),
+        (dict(exponent=1.0), "exponent must be a float > 1 for an infinite"),
+        (dict(exponent=0.0, n_categories=10), r"'exponent' .* range \(0.0, inf\)"),
+        (dict(temperature=3.0), "exponent / temperature must exceed 1"),
+        (dict(real_fraction=1.5), r"'real_fraction' .* range \[0.0, 1.0\]"),
+        (dict(top_k=True), r"'top_k' parameter .* must be an int"),
+    ],
+}
 
 
 @pytest.mark.parametrize(
-    "name, param, value",
-    REAL_CASES,
-    ids=[f"{n}-{p}={v!r}" for n, p, v in REAL_CASES],
+    "name, params, match",
+    [(name, *case) for name, cases in MESSAGES.items() for case in cases],
 )
-def test_real_parameters_refuse_nan_strings_and_booleans(name, param, value):
-    kwargs = dict(CALLS[name][0])
-    kwargs[param] = value
-    with pytest.raises(ValueError, match=f"'{param}' parameter of {name}"):
-        getattr(theory, name)(**kwargs)
+def test_refusal_messages(name, params, match):
+    with pytest.raises(ValueError, match=match):
+        _call(name, **params)
