@@ -3,7 +3,9 @@
 Workload: ``collapse_curve(RecursiveRetrainer(Ridge()), X, y)`` with 400
 repeats of 20 generations on 2,000 x 20 data (the defaults), run
 
-1. sequentially (``n_jobs=1``),
+1. sequentially (``n_jobs=1``, the default call, with the machine's default
+   BLAS threads in the calling process: each repeat runs under one BLAS
+   thread, ``inner_threads=1``, in every backend),
 2. with loky (``n_jobs=2``; the target is a speed-up of at least 1.6 on two
    cores),
 3. with the dask backend on a ``distributed.LocalCluster`` of ``n_jobs``
@@ -167,11 +169,10 @@ def main(argv=None):
     parser.add_argument(
         "--blas-threads",
         type=int,
-        default=1,
-        help="BLAS threads of the calling process (default 1, as each loky or "
-        "dask worker gets one; 0: leave BLAS as it is). With several BLAS "
-        "threads the sequential run spends its second core spinning on "
-        "2000 x 20 solves, which makes it slower, not faster",
+        default=0,
+        help="BLAS threads of the calling process (default 0: leave BLAS as it "
+        "is, the call a user makes; collapse_curve runs every repeat under one "
+        "BLAS thread itself, inner_threads=1, in every backend)",
     )
     args = parser.parse_args(argv)
     if args.blas_threads > 0:
