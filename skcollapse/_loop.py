@@ -396,8 +396,9 @@ class _Composer:
         return np.sort(rng.choice(n_real, size=self.n_keep_real, replace=False))
 
     def _real_part(self, generation):
+        """The real rows of this generation's training set (None: none)."""
         if self.n_keep_real == 0:
-            return self.real.take(np.arange(0))
+            return None
         rows = (
             self._real_rows(generation)
             if self.sampling == "resample"
@@ -417,9 +418,9 @@ class _Composer:
         if self.pooled:
             if self.pool is None:
                 real = self._real_part(generation)
-                # an empty real part holds no references: start from the batch
-                self.pool = _Pool(real if len(real) else batch)
-                if len(real) and len(batch):
+                # no real part (it would hold no references): start from the batch
+                self.pool = _Pool(batch if real is None else real)
+                if real is not None and len(batch):
                     self.pool.append(batch)
             elif len(batch):
                 self.pool.append(batch)
@@ -430,7 +431,7 @@ class _Composer:
             else:
                 self.synthetic.append(batch)
             parts = [self._real_part(generation), *self.synthetic]
-            parts = [p for p in parts if len(p) > 0]
+            parts = [p for p in parts if p is not None and len(p) > 0]
             if not parts:
                 return self.real.take(np.arange(0))
             train = concat_batches(parts)

@@ -48,6 +48,17 @@ __all__ = [
 # Squares of values above about 1e154 overflow and of values below about
 # 1e-154 underflow: sums of squares are then computed in a scaled form.
 _SMALLEST_SQUARE = np.finfo(float).tiny / np.finfo(float).eps
+# Values whose squares (summed over a billion rows) are safe to compute.
+_SAFE_LOW, _SAFE_HIGH = 1e-140, 1e140
+
+
+def _safe_to_square(values):
+    """Whether the squares of ``values`` (1-D) neither overflow nor underflow."""
+    if values.size == 0:
+        return True
+    high, low = values.max(), values.min()  # no temporary |values| array
+    largest = max(high, -low)
+    return largest < _SAFE_HIGH and (largest > _SAFE_LOW or largest == 0)
 
 
 def _sum_squares_ok(total):
@@ -68,15 +79,13 @@ def rms(values):
     that ``rms(x * 1e300)`` is ``1e300 * rms(x)``, not inf.
     """
     flat = np.ravel(values)
-    with np.errstate(over="ignore", under="ignore"):
-        total = np.dot(flat, flat)
-    if not _sum_squares_ok(total) or (total == 0 and np.any(flat)):
-        scale = float(np.max(np.abs(flat)))
-        if not np.isfinite(scale) or scale == 0:
-            return float(np.sqrt(total / flat.size))
-        scaled = flat / scale
-        return float(scale * np.sqrt(np.dot(scaled, scaled) / flat.size))
-    return float(np.sqrt(total / flat.size))
+    if _safe_to_square(flat):
+        return float(np.sqrt(np.dot(flat, flat) / flat.size))
+    scale = float(np.max(np.abs(flat)))
+    if not np.isfinite(scale):
+        return scale if not np.isnan(scale) else np.nan
+    scaled = flat / scale
+    return float(scale * np.sqrt(np.dot(scaled, scaled) / flat.size))
 
 
 def column_rms(values):
@@ -102,9 +111,8 @@ def r2(y, prediction, total=None):
     """
     if np.ndim(y) == 1 and total is not None:  # the common case, as vectors
         difference = np.ravel(prediction) - y
-        with np.errstate(over="ignore", under="ignore"):
+        if _safe_to_square(difference) and _sum_squares_ok(total[0]):
             residual = np.dot(difference, difference)
-        if _sum_squares_ok(residual) and _sum_squares_ok(total[0]):
             if total[0] > 0:
                 return float(1.0 - residual / total[0])
             if np.all(y == y[0]):
@@ -163,8 +171,10 @@ def label_error(y, y_reference, classification):
     if classification:
         return float(np.mean(y != y_reference))
     difference = np.ravel(np.asarray(y, float) - y_reference)
-    with np.errstate(over="ignore"):  # inf only if the error itself is
+    if _safe_to_square(difference):
         return float(np.dot(difference, difference) / difference.size)
+    with np.errstate(over="ignore"):  # inf only if the error itself is
+        return rms(difference) ** 2
 
 
 # --------------------------------------------------------------------------
