@@ -174,7 +174,7 @@ def label_error(y, y_reference, classification):
     if _safe_to_square(difference):
         return float(np.dot(difference, difference) / difference.size)
     with np.errstate(over="ignore"):  # inf only if the error itself is
-        return rms(difference) ** 2
+        return float(np.float64(rms(difference)) ** 2)
 
 
 # --------------------------------------------------------------------------
