@@ -28,30 +28,11 @@ import argparse
 import time
 
 import numpy as np
-from sklearn.linear_model import Ridge
+from bench_retrainer_overhead import BASE_TIME, TimedRidge  # the same timed base
 from threadpoolctl import threadpool_limits
 
 from skcollapse import RecursiveRetrainer
 from skcollapse.regularization import AdaptiveRegularization, linear_schedule
-
-BASE_TIME = []
-
-
-class TimedRidge(Ridge):
-    """Ridge that adds the time of its own fit and predict to BASE_TIME."""
-
-    def fit(self, X, y, sample_weight=None):
-        start = time.perf_counter()
-        super().fit(X, y, sample_weight=sample_weight)
-        BASE_TIME.append(time.perf_counter() - start)
-        return self
-
-    def predict(self, X):
-        start = time.perf_counter()
-        prediction = super().predict(X)
-        BASE_TIME.append(time.perf_counter() - start)
-        return prediction
-
 
 CASES = {
     "replace": {},
