@@ -198,6 +198,8 @@ def total_variance(X, weight):
     # the trace of the covariance is the sum of the columns' variances; each
     # is computed on the column divided by its scale, then scaled back
     X = np.asarray(X, dtype=float)
+    if weight is not None:  # only relative weights matter; huge ones overflow
+        weight = weight / np.max(weight)
     scale = _column_scale(X - X.mean(axis=0))
     variances = np.diagonal(
         np.atleast_2d(np.cov(X / scale, rowvar=False, aweights=weight, ddof=1))

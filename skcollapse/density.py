@@ -57,14 +57,16 @@ class RecursiveDensityRetrainer(DensityMixin, BaseRecursiveRetrainer):
     estimator : estimator object
         A density estimator with ``fit``, ``score_samples`` and ``sample``:
         :class:`~sklearn.neighbors.KernelDensity` (``"gaussian"`` or
-        ``"tophat"`` kernel, the only ones that can sample),
+        ``"tophat"`` kernel, the only ones that can sample, and the Euclidean
+        metric, the only one its ``sample`` follows),
         :class:`~sklearn.mixture.GaussianMixture`,
         :class:`~sklearn.mixture.BayesianGaussianMixture`,
         :class:`~skcollapse.generative.GaussianDensity`,
         :class:`~skcollapse.generative.CategoricalDensity`, or any estimator
         whose ``sample(n_samples)`` returns the samples (or a tuple starting
-        with them). It is cloned for every generation; it is never fitted in
-        place.
+        with them), and ``get_params``/``set_params`` (derive from
+        :class:`~sklearn.base.BaseEstimator`): it is cloned for every
+        generation, never fitted in place.
 
     %(n_generations)s
 

@@ -67,3 +67,12 @@ def test_a_huge_target_is_not_called_a_collapse():
         np.testing.assert_allclose(
             huge.trajectory_[key], plain.trajectory_[key] * scale, rtol=1e-6
         )
+
+
+def test_total_variance_with_huge_weights():
+    X = rng.normal(size=(30, 2))
+    weight = rng.uniform(0.5, 2, size=30)
+    expected = total_variance(X, weight)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert total_variance(X, weight * 1e300) == pytest.approx(expected)
