@@ -603,3 +603,31 @@ def test_the_pool_promotes_integer_inputs_to_the_samplers_floats():
         pooled.trajectory_["score_real"], concatenated.trajectory_["score_real"]
     )
     np.testing.assert_allclose(pooled.predict(X), concatenated.predict(frame))
+
+
+def test_replace_keeps_memory_flat_over_generations():
+    """Replace keeps the last synthetic batch only: the peak memory of a fit
+    does not grow with its generations (it grew by one batch per generation)."""
+    import tracemalloc
+
+    rng = np.random.default_rng(6)
+    X = rng.normal(size=(1000, 20))  # a batch of inputs and labels: ~0.17 MB
+    y = X @ rng.normal(size=20) + rng.normal(size=2000)
+
+    def peak(n_generations):
+        est = RecursiveRetrainer(
+            Ridge(),
+            n_generations=n_generations,
+            inputs="bootstrap",
+            store_estimators=False,
+            random_state=0,
+        )
+        tracemalloc.start()
+        est.fit(X, y)
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+        return peak
+
+    few, many = peak(3), peak(15)
+    batch = X.nbytes + y.nbytes
+    assert many - few < 2 * batch  # 12 more batches kept would be ~2 MB
