@@ -612,7 +612,7 @@ def test_replace_keeps_memory_flat_over_generations():
 
     rng = np.random.default_rng(6)
     X = rng.normal(size=(1000, 20))  # a batch of inputs and labels: ~0.17 MB
-    y = X @ rng.normal(size=20) + rng.normal(size=2000)
+    y = X @ rng.normal(size=20) + rng.normal(size=1000)
 
     def peak(n_generations):
         est = RecursiveRetrainer(
