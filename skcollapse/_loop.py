@@ -390,8 +390,8 @@ class _Composer:
     def _real_rows(self, generation):
         """Sorted indices of the real rows kept (None: all, in order, no copy)."""
         n_real = len(self.real)
-        if self.n_keep_real >= n_real:
-            return None
+        if self.n_keep_real >= n_real or self.n_keep_real == 0:
+            return None  # all real rows, in order; or none (nothing to draw)
         rng = self.seeds.rng(generation, Stream.REAL_ROWS)
         return np.sort(rng.choice(n_real, size=self.n_keep_real, replace=False))
 
@@ -612,7 +612,7 @@ def run_generations(owner, problem, seeds):
                 context = GenerationContext(
                     generation=generation,
                     n_train=len(train),
-                    n_real=int(np.sum(train.origin == 0)),
+                    n_real=int(np.count_nonzero(train.origin == 0)),
                     n_real_total=n_real,
                     X=train.X,
                     y=train.y,
@@ -731,7 +731,7 @@ def _apply_schedule(schedule, context, estimator):
 
 
 def _counts(train):
-    n_real = int(np.sum(train.origin == 0))
+    n_real = int(np.count_nonzero(train.origin == 0))
     return {"n_train": len(train), "n_real": n_real, "n_synthetic": len(train) - n_real}
 
 

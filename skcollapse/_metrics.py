@@ -56,8 +56,7 @@ def _safe_to_square(values):
     """Whether the squares of ``values`` (1-D) neither overflow nor underflow."""
     if values.size == 0:
         return True
-    high, low = values.max(), values.min()  # no temporary |values| array
-    largest = max(high, -low)
+    largest = np.abs(values).max()
     return largest < _SAFE_HIGH and (largest > _SAFE_LOW or largest == 0)
 
 
@@ -152,6 +151,9 @@ def prediction_diversity(output, first, classification):
     (0 once a single class is predicted) and the root mean squared distance
     between probability vectors.
     """
+    if output.ndim == 1 and not classification:  # one output: the common case
+        centred = output - np.add.reduce(output) / output.size
+        return rms(centred), rms(output - first)
     std = column_std(output.reshape(output.shape[0], -1))
     drift = rms(output - first)
     if classification:
