@@ -7,7 +7,7 @@ import warnings
 import joblib
 import numpy as np
 from sklearn.base import clone
-from sklearn.utils import Bunch, check_random_state
+from sklearn.utils import check_random_state
 from sklearn.utils.parallel import Parallel, delayed
 from threadpoolctl import threadpool_limits
 
@@ -15,12 +15,15 @@ from ._compat import HasMethods, StrOptions, validate_params
 from ._loop import CollapseWarning
 from ._params import RANDOM_STATE, Interval
 from ._random import draw_seed
+from ._results import CollapseCurveResult
 
-__all__ = ["collapse_curve"]
+__all__ = ["CollapseCurveResult", "collapse_curve"]
 
-# Entries of a collapse_curve result that are not trajectory keys.
+# Entries of a collapse_curve result that are not trajectory keys ("repeat":
+# a column of its tidy table).
 _RESULT_KEYS = (
     "generation",
+    "repeat",
     "seeds",
     "n_generations",
     "termination_condition",
@@ -161,8 +164,13 @@ def collapse_curve(
 
     Returns
     -------
-    result : :class:`~sklearn.utils.Bunch`
-        A dict (with attribute access), in the manner of ``cv_results_``:
+    result : :class:`~skcollapse.model_selection.CollapseCurveResult`
+        A dict (with attribute access, a :class:`~sklearn.utils.Bunch`), in
+        the manner of ``cv_results_``, that exports itself:
+        ``result.to_frame()`` is the tidy table (one row per repeat and
+        generation), ``result.to_csv(path)`` and ``result.to_json(path)``
+        write files that ``CollapseCurveResult.from_csv`` and ``from_json``
+        read back. Its entries:
 
         - one entry per trajectory key (and per ``measure`` key): ndarray of
           shape ``(n_repeats, n_generations + 1)``, row ``i`` the trajectory of
@@ -286,7 +294,7 @@ def collapse_curve(
             progress.update(output)
 
     n_columns = _n_columns(estimator, repeats)
-    result = Bunch(**_stack_trajectories(repeats, n_columns))
+    result = CollapseCurveResult(**_stack_trajectories(repeats, n_columns))
     result["generation"] = np.arange(n_columns)
     result["seeds"] = seeds.astype(np.int64)
     result["n_generations"] = np.array([r["n_generations"] for r in repeats])
