@@ -1,6 +1,5 @@
 """Tests for skcollapse.density: RecursiveDensityRetrainer."""
 
-import inspect
 import pickle
 import warnings
 
@@ -13,25 +12,13 @@ from sklearn.linear_model import Ridge
 from sklearn.mixture import BayesianGaussianMixture, GaussianMixture
 from sklearn.model_selection import GridSearchCV
 from sklearn.neighbors import KernelDensity
-from sklearn.utils.estimator_checks import (
-    check_param_validation,
-    parametrize_with_checks,
-)
+from sklearn.utils.estimator_checks import check_param_validation
 
 from skcollapse import CollapseWarning, RecursiveDensityRetrainer
 from skcollapse.datasets import make_zipf
 from skcollapse.generative import CategoricalDensity, GaussianDensity
 from skcollapse.theory import categorical_collision, gaussian_refit
-from skcollapse.utils._testing import assert_mc_agrees
-
-# An expected failure that passes is an error (scikit-learn >= 1.7 can say so;
-# 1.6 has no xfail_strict and runs the same checks non-strictly).
-STRICT = (
-    {"xfail_strict": True}
-    if "xfail_strict" in inspect.signature(parametrize_with_checks).parameters
-    else {}
-)
-
+from skcollapse.utils._testing import assert_mc_agrees, parametrize_sklearn_checks
 
 # ----------------------------------------------------------------------
 # scikit-learn's estimator checks
@@ -106,9 +93,7 @@ ESTIMATORS = [
 ]
 
 
-@parametrize_with_checks(
-    ESTIMATORS, expected_failed_checks=_expected_failed_checks, **STRICT
-)
+@parametrize_sklearn_checks(ESTIMATORS, _expected_failed_checks)
 def test_sklearn_compatible(estimator, check):
     check(estimator)
 

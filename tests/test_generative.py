@@ -1,6 +1,5 @@
 """Tests for skcollapse.generative."""
 
-import inspect
 import pickle
 import warnings
 
@@ -9,23 +8,13 @@ import pytest
 from scipy.stats import multivariate_normal
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
-from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from skcollapse.generative import (
     CategoricalDensity,
     FrequencyClassifier,
     GaussianDensity,
 )
-from skcollapse.utils._testing import assert_mc_agrees
-
-# An expected failure that passes is an error (scikit-learn >= 1.7 can say so;
-# 1.6 has no xfail_strict and runs the same checks non-strictly).
-STRICT = (
-    {"xfail_strict": True}
-    if "xfail_strict" in inspect.signature(parametrize_with_checks).parameters
-    else {}
-)
-
+from skcollapse.utils._testing import assert_mc_agrees, parametrize_sklearn_checks
 
 # The generic checks fit on several columns of floats; CategoricalDensity models
 # a single column of integer tokens, so they cannot apply to it (its
@@ -78,7 +67,7 @@ def _expected_failed_checks(estimator):
     return {}
 
 
-@parametrize_with_checks(
+@parametrize_sklearn_checks(
     [
         GaussianDensity(),
         GaussianDensity(covariance_type="diag", ddof=0),
@@ -87,8 +76,7 @@ def _expected_failed_checks(estimator):
         FrequencyClassifier(),
         FrequencyClassifier(alpha=1.0),
     ],
-    expected_failed_checks=_expected_failed_checks,
-    **STRICT,
+    _expected_failed_checks,
 )
 def test_sklearn_compatible(estimator, check):
     check(estimator)

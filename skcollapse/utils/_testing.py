@@ -10,7 +10,7 @@ one rule (within 3 standard errors of the closed form), stated once, below.
 
 import numpy as np
 
-__all__ = ["assert_mc_agrees", "mc_threshold"]
+__all__ = ["assert_mc_agrees", "mc_threshold", "parametrize_sklearn_checks"]
 
 
 def mc_threshold(n_se=3.0, family_wise=False, n_compared=1):
@@ -162,3 +162,34 @@ def assert_mc_agrees(
             f"z        {scores}\nfailed   {~(gap <= bound)}"
         )
     return mean, se
+
+
+def parametrize_sklearn_checks(estimators, expected_failed_checks=None):
+    """scikit-learn's ``parametrize_with_checks``, strict where it can be.
+
+    An expected failure that passes is an error: scikit-learn >= 1.7 can say
+    so (``xfail_strict=True``); 1.6, the oldest supported release, has no
+    such option and runs the same checks non-strictly.
+
+    Parameters
+    ----------
+    estimators : list of estimators
+        The estimators to check.
+    expected_failed_checks : callable, default=None
+        ``estimator -> {check name: reason}``, as in scikit-learn.
+
+    Returns
+    -------
+    decorator : callable
+        The ``pytest.mark.parametrize`` decorator of the checks.
+    """
+    import inspect
+
+    from sklearn.utils.estimator_checks import parametrize_with_checks
+
+    strict = "xfail_strict" in inspect.signature(parametrize_with_checks).parameters
+    return parametrize_with_checks(
+        estimators,
+        expected_failed_checks=expected_failed_checks,
+        **({"xfail_strict": True} if strict else {}),
+    )
