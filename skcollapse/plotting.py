@@ -9,6 +9,7 @@ import warnings
 from collections.abc import Mapping
 
 import numpy as np
+from sklearn.base import clone
 
 from .model_selection import collapse_curve
 
@@ -168,8 +169,9 @@ class CollapseCurveDisplay:
         trajectories = _as_list(self.trajectories)
         generations = self._generations(len(trajectories))
         names = self._names(len(trajectories))
-        key = _resolve_key(self.key if key is None else key, trajectories)
+        key = _resolve_key(self.key if key is None else key, trajectories, names)
         band = _check_band(band)
+        theory = _check_theory(theory)
 
         if ax is None:
             _, ax = plt.subplots()
@@ -229,23 +231,13 @@ class CollapseCurveDisplay:
         if theory is None:
             return None
         theory_kw = {} if theory_kw is None else theory_kw
-        if isinstance(theory, Mapping):
-            curves = list(theory.items())
-        else:
-            curves = [(None, theory)]
         colors = {
             name: line.get_color()
             for name, line in zip(names, self.lines_)
             if name is not None
         }
         lines = []
-        for label, curve in curves:
-            curve = np.asarray(curve, dtype=float)
-            if curve.ndim != 1:
-                raise ValueError(
-                    "theory must be a 1-D array, one value per generation "
-                    f"0, 1, ..., or a dict of such arrays; got shape {curve.shape}."
-                )
+        for label, curve in theory:
             kw = {"linestyle": "--"}
             if label is None:
                 kw.update(color="black", label="theory")
@@ -299,7 +291,11 @@ class CollapseCurveDisplay:
 
         key : str, default=None
             The trajectory key to plot (``"score_real"`` or
-            ``"log_likelihood_real"`` when None).
+            ``"log_likelihood_real"`` when None). It is checked before any
+            repeat runs: each estimator is first fitted once, for one
+            generation, to learn the keys it records (and ``measure`` called
+            on that fit for its keys), so that a misspelt key fails at once
+            with the list of keys that can be plotted.
 
         names : list of str, default=None
             Legend labels; default: the dict keys, else the base estimator's
@@ -370,6 +366,20 @@ class CollapseCurveDisplay:
         """
         _check_matplotlib_support(f"{cls.__name__}.from_estimator")
         labels, estimators = _labelled(estimator, names, _default_name)
+        # Everything is checked before the first repeat: a typo in key must not
+        # cost the whole run.
+        _check_band(band)
+        _check_theory(theory)
+        probed = [
+            (keys, label)
+            for keys, label in zip(
+                (_probe_keys(est, X, y, params, measure) for est in estimators),
+                labels,
+            )
+            if keys is not None
+        ]
+        if probed:
+            _choose_key(key, *zip(*probed))
         # An int seeds every estimator alike; a RandomState is drawn from in turn.
         results = [
             collapse_curve(
@@ -583,22 +593,154 @@ def _default_name(estimator):
     return f"{name} ({', '.join(details)})" if details else name
 
 
-def _resolve_key(key, trajectories):
-    available = [k for k in trajectories[0] if np.ndim(trajectories[0][k]) in (1, 2)]
+def _plottable_keys(trajectory):
+    """The keys of one curve that can be drawn against the generation.
+
+    In a ``collapse_curve`` result, the 2-D numeric entries (not ``seeds``,
+    ``fit_time`` and the other per-repeat entries); in a fitted
+    ``trajectory_`` (1-D arrays only), every numeric key but ``generation``.
+    """
+    arrays = {
+        key: np.asarray(value)
+        for key, value in trajectory.items()
+        if key not in ("generation", "estimators")
+    }
+    ndim = 2 if any(array.ndim == 2 for array in arrays.values()) else 1
+    return [
+        key
+        for key, array in arrays.items()
+        if array.ndim == ndim and _is_numeric(array)
+    ]
+
+
+def _is_numeric(array):
+    if array.dtype.kind in "biuf":
+        return True
+    if array.dtype.kind != "O":
+        return False
+    try:
+        array.astype(float)
+    except (TypeError, ValueError):
+        return False
+    return True
+
+
+def _choose_key(key, keysets, labels):
+    """``key``, or the default key, checked against the keys of every curve."""
     if key is None:
         for candidate in _DEFAULT_KEYS:
-            if all(candidate in t for t in trajectories):
+            if all(candidate in keys for keys in keysets):
                 return candidate
+        common = [k for k in keysets[0] if all(k in keys for keys in keysets)]
         raise ValueError(
-            f"No default trajectory key to plot: pass key, one of {sorted(available)}."
+            "No default trajectory key to plot (none of "
+            f"{list(_DEFAULT_KEYS)} is recorded): pass key, one of {sorted(common)}."
         )
-    for trajectory in trajectories:
-        if key not in trajectory:
+    for keys, label in zip(keysets, labels):
+        if key not in keys:
+            curve = "every curve" if label is None else f"the curve {label!r}"
             raise ValueError(
-                f"key={key!r} is not a trajectory key of every curve; available "
-                f"keys: {sorted(available)}."
+                f"key={key!r} is not a trajectory key of {curve}; available "
+                f"keys: {sorted(keys)}."
             )
     return key
+
+
+def _resolve_key(key, trajectories, names):
+    """The key to plot: ``key`` or the default, plottable in every curve."""
+    keysets = [_plottable_keys(t) for t in trajectories]
+    if key == "generation":
+        raise ValueError(
+            "key='generation' is not a trajectory key (it is the x axis); "
+            f"available keys: {sorted(keysets[0])}."
+        )
+    if key is not None:
+        for trajectory, keys in zip(trajectories, keysets):
+            if key in trajectory and key not in keys:
+                values = np.asarray(trajectory[key])
+                reason = (
+                    "is not numeric"
+                    if values.ndim == 2 or not _is_numeric(values)
+                    else "holds one value per repeat, not one per generation,"
+                )
+                raise ValueError(
+                    f"trajectories[{key!r}] {reason} and cannot be plotted "
+                    f"against the generation; available keys: {sorted(keys)}."
+                )
+    return _choose_key(key, keysets, names)
+
+
+def _probe_keys(estimator, X, y, params, measure):
+    """The plottable keys a ``collapse_curve`` of ``estimator`` will return.
+
+    A short fit tells: one generation (``n_generations=1``; 0 if it asks for
+    0), seeded, quiet, warnings silenced. ``measure``, when given, is called
+    on it for its keys. ``None`` when the keys cannot be known this way: no
+    integer ``n_generations`` parameter, no ``trajectory_``, a probe that
+    stopped early (keys of later generations unknown) or a ``measure`` that
+    fails on a one-generation fit. An error of the fit itself is raised: the
+    repeats would raise it too.
+    """
+    parameters = estimator.get_params(deep=False)
+    n_generations = parameters.get("n_generations")
+    if not isinstance(n_generations, numbers.Integral) or isinstance(
+        n_generations, bool
+    ):
+        return None
+    n_probe = min(int(n_generations), 1)
+    probe = clone(estimator).set_params(n_generations=n_probe)
+    if "random_state" in parameters:
+        probe.set_params(random_state=0)
+    if "verbose" in parameters:
+        probe.set_params(verbose=0)
+    params = {} if params is None else params
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        if y is None:
+            probe.fit(X, **params)
+        else:
+            probe.fit(X, y, **params)
+    trajectory = getattr(probe, "trajectory_", None)
+    if not isinstance(trajectory, Mapping) or not trajectory:
+        return None
+    if getattr(probe, "n_generations_", n_probe) < n_probe:
+        return None
+    keys = _plottable_keys(trajectory)
+    if measure is not None:
+        try:
+            extra = measure(probe)
+        except Exception:  # a measure written for longer trajectories
+            return None
+        if not isinstance(extra, Mapping):
+            return None
+        keys += [k for k in extra if _is_numeric(np.asarray(extra[k]))]
+    return keys
+
+
+def _check_theory(theory):
+    """``[(label, curve), ...]`` of a theory overlay, or None."""
+    if theory is None:
+        return None
+    if isinstance(theory, Mapping):
+        curves = list(theory.items())
+    else:
+        curves = [(None, theory)]
+    checked = []
+    for label, curve in curves:
+        try:
+            curve = np.asarray(curve, dtype=float)
+        except (TypeError, ValueError) as exc:
+            raise ValueError(
+                "theory must be a 1-D array, one value per generation 0, 1, ..., "
+                f"or a dict of such arrays; got {type(curve).__name__}."
+            ) from exc
+        if curve.ndim != 1:
+            raise ValueError(
+                "theory must be a 1-D array, one value per generation "
+                f"0, 1, ..., or a dict of such arrays; got shape {curve.shape}."
+            )
+        checked.append((label, curve))
+    return checked
 
 
 def _check_band(band):

@@ -294,7 +294,8 @@ def test_from_estimator_list_default_names(regression_data):
     "kwargs, match",
     [
         ({"key": "nope"}, r"key='nope' is not a trajectory key.*available keys"),
-        ({"key": "seeds"}, r"has shape \(5,\); expected \(n_repeats, 5\)"),
+        ({"key": "seeds"}, r"'seeds'\] holds one value per repeat.*cannot be plotted"),
+        ({"key": "generation"}, r"key='generation' is not a trajectory key"),
         ({"band": "iqr"}, "band must be"),
         ({"band": ("quantile", 0.9, 0.1)}, "band must be"),
         ({"band": ("quantile", 0.1)}, "band must be"),
@@ -326,3 +327,159 @@ def test_constructor_argument_errors():
         CollapseCurveDisplay.from_trajectories({"drift": np.zeros((2, 3))})
     with pytest.raises(ValueError, match="names has 1 labels for 2 curves"):
         CollapseCurveDisplay.from_trajectories([result, result], names=["a"])
+
+
+def test_available_keys_are_the_plottable_ones(regression_data):
+    """The error lists what can be drawn: no seeds, fit_time, generation."""
+    X, y = regression_data
+    result = collapse_curve(
+        RecursiveRetrainer(Ridge(), n_generations=2), X, y, n_repeats=2, random_state=0
+    )
+    with pytest.raises(ValueError, match="available keys") as info:
+        CollapseCurveDisplay.from_trajectories(result, key="score_rael")
+    listed = str(info.value)
+    for key in ("score_real", "drift", "n_train"):
+        assert repr(key) in listed
+    for key in ("seeds", "fit_time", "n_generations", "collapse_generation", "generation"):
+        assert repr(key) not in listed, key
+    with pytest.raises(ValueError, match="holds one value per repeat"):
+        CollapseCurveDisplay.from_trajectories(result, key="fit_time")
+    # a fitted trajectory_ (1-D arrays): every key but generation
+    fitted = RecursiveRetrainer(Ridge(), n_generations=2, random_state=0).fit(X, y)
+    with pytest.raises(ValueError, match="available keys") as info:
+        CollapseCurveDisplay.from_trajectories(fitted.trajectory_, key="nope")
+    assert "'drift'" in str(info.value) and "'generation'" not in str(info.value)
+
+
+def test_non_numeric_key_cannot_be_plotted():
+    result = fake_result()
+    result["phase"] = np.full((5, 5), "a", dtype=object)
+    with pytest.raises(ValueError, match=r"'phase'\] is not numeric"):
+        CollapseCurveDisplay.from_trajectories(result, key="phase")
+
+
+# ----------------------------------------------------------------------
+# from_estimator checks everything before the first repeat
+# ----------------------------------------------------------------------
+@pytest.fixture
+def no_collapse_curve(monkeypatch):
+    """from_estimator must fail before computing any repeat."""
+
+    def refuse(*args, **kwargs):  # pragma: no cover - must not be reached
+        raise AssertionError("collapse_curve ran before the arguments were checked")
+
+    monkeypatch.setattr("skcollapse.plotting.collapse_curve", refuse)
+
+
+def test_from_estimator_typo_fails_before_computing(regression_data, no_collapse_curve):
+    X, y = regression_data
+    regimes = {
+        "replace": RecursiveRetrainer(Ridge(), n_generations=50),
+        "accumulate": RecursiveRetrainer(Ridge(), n_generations=50, data="accumulate"),
+    }
+    with pytest.raises(ValueError, match="key='drfit' is not a trajectory key") as info:
+        CollapseCurveDisplay.from_estimator(regimes, X, y, key="drfit", n_repeats=1000)
+    message = str(info.value)
+    assert "the curve 'replace'" in message
+    assert "'drift'" in message and "'score_real'" in message
+    assert "'seeds'" not in message and "'fit_time'" not in message
+
+
+def test_from_estimator_key_missing_from_one_regime(regression_data, no_collapse_curve):
+    X, y = regression_data
+    regimes = {
+        "all": RecursiveRetrainer(Ridge(), n_generations=5),
+        "drift only": RecursiveRetrainer(Ridge(), n_generations=5, metrics=["drift"]),
+    }
+    with pytest.raises(ValueError, match="not a trajectory key of the curve 'drift only'"):
+        CollapseCurveDisplay.from_estimator(regimes, X, y, key="score_real")
+    with pytest.raises(ValueError, match="No default trajectory key"):
+        CollapseCurveDisplay.from_estimator(regimes, X, y)
+
+
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        ({"band": "iqr"}, "band must be"),
+        ({"theory": np.zeros((2, 5))}, "theory must be a 1-D array"),
+        ({"theory": {"a": "curve"}}, "theory must be a 1-D array"),
+    ],
+)
+def test_from_estimator_checks_plot_arguments_first(
+    regression_data, no_collapse_curve, kwargs, match
+):
+    X, y = regression_data
+    with pytest.raises(ValueError, match=match):
+        CollapseCurveDisplay.from_estimator(
+            RecursiveRetrainer(Ridge(), n_generations=3), X, y, **kwargs
+        )
+
+
+def _coef_norm(estimator):
+    return {"coef_norm": [np.linalg.norm(e.coef_) for e in estimator.estimators_]}
+
+
+def _needs_three_generations(estimator):
+    return {"late": np.r_[np.nan, np.nan, 0.0, estimator.estimators_[3].coef_[:1]]}
+
+
+def test_from_estimator_measure_keys(regression_data, no_collapse_curve):
+    X, y = regression_data
+    retrainer = RecursiveRetrainer(Ridge(), n_generations=3)
+    with pytest.raises(ValueError, match="available keys.*'coef_norm'"):
+        CollapseCurveDisplay.from_estimator(
+            retrainer, X, y, key="coef_nrom", measure=_coef_norm
+        )
+
+
+def test_from_estimator_plots_a_measure_key(regression_data):
+    X, y = regression_data
+    retrainer = RecursiveRetrainer(Ridge(), n_generations=3)
+    display = CollapseCurveDisplay.from_estimator(
+        retrainer, X, y, key="coef_norm", measure=_coef_norm, n_repeats=2, random_state=0
+    )
+    expected = collapse_curve(
+        retrainer, X, y, n_repeats=2, random_state=0, measure=_coef_norm
+    )
+    np.testing.assert_allclose(
+        display.lines_[0].get_ydata(), expected["coef_norm"].mean(axis=0)
+    )
+
+
+def test_from_estimator_measure_that_needs_the_full_run(regression_data):
+    """A measure that fails on the one-generation probe: the key is checked
+    after the repeats (as a plot of the results would)."""
+    X, y = regression_data
+    retrainer = RecursiveRetrainer(Ridge(), n_generations=3)
+    display = CollapseCurveDisplay.from_estimator(
+        retrainer, X, y, key="late", measure=_needs_three_generations, n_repeats=2
+    )
+    assert np.isfinite(display.lines_[0].get_ydata()[-1])
+    with pytest.raises(ValueError, match="key='lat' is not a trajectory key"):
+        CollapseCurveDisplay.from_estimator(
+            retrainer, X, y, key="lat", measure=_needs_three_generations, n_repeats=2
+        )
+
+
+def test_from_estimator_density_default_key(no_collapse_curve):
+    from sklearn.mixture import GaussianMixture
+
+    from skcollapse import RecursiveDensityRetrainer
+
+    X = np.random.default_rng(0).standard_normal((40, 2))
+    density = RecursiveDensityRetrainer(GaussianMixture(), n_generations=4)
+    with pytest.raises(ValueError, match="available keys.*'log_likelihood_real'"):
+        CollapseCurveDisplay.from_estimator(density, X, key="score_real")
+    # metrics without the default key: no default, said before computing
+    with pytest.raises(ValueError, match="No default trajectory key.*'total_variance'"):
+        CollapseCurveDisplay.from_estimator(
+            density.set_params(metrics=["total_variance"]), X
+        )
+
+
+def test_from_estimator_probe_does_not_touch_the_estimator(regression_data):
+    X, y = regression_data
+    retrainer = RecursiveRetrainer(Ridge(), n_generations=2, verbose=0)
+    CollapseCurveDisplay.from_estimator(retrainer, X, y, n_repeats=2, random_state=0)
+    assert retrainer.n_generations == 2 and retrainer.random_state is None
+    assert not hasattr(retrainer, "trajectory_")
