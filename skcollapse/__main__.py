@@ -10,6 +10,7 @@ predictions (their standard deviation on the real inputs).
 """
 
 import argparse
+import math
 import sys
 import time
 
@@ -95,8 +96,39 @@ def run_demo(n_generations=20, random_state=0, alpha=0.1, file=None):
     return trajectories
 
 
+def _bounded_int(low, high=None):
+    """An argparse type: an int in ``[low, high]``, else a usage error."""
+
+    def parse(text):
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"invalid int value: {text!r}") from None
+        if value < low or (high is not None and value > high):
+            accepted = f">= {low}" if high is None else f"in [{low}, {high}]"
+            raise argparse.ArgumentTypeError(f"must be an int {accepted}, got {value}")
+        return value
+
+    return parse
+
+
+def _penalty(text):
+    """An argparse type: a finite float >= 0 (a Ridge penalty)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"invalid float value: {text!r}") from None
+    if not math.isfinite(value) or value < 0:
+        raise argparse.ArgumentTypeError(f"must be a finite float >= 0, got {text!r}")
+    return value
+
+
 def main(argv=None):
-    """Entry point of ``python -m skcollapse``."""
+    """Entry point of ``python -m skcollapse``.
+
+    A bad option value is a usage error (exit status 2, the value named),
+    never a traceback.
+    """
     parser = argparse.ArgumentParser(
         prog="python -m skcollapse",
         description="skcollapse: simulate, measure and mitigate model collapse.",
@@ -105,12 +137,19 @@ def main(argv=None):
     demo = commands.add_parser(
         "demo", help="replace vs accumulate vs real-data mixing on the diabetes data"
     )
-    demo.add_argument("--generations", type=int, default=20, help="default: 20")
-    demo.add_argument("--seed", type=int, default=0, help="default: 0")
-    demo.add_argument("--alpha", type=float, default=0.1, help="Ridge penalty")
+    demo.add_argument(
+        "--generations", type=_bounded_int(0), default=20, help="default: 20"
+    )
+    demo.add_argument(
+        "--seed",
+        type=_bounded_int(0, 2**32 - 1),
+        default=0,
+        help="in [0, 2**32 - 1]; default: 0",
+    )
+    demo.add_argument(
+        "--alpha", type=_penalty, default=0.1, help="Ridge penalty >= 0; default: 0.1"
+    )
     args = parser.parse_args(argv)
-    if args.generations < 0:
-        parser.error("--generations must be >= 0")
     run_demo(n_generations=args.generations, random_state=args.seed, alpha=args.alpha)
     return 0
 
