@@ -164,8 +164,14 @@ class BaseRecursiveRetrainer(MetaEstimatorMixin, BaseEstimator):
         """
         return SeedTable(check_base_seed(self.random_state))
 
-    def _route_sample_weight(self, X, sample_weight, fit_params):
-        """The real rows' weights for the base fit (routed when routing is on)."""
+    def _route_sample_weight(self, X, sample_weight, fit_params, uniform_is_none=False):
+        """The real rows' weights for the base fit (routed when routing is on).
+
+        With ``uniform_is_none``, weights that are all equal (and positive)
+        for a base that cannot take weights are the same fit as no weights:
+        they give None instead of the refusal (and ``synthetic_weight`` must
+        be 1). Any other weights for such a base are refused, never dropped.
+        """
         if routing_enabled():
             if sample_weight is not None:
                 fit_params["sample_weight"] = sample_weight
@@ -182,6 +188,15 @@ class BaseRecursiveRetrainer(MetaEstimatorMixin, BaseEstimator):
             _raise_for_params(fit_params, self, "fit")
         if sample_weight is not None:
             sample_weight = _check_sample_weight(sample_weight, X)
+        if (
+            uniform_is_none
+            and sample_weight is not None
+            and self.synthetic_weight == 1.0
+            and not accepts_sample_weight(self.estimator)
+            and sample_weight[0] > 0
+            and np.all(sample_weight == sample_weight[0])
+        ):
+            return None
         if sample_weight is not None or self.synthetic_weight != 1.0:
             _check_accepts_sample_weight(self.estimator)
         return sample_weight
@@ -237,10 +252,88 @@ class BaseRecursiveRetrainer(MetaEstimatorMixin, BaseEstimator):
         return self.estimators_
 
 
+def _forwarded_estimators(estimator):
+    """The sub-estimators whose ``fit`` receive the ``sample_weight`` that
+    ``estimator``'s ``fit`` takes through ``**fit_params`` without metadata
+    routing, or None.
+
+    scikit-learn's meta-estimators that pass ``sample_weight`` on from their
+    ``**fit_params``: ``TransformedTargetRegressor`` (to ``regressor``, a
+    ``LinearRegression`` by default), the hyper-parameter searches and
+    ``RFE``/``RFECV`` (to ``estimator``), the stacking and voting ensembles
+    (to each of ``estimators``, and a stacking's final estimator). Others
+    (``OneVsRestClassifier``, ``SelfTrainingClassifier``) take fit
+    parameters only through routing.
+    """
+    from sklearn.compose import TransformedTargetRegressor
+    from sklearn.ensemble import (
+        StackingClassifier,
+        StackingRegressor,
+        VotingClassifier,
+        VotingRegressor,
+    )
+    from sklearn.feature_selection import RFE, RFECV
+    from sklearn.linear_model import LinearRegression, LogisticRegression, RidgeCV
+    from sklearn.model_selection import GridSearchCV, RandomizedSearchCV
+
+    if isinstance(estimator, TransformedTargetRegressor):
+        regressor = estimator.regressor
+        return [LinearRegression() if regressor is None else regressor]
+    if isinstance(estimator, (GridSearchCV, RandomizedSearchCV, RFE, RFECV)) or (
+        type(estimator).__module__.startswith("sklearn.model_selection")
+        and type(estimator).__name__.startswith("Halving")
+    ):
+        return [estimator.estimator]
+    ensembles = (
+        StackingClassifier,
+        StackingRegressor,
+        VotingClassifier,
+        VotingRegressor,
+    )
+    if isinstance(estimator, ensembles):
+        members = [e for _, e in estimator.estimators if not isinstance(e, str)]
+        if isinstance(estimator, (StackingClassifier, StackingRegressor)):
+            final = estimator.final_estimator
+            if final is None:
+                classifier = isinstance(estimator, StackingClassifier)
+                final = LogisticRegression() if classifier else RidgeCV()
+            members.append(final)
+        return members
+    return None
+
+
+def _takes_sample_weight_keyword(estimator):
+    """Whether ``estimator.fit(X, y, sample_weight=w)`` uses the weights."""
+    if has_fit_parameter(estimator, "sample_weight"):
+        return True
+    forwarded = _forwarded_estimators(estimator)
+    return bool(forwarded) and all(map(_takes_sample_weight_keyword, forwarded))
+
+
+def sample_weight_key(estimator):
+    """The ``fit`` keyword that gives ``estimator`` sample weights, or None.
+
+    ``"sample_weight"``, or through (nested) pipelines
+    ``"<last step>__sample_weight"``, ending in an estimator whose ``fit``
+    takes ``sample_weight`` or passes it on (see :func:`_forwarded_estimators`).
+    """
+    prefix = ""
+    while hasattr(estimator, "steps"):
+        name, estimator = estimator.steps[-1]
+        if estimator is None or isinstance(estimator, str):  # "passthrough"
+            return None
+        prefix += f"{name}__"
+    return prefix + "sample_weight" if _takes_sample_weight_keyword(estimator) else None
+
+
+def accepts_sample_weight(estimator):
+    """Whether the base estimator can be fitted with sample weights."""
+    return sample_weight_key(estimator) is not None
+
+
 def _check_accepts_sample_weight(estimator):
     """Refuse weights the base cannot take, rather than dropping them."""
-    final = estimator.steps[-1][1] if hasattr(estimator, "steps") else estimator
-    if not has_fit_parameter(final, "sample_weight"):
+    if not accepts_sample_weight(estimator):
         raise ValueError(
             f"{type(estimator).__name__}.fit does not accept sample_weight, which "
             "sample_weight and synthetic_weight != 1.0 need. Use "
