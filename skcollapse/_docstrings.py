@@ -120,7 +120,14 @@ SHARED_PARAMETERS = {
         """Start each generation from a copy of the previous one through the
         base estimator's ``warm_start`` (${warm_start_example}) instead of
         from scratch. A base estimator without a ``warm_start`` parameter is
-        refused.""",
+        refused. A warm-started ensemble adds members only up to its count,
+        so fine-tuning grows it: the count (``n_estimators`` of forests,
+        bagging and gradient boosting, ``max_iter`` of the histogram gradient
+        boosting estimators) is raised by the base's own count in every
+        generation, so that generation ``g`` holds ``g + 1`` times the base's
+        members, the first ones those of generation ``g - 1`` (a
+        ``regularization`` schedule of the count wins). Steps without
+        ``warm_start`` (a scaler in a pipeline) are refitted.""",
     ),
     "store_estimators": (
         "bool, default=True",

@@ -92,6 +92,9 @@ class Stream(enum.IntEnum):
     #: The real rows the sliced Wasserstein metric compares with, when there
     #: are more than its cap (generation 0).
     METRIC_ROWS = 9
+    #: The shuffled K folds of ``RecursiveRetrainer(label_noise="oof")``'s
+    #: out-of-fold residuals of generation ``g``'s training set.
+    OOF_FOLDS = 10
 
 
 class SeedTable:

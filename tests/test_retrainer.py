@@ -174,8 +174,15 @@ def test_weights_refused_for_a_base_without_sample_weight(regression_data):
     X, y = regression_data
     with pytest.raises(ValueError, match="does not accept sample_weight"):
         RecursiveRetrainer(KNeighborsRegressor(), synthetic_weight=2.0).fit(X, y)
+    weights = np.linspace(1.0, 2.0, 60)  # not all equal: they would be dropped
     with pytest.raises(ValueError, match="does not accept sample_weight"):
-        RecursiveRetrainer(KNeighborsRegressor()).fit(X, y, sample_weight=np.ones(60))
+        RecursiveRetrainer(KNeighborsRegressor()).fit(X, y, sample_weight=weights)
+    # Equal weights are the same fit as no weights, so they are accepted.
+    est = RecursiveRetrainer(KNeighborsRegressor(), n_generations=2, random_state=0)
+    unweighted = est.fit(X, y).predict(X)
+    np.testing.assert_array_equal(
+        est.fit(X, y, sample_weight=np.full(60, 3.0)).predict(X), unweighted
+    )
 
 
 # --------------------------------------------------------------------------
