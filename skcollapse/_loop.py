@@ -758,12 +758,8 @@ def _collapse_generation(diversity, threshold):
 
 
 def _print_progress(name, record, n_generations, start):
-    shown = ", ".join(
-        f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}"
-        for k, v in record.items()
-        if k != "generation"
-    )
-    print(
-        f"[{name}] generation {record['generation']}/{n_generations} "
-        f"({time.perf_counter() - start:.2f}s): {shown}"
-    )
+    """``verbose``: a progress bar over the generations (tqdm, in a terminal
+    or a notebook), else one line per generation with its record."""
+    from ._progress import report_generation
+
+    report_generation(name, record, n_generations, start, time.perf_counter() - start)

@@ -78,6 +78,9 @@ class CollapseCurveResult(Bunch):
     [0, 1, 2, 3]
     """
 
+    def __init__(self, **entries):
+        super().__init__(**entries)
+
     def __dir__(self):
         # the keys (as Bunch lists them) and the export methods
         methods = [name for name in dir(type(self)) if not name.startswith("_")]
@@ -459,7 +462,11 @@ def _encode(key, array):
             f"result[{key!r}] has dtype {array.dtype}, which JSON cannot hold; "
             "to_json writes numbers, booleans, strings and None."
         )
-    return {"dtype": dtype, "shape": list(array.shape), "data": _nest(data, array.shape)}
+    return {
+        "dtype": dtype,
+        "shape": list(array.shape),
+        "data": _nest(data, array.shape),
+    }
 
 
 def _json_float(value):

@@ -14,6 +14,7 @@ from threadpoolctl import threadpool_limits
 from ._compat import HasMethods, StrOptions, validate_params
 from ._loop import CollapseWarning
 from ._params import RANDOM_STATE, Interval
+from ._progress import make_bar
 from ._random import draw_seed
 from ._results import CollapseCurveResult
 
@@ -116,12 +117,16 @@ def collapse_curve(
         of the same run with ``n_repeats=k``.
 
     verbose : int, default=0
-        Progress messages, printed by the calling process as repeats finish
-        (whatever the backend). ``1``: about twenty lines, each with the
+        Progress, reported by the calling process as repeats finish
+        (whatever the backend). ``1``: a progress bar with the time left when
+        `tqdm <https://tqdm.github.io>`_ is installed (``pip install
+        "skcollapse[progress]"``) and the output is a terminal or a notebook;
+        otherwise (a log file, a CI job) about twenty lines, each with the
         number of repeats done, the elapsed time and an estimate of the time
-        left. ``2``: one line per repeat with its seed, completed generations
-        and termination condition. ``>= 3``: also joblib's own messages. The
-        estimator's own ``verbose`` parameter is left as it is.
+        left. ``2``: also one line per repeat with its seed, completed
+        generations and termination condition. ``>= 3``: also joblib's own
+        messages. The estimator's own ``verbose`` parameter is left as it
+        is.
 
     return_estimators : bool, default=False
         Return every repeat's fitted estimator in ``result["estimators"]``.
@@ -288,10 +293,13 @@ def collapse_curve(
         )
         for chunk in chunks
     )
-    for chunk_outputs in outputs:
-        for output in chunk_outputs:
-            repeats[output["index"]] = output
-            progress.update(output)
+    try:
+        for chunk_outputs in outputs:
+            for output in chunk_outputs:
+                repeats[output["index"]] = output
+                progress.update(output)
+    finally:
+        progress.close()
 
     n_columns = _n_columns(estimator, repeats)
     result = CollapseCurveResult(**_stack_trajectories(repeats, n_columns))
@@ -448,18 +456,31 @@ def _warn_early_stops(result, n_generations):
 
 
 class _Progress:
-    """Progress lines printed by the calling process as repeats finish."""
+    """Progress of the repeats, reported by the calling process as they finish.
+
+    ``verbose=1``: a tqdm bar (terminal or notebook, tqdm installed), else
+    about twenty plain lines; ``verbose >= 2`` adds a line per repeat.
+    """
 
     def __init__(self, n_repeats, verbose):
         self.n_repeats = n_repeats
         self.verbose = verbose
         self.every = 1 if verbose >= 2 else max(1, -(-n_repeats // 20))
         self.done = 0
+        self.stopped = 0
         self.start = time.perf_counter()
+        self.bar = (
+            make_bar(n_repeats, desc="collapse_curve", unit="repeat")
+            if verbose
+            else None
+        )
 
     def update(self, output):
         self.done += 1
         if not self.verbose:
+            return
+        if self.bar is not None:
+            self._update_bar(output)
             return
         if self.done % self.every and self.done != self.n_repeats:
             return
@@ -471,9 +492,26 @@ class _Progress:
             f"~{left:.1f}s left"
         )
         if self.verbose >= 2:
-            line += (
-                f"; repeat {output['index']} (seed={output['seed']}): "
-                f"{output['n_generations']} generations, "
-                f"{output['termination_condition']}, {output['fit_time']:.2f}s"
-            )
+            line += "; " + self._repeat_line(output)
         print(line, flush=True)
+
+    def _update_bar(self, output):
+        if output["termination_condition"] not in (None, "max_generations"):
+            self.stopped += 1
+            self.bar.set_postfix_str(f"{self.stopped} stopped early", refresh=False)
+        if self.verbose >= 2:
+            self.bar.write(f"[collapse_curve] {self._repeat_line(output)}")
+        self.bar.update(1)
+
+    @staticmethod
+    def _repeat_line(output):
+        return (
+            f"repeat {output['index']} (seed={output['seed']}): "
+            f"{output['n_generations']} generations, "
+            f"{output['termination_condition']}, {output['fit_time']:.2f}s"
+        )
+
+    def close(self):
+        if self.bar is not None:
+            self.bar.close()
+            self.bar = None
