@@ -407,6 +407,8 @@ class _Composer:
         return self.real if rows is None else self.real.take(rows)
 
     def compose(self, batch, generation):
+        if self.data == "replace" and self.n_keep_real == 0:
+            return batch  # the fully synthetic loop: the batch is the training set
         if self.pooled and not isinstance(batch.X, np.ndarray):
             # inputs that are not an ndarray (a sampler's sparse matrix):
             # the pool so far becomes one part of the concatenated ones

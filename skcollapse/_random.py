@@ -141,7 +141,7 @@ class SeedTable:
 
     def seed(self, generation, stream):
         """The integer seed of ``stream`` in ``generation``."""
-        return int(self._row(generation)[Stream(stream)])
+        return int(self._row(generation)[int(stream)])
 
     def rng(self, generation, stream):
         """A fresh :class:`numpy.random.Generator` of ``stream`` in ``generation``."""

@@ -559,7 +559,14 @@ class RecursiveRetrainer(BaseRecursiveRetrainer):
                 )
             y = column_or_1d(y, warn=True)
             check_classification_targets(y)
-        else:
+        elif not (
+            # what check_array returns unchanged, checked for less than it costs
+            type(y) is np.ndarray
+            and y.dtype.kind == "f"
+            and y.ndim in (1, 2)
+            and y.size > 0
+            and np.isfinite(y).all()
+        ):
             y = check_array(y, ensure_2d=False, dtype="numeric", input_name="y")
         check_consistent_length(X, y)
         n_samples = _num_samples(X)
@@ -957,10 +964,13 @@ class _SupervisedProblem(Problem):
                 raise _no_predict_proba(estimator)
         elif noise in ("residual", "bootstrap"):
             self._residuals = residuals = batch.y - self._output(estimator, batch.X)
+            # computed once here, used by _labels for the next generation
+            self._residual_rms = _output_rms(residuals)
             if not self._warned_no_noise:
-                self._warn_if_no_noise(estimator, _output_rms(residuals))
+                self._warn_if_no_noise(estimator, self._residual_rms)
         elif noise == "oof":
             self._residuals = batch.y - self._out_of_fold(estimator, batch, fit_params)
+            self._residual_rms = _output_rms(self._residuals)
         elif noise == "predictive":
             self._predictive = _predictive_sampler(
                 estimator, batch.X, batch.y, batch.weight, self._guard
@@ -1011,8 +1021,11 @@ class _SupervisedProblem(Problem):
         computed once: the check costs one dot product per generation.)
         """
         spread = self._real_spread
-        if not np.any(spread > 0) or not np.all(noise <= 1e-6 * spread):
-            return  # constant labels: reproducing them exactly is right
+        if np.ndim(spread) == 0 and np.ndim(noise) == 0:  # one output: floats
+            if not (spread > 0 and noise <= 1e-6 * spread):
+                return  # constant labels: reproducing them exactly is right
+        elif not np.any(spread > 0) or not np.all(noise <= 1e-6 * spread):
+            return
         self._warned_no_noise = True
         name = type(estimator).__name__
         if self.label_noise == "predictive":
@@ -1102,8 +1115,8 @@ class _SupervisedProblem(Problem):
                 self._warn_if_no_noise(model, deviation / np.sqrt(self.temperature))
             return y, noise_scale
         residuals = self._residuals
-        sigma = _output_rms(residuals) * scale
-        noise_scale = _metrics.rms(sigma)
+        sigma = self._residual_rms * scale
+        noise_scale = float(sigma) if np.ndim(sigma) == 0 else _metrics.rms(sigma)
         if self.label_noise == "bootstrap":
             noise = residuals[
                 rng.integers(0, residuals.shape[0], size=prediction.shape[0])

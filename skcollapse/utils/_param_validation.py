@@ -17,6 +17,7 @@ bound is None and open excludes the infinity on that side.
 from numbers import Integral
 
 import numpy as np
+
 from .._compat import Interval as _Interval
 from .._compat import Options as _Options
 
