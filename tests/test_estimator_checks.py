@@ -1,7 +1,5 @@
 """scikit-learn's own estimator checks on RecursiveRetrainer around many bases."""
 
-import inspect
-
 import pytest
 from sklearn.ensemble import HistGradientBoostingRegressor
 from sklearn.linear_model import LinearRegression, LogisticRegression, Ridge
@@ -12,19 +10,10 @@ from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
 from sklearn.utils.estimator_checks import (
     check_dataframe_column_names_consistency,
     check_param_validation,
-    parametrize_with_checks,
 )
 
 from skcollapse import RecursiveRetrainer
-
-# An expected failure that passes is an error (scikit-learn >= 1.7 can say so;
-# 1.6 has no xfail_strict and runs the same checks non-strictly).
-STRICT = (
-    {"xfail_strict": True}
-    if "xfail_strict" in inspect.signature(parametrize_with_checks).parameters
-    else {}
-)
-
+from skcollapse.utils._testing import parametrize_sklearn_checks
 
 # Noise is drawn per synthetic row, so a row of weight 2 is not the same as the
 # row repeated twice (the repeat gets two independent noisy labels): the two
@@ -92,9 +81,7 @@ ESTIMATORS = [
 ]
 
 
-@parametrize_with_checks(
-    ESTIMATORS, expected_failed_checks=_expected_failed_checks, **STRICT
-)
+@parametrize_sklearn_checks(ESTIMATORS, _expected_failed_checks)
 def test_sklearn_compatible(estimator, check):
     check(estimator)
 

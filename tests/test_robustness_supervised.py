@@ -8,7 +8,6 @@ inputs, tempered sampling near 0, the command line, and (slow) a sweep over
 every regressor and classifier of scikit-learn.
 """
 
-import inspect
 import warnings
 
 import numpy as np
@@ -65,7 +64,6 @@ from sklearn.tree import (
     ExtraTreeRegressor,
 )
 from sklearn.utils import get_tags
-from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from skcollapse import CollapseWarning, RecursiveRetrainer
 from skcollapse.__main__ import main
@@ -77,7 +75,7 @@ from skcollapse.retrainer import (
     _predictive_sampler,
     _sample_rows,
 )
-from skcollapse.utils._testing import assert_mc_agrees
+from skcollapse.utils._testing import assert_mc_agrees, parametrize_sklearn_checks
 
 pd = pytest.importorskip("pandas")
 
@@ -826,11 +824,6 @@ def test_the_demo_runs_on_good_values(capsys):
 # --------------------------------------------------------------------------
 # scikit-learn's checks on the bases of this issue
 # --------------------------------------------------------------------------
-STRICT = (
-    {"xfail_strict": True}
-    if "xfail_strict" in inspect.signature(parametrize_with_checks).parameters
-    else {}
-)
 NOISE_PER_ROW = (
     "synthetic labels are drawn per row: a weight of 2 and a duplicated row get "
     "different noise, so weighting is not equivalent to repetition"
@@ -881,9 +874,7 @@ def _expected_failed_checks(estimator):
     return expected
 
 
-@parametrize_with_checks(
-    CHECKED, expected_failed_checks=_expected_failed_checks, **STRICT
-)
+@parametrize_sklearn_checks(CHECKED, _expected_failed_checks)
 def test_sklearn_compatible(estimator, check):
     check(estimator)
 
