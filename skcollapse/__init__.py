@@ -7,7 +7,7 @@ lives in :mod:`skcollapse.theory`.
 
 from ._loop import CollapseWarning
 from .density import RecursiveDensityRetrainer
-from .retrainer import RecursiveRetrainer
+from .retrainer import RecursiveRetrainer, ZeroNoiseWarning
 
 __version__ = "0.1.0.dev0"
 
@@ -15,5 +15,6 @@ __all__ = [
     "CollapseWarning",
     "RecursiveDensityRetrainer",
     "RecursiveRetrainer",
+    "ZeroNoiseWarning",
     "__version__",
 ]
