@@ -71,20 +71,8 @@ class _ClonableSampler(_GaussianSampler):
         return self
 
 
-class _NoUnderscore(BaseEstimator):
-    """A BaseEstimator whose fitted attributes lack the trailing underscore."""
-
-    def fit(self, X, y=None):
-        self.mu = X.mean(axis=0)
-        self.sd = X.std(axis=0, ddof=1)
-        return self
-
-    def score_samples(self, X):
-        return -0.5 * np.sum(((X - self.mu) / self.sd) ** 2, axis=1)
-
-    def sample(self, n_samples=1, random_state=None):
-        rng = np.random.default_rng(random_state)
-        return self.mu + self.sd * rng.standard_normal((n_samples, len(self.mu)))
+class _NoUnderscore(_GaussianSampler, BaseEstimator):
+    """The duck as a BaseEstimator: its fitted attributes lack the underscore."""
 
 
 class _FitReturnsNone(_NoUnderscore):
