@@ -50,3 +50,12 @@ def linear_data(
     coef *= coef_norm / np.linalg.norm(coef)
     y = intercept + X @ coef + noise * rng.standard_normal(n_samples)
     return X, y, coef
+
+
+def regression_data_of(n_samples, n_features, noise):
+    """``make_regression`` data of a given size, seeded 0: the fixtures' data."""
+    from sklearn.datasets import make_regression
+
+    return make_regression(
+        n_samples=n_samples, n_features=n_features, noise=noise, random_state=0
+    )

@@ -5,9 +5,10 @@ import pickle
 import numpy as np
 import pytest
 import sklearn
+from conftest import regression_data_of
 from sklearn.base import clone
 from sklearn.compose import ColumnTransformer
-from sklearn.datasets import make_classification, make_regression
+from sklearn.datasets import make_classification
 from sklearn.linear_model import LogisticRegression, Ridge
 from sklearn.model_selection import GridSearchCV, KFold, cross_validate
 from sklearn.pipeline import make_pipeline
@@ -26,8 +27,7 @@ pd = pytest.importorskip("pandas")
 
 @pytest.fixture
 def data():
-    X, y = make_regression(n_samples=120, n_features=5, noise=10.0, random_state=0)
-    return X, y
+    return regression_data_of(120, 5, 10.0)
 
 
 def test_inside_a_pipeline(data):

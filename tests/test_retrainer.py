@@ -5,8 +5,9 @@ import warnings
 
 import numpy as np
 import pytest
+from conftest import regression_data_of
 from sklearn.base import BaseEstimator, RegressorMixin, is_classifier
-from sklearn.datasets import load_diabetes, make_classification, make_regression
+from sklearn.datasets import load_diabetes, make_classification
 from sklearn.dummy import DummyClassifier
 from sklearn.ensemble import HistGradientBoostingRegressor
 from sklearn.exceptions import NotFittedError
@@ -41,8 +42,7 @@ class WeightRecorder(RegressorMixin, BaseEstimator):
 
 @pytest.fixture
 def regression_data():
-    X, y = make_regression(n_samples=60, n_features=4, noise=5.0, random_state=0)
-    return X, y
+    return regression_data_of(60, 4, 5.0)
 
 
 @pytest.fixture

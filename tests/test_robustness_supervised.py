@@ -12,10 +12,11 @@ import warnings
 
 import numpy as np
 import pytest
+from conftest import regression_data_of
 from sklearn.base import BaseEstimator, RegressorMixin, clone
 from sklearn.cluster import KMeans
 from sklearn.compose import TransformedTargetRegressor
-from sklearn.datasets import make_classification, make_regression
+from sklearn.datasets import make_classification
 from sklearn.decomposition import PCA
 from sklearn.dummy import DummyRegressor
 from sklearn.ensemble import (
@@ -82,8 +83,7 @@ pd = pytest.importorskip("pandas")
 
 @pytest.fixture
 def regression_data():
-    X, y = make_regression(n_samples=80, n_features=4, noise=10.0, random_state=0)
-    return X, y
+    return regression_data_of(80, 4, 10.0)
 
 
 @pytest.fixture
