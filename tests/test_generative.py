@@ -5,6 +5,7 @@ import warnings
 
 import numpy as np
 import pytest
+from conftest import CHECKS_NEEDING_SEVERAL_COLUMNS, SINGLE_COLUMN_REASON
 from scipy.stats import multivariate_normal
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
@@ -21,48 +22,18 @@ from skcollapse.utils._testing import assert_mc_agrees, parametrize_sklearn_chec
 # `categorical` input tag already makes sklearn round the data to integers,
 # which makes check_fit2d_1feature pass). The same properties are tested on
 # single-column data in the `test_categorical_contract_*` tests below.
-_SINGLE_COLUMN_REASON = (
-    "CategoricalDensity needs X of shape (n_samples, 1) holding integer tokens; "
-    "this check fits it on several columns and rightly gets a ValueError"
-)
-_CATEGORICAL_CHECKS_NEEDING_SEVERAL_COLUMNS = [
+_CATEGORICAL_CHECKS_NEEDING_SEVERAL_COLUMNS = CHECKS_NEEDING_SEVERAL_COLUMNS + [
     "check_all_zero_sample_weights_error",
     # runs only with SCIPY_ARRAY_API=1 (skipped, not failed, otherwise)
     "check_array_api_input",
-    "check_dict_unchanged",
-    "check_dont_overwrite_parameters",
-    "check_dtype_object",
-    "check_estimators_dtypes",
-    "check_estimators_fit_returns_self",
-    "check_estimators_nan_inf",
-    "check_estimators_overwrite_params",
-    "check_estimators_pickle",
-    "check_f_contiguous_array_estimator",
     "check_fit2d_1sample",
-    "check_fit2d_predict1d",
-    "check_fit_check_is_fitted",
-    "check_fit_idempotent",
-    "check_fit_score_takes_y",
-    "check_methods_sample_order_invariance",
-    "check_methods_subset_invariance",
-    "check_n_features_in",
-    "check_n_features_in_after_fitting",
-    "check_pipeline_consistency",
-    "check_positive_only_tag_during_fit",
-    "check_readonly_memmap_input",
-    "check_sample_weight_equivalence_on_dense_data",
-    "check_sample_weights_list",
-    "check_sample_weights_not_an_array",
-    "check_sample_weights_not_overwritten",
-    "check_sample_weights_pandas_series",
-    "check_sample_weights_shape",
 ]
 
 
 def _expected_failed_checks(estimator):
     if isinstance(estimator, CategoricalDensity):
         return dict.fromkeys(
-            _CATEGORICAL_CHECKS_NEEDING_SEVERAL_COLUMNS, _SINGLE_COLUMN_REASON
+            _CATEGORICAL_CHECKS_NEEDING_SEVERAL_COLUMNS, SINGLE_COLUMN_REASON
         )
     return {}
 
