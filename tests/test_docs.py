@@ -1,0 +1,85 @@
+"""The documentation's snippets run, and its pages are what the build expects.
+
+Every ``>>>`` snippet of ``docs/*.rst`` and ``docs/user_guide/*.rst`` runs as a
+doctest (the same option flags as the docstrings'); each user-guide page has
+one. The Dask snippet of the user guide runs as the script a user pastes.
+"""
+
+import doctest
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+DOCS = Path(__file__).resolve().parents[1] / "docs"
+PAGES = sorted(DOCS.glob("*.rst")) + sorted((DOCS / "user_guide").glob("*.rst"))
+GUIDE = sorted((DOCS / "user_guide").glob("*.rst"))
+FLAGS = doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
+
+pytestmark = pytest.mark.skipif(
+    not DOCS.is_dir(), reason="the docs are not shipped with the package"
+)
+
+
+def _doctest(page):
+    text = page.read_text(encoding="utf-8")
+    return doctest.DocTestParser().get_doctest(
+        text, {"__name__": "__docs__"}, page.stem, str(page), 0
+    )
+
+
+def _name(page):
+    return str(page.relative_to(DOCS))
+
+
+@pytest.mark.parametrize("page", [p for p in PAGES if _doctest(p).examples], ids=_name)
+def test_snippets_run(page, monkeypatch, tmp_path):
+    pytest.importorskip("matplotlib")
+    pytest.importorskip("pandas")
+    monkeypatch.chdir(tmp_path)  # a snippet that writes a file writes it here
+    test = _doctest(page)
+    runner = doctest.DocTestRunner(optionflags=FLAGS)
+    output = []
+    runner.run(test, out=output.append)
+    failed, attempted = runner.summarize(verbose=False)
+    assert attempted == len(test.examples)
+    assert failed == 0, "".join(output)
+    import matplotlib.pyplot as plt
+
+    plt.close("all")
+
+
+def test_every_user_guide_page_has_a_snippet_and_is_in_the_toctree():
+    """One page per concept, each with a snippet, each reachable."""
+    assert GUIDE, "no user guide pages found"
+    index = (DOCS / "user_guide.rst").read_text(encoding="utf-8")
+    for page in GUIDE:
+        # a >>> snippet, or a script of docs/snippets (run by its own test)
+        script = "literalinclude:: ../snippets/" in page.read_text(encoding="utf-8")
+        assert _doctest(page).examples or script, f"{_name(page)} has no snippet"
+        assert f"user_guide/{page.stem}" in index, f"{_name(page)} not in the toctree"
+
+
+def test_install_page_shows_the_version():
+    assert "|release|" in (DOCS / "install.rst").read_text(encoding="utf-8")
+
+
+@pytest.mark.slow
+def test_dask_local_cluster_snippet_runs(tmp_path):
+    """The user guide's LocalCluster script, run as a user would run it."""
+    pytest.importorskip("distributed")
+    script = DOCS / "snippets" / "dask_local_cluster.py"
+    env = {**os.environ, "OPENBLAS_NUM_THREADS": "1", "MPLBACKEND": "Agg"}
+    completed = subprocess.run(
+        [sys.executable, str(script)],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert completed.returncode == 0, completed.stderr[-3000:]
+    assert "200/200 repeats done" in completed.stdout + completed.stderr
+    assert "Name: score_real" in completed.stdout
