@@ -535,52 +535,51 @@ def _assert_usable(est, X):
         assert values.shape == (est.n_generations_ + 1,)
 
 
-def test_degenerate_mixture_component_without_points():
-    """Two synthetic samples cannot feed three mixture components."""
-    X = _normal(30)
-    est = RecursiveDensityRetrainer(
-        GaussianMixture(n_components=3, random_state=0),
-        n_generations=5,
-        synthetic_size=2,
-        random_state=0,
-    )
-    with pytest.warns(CollapseWarning, match="3 mixture|mixture of 3"):
+class PointMixture(GaussianMixture):
+    """A mixture whose samples all sit on its first mean (full collapse)."""
+
+    def fit(self, X, y=None):
+        super().fit(X)
+        self.means_[:] = self.means_[0]
+        self.covariances_ = np.zeros_like(self.covariances_)
+        return self
+
+
+@pytest.mark.parametrize(
+    "base, params, match, n_completed",
+    [
+        # two synthetic samples cannot feed three mixture components
+        (
+            GaussianMixture(n_components=3, random_state=0),
+            {"n_generations": 5, "synthetic_size": 2},
+            "3 mixture|mixture of 3",
+            0,
+        ),
+        # identical samples: fewer distinct points than mixture components
+        (
+            PointMixture(n_components=2, random_state=0),
+            {"n_generations": 3},
+            "1 distinct sample",
+            None,
+        ),
+        # one synthetic sample for a ddof=1 Gaussian
+        (
+            GaussianDensity(ddof=1),
+            {"n_generations": 3, "synthetic_size": 1},
+            "ddof=1",
+            None,
+        ),
+    ],
+    ids=["mixture-component-without-points", "identical-mixture-samples", "ddof"],
+)
+def test_degenerate_data_ends_the_loop_usable(base, params, match, n_completed):
+    X = _normal(30 if isinstance(base, GaussianMixture) else 20)
+    est = RecursiveDensityRetrainer(base, random_state=0, **params)
+    with pytest.warns(CollapseWarning, match=match):
         est.fit(X)
     assert est.termination_condition_ == "degenerate"
-    assert est.n_generations_ == 0
-    _assert_usable(est, X)
-
-
-def test_degenerate_identical_mixture_samples():
-    """Identical samples: fewer distinct points than GaussianMixture components."""
-
-    class PointMixture(GaussianMixture):
-        """A mixture whose samples all sit on its first mean (full collapse)."""
-
-        def fit(self, X, y=None):
-            super().fit(X)
-            self.means_[:] = self.means_[0]
-            self.covariances_ = np.zeros_like(self.covariances_)
-            return self
-
-    X = _normal(30)
-    est = RecursiveDensityRetrainer(
-        PointMixture(n_components=2, random_state=0), n_generations=3, random_state=0
-    )
-    with pytest.warns(CollapseWarning, match="1 distinct sample"):
-        est.fit(X)
-    assert est.termination_condition_ == "degenerate"
-    _assert_usable(est, X)
-
-
-def test_degenerate_gaussian_with_too_few_samples():
-    X = _normal(20)
-    est = RecursiveDensityRetrainer(
-        GaussianDensity(ddof=1), n_generations=3, synthetic_size=1, random_state=0
-    )
-    with pytest.warns(CollapseWarning, match="ddof=1"):
-        est.fit(X)
-    assert est.termination_condition_ == "degenerate"
+    if n_completed is not None:
+        assert est.n_generations_ == n_completed
     _assert_usable(est, X)
 
 
