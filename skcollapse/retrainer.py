@@ -966,7 +966,9 @@ class _SupervisedProblem(Problem):
             self._residuals = residuals = batch.y - self._output(estimator, batch.X)
             # computed once here, used by _labels for the next generation
             self._residual_rms = _output_rms(residuals)
-            if not self._warned_no_noise:
+            # generation 0 only: later, residuals that shrink towards 0 are the
+            # collapse itself, recorded in label_noise_scale
+            if self._generation == 0 and not self._warned_no_noise:
                 self._warn_if_no_noise(estimator, self._residual_rms)
         elif noise == "oof":
             self._residuals = batch.y - self._out_of_fold(estimator, batch, fit_params)
@@ -1017,8 +1019,10 @@ class _SupervisedProblem(Problem):
         ``noise`` is the RMS (per output) of the training residuals, or of
         the predictive draws' deviations from the predictions (untempered);
         negligible means at most ``1e-6`` of the standard deviation of the
-        real labels, which must not be constant. (The real labels' spread is
-        computed once: the check costs one dot product per generation.)
+        real labels, which must not be constant. Checked on generation 0's
+        model only (its residuals on the real data, its first draws): in
+        later generations a noise that shrinks towards 0 is the collapse the
+        loop simulates, recorded in ``label_noise_scale``, not a mistake.
         """
         spread = self._real_spread
         if np.ndim(spread) == 0 and np.ndim(noise) == 0:  # one output: floats
@@ -1109,7 +1113,11 @@ class _SupervisedProblem(Problem):
             y = np.asarray(self._predictive(X, rng, self.temperature), dtype=float)
             y = y.reshape(prediction.shape)
             noise_scale = _metrics.rms(y - prediction)
-            if self.temperature >= 1e-12 and not self._warned_no_noise:
+            if (
+                self._generation == 1  # draws of generation 0's model
+                and self.temperature >= 1e-12
+                and not self._warned_no_noise
+            ):
                 # (below, no noise is what is asked for)
                 deviation = _output_rms(y - prediction)
                 self._warn_if_no_noise(model, deviation / np.sqrt(self.temperature))
@@ -1273,13 +1281,15 @@ class ZeroNoiseWarning(UserWarning):
     """The generating model reproduces its training labels: no noise to draw.
 
     Raised (once per fit) by :class:`RecursiveRetrainer` with
-    ``label_noise="residual"`` or ``"bootstrap"`` when a generation's
+    ``label_noise="residual"`` or ``"bootstrap"`` when generation 0's
     training residual RMS is at most ``1e-6`` of the standard deviation of
     the real labels (which are not constant): an interpolating base (a deep
     tree, a 1-nearest-neighbour, a Gaussian process) then emits its training
     labels unchanged and the loop simulates no collapse. With
-    ``label_noise="predictive"``, when the draws (untempered) deviate from
-    the predictions by at most that much. It is a
+    ``label_noise="predictive"``, when generation 0's draws (untempered)
+    deviate from its predictions by at most that much. Residuals that shrink
+    in later generations are the collapse itself (``label_noise_scale``)
+    and raise nothing. It is a
     ``UserWarning``, not a :class:`~skcollapse.CollapseWarning`: nothing
     collapsed, the simulation is not doing what was asked, and filtering the
     expected ``CollapseWarning`` of a sweep must not hide it. Use

@@ -968,3 +968,18 @@ def is_classifier_without_proba(base):
     return get_tags(base).estimator_type == "classifier" and not hasattr(
         base, "predict_proba"
     )
+
+
+def test_residuals_that_collapse_later_raise_no_zero_noise_warning():
+    """Generation 0 fits the real labels with noise; the residual chain of a
+    fixed-design OLS loop then shrinks geometrically towards 0: that is the
+    collapse the loop simulates, not a base that interpolates."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(12, 10))  # residual variance x (n - d) / n = 1/6 a step
+    y = X @ rng.normal(size=10) + rng.normal(size=12)
+    est = RecursiveRetrainer(LinearRegression(), n_generations=12, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ZeroNoiseWarning)
+        est.fit(X, y)
+    scale = est.trajectory_["label_noise_scale"]
+    assert scale[-1] < 1e-6 * np.std(y)  # it did reach the no-noise level
