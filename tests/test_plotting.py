@@ -340,7 +340,13 @@ def test_available_keys_are_the_plottable_ones(regression_data):
     listed = str(info.value)
     for key in ("score_real", "drift", "n_train"):
         assert repr(key) in listed
-    for key in ("seeds", "fit_time", "n_generations", "collapse_generation", "generation"):
+    for key in (
+        "seeds",
+        "fit_time",
+        "n_generations",
+        "collapse_generation",
+        "generation",
+    ):
         assert repr(key) not in listed, key
     with pytest.raises(ValueError, match="holds one value per repeat"):
         CollapseCurveDisplay.from_trajectories(result, key="fit_time")
@@ -391,7 +397,9 @@ def test_from_estimator_key_missing_from_one_regime(regression_data, no_collapse
         "all": RecursiveRetrainer(Ridge(), n_generations=5),
         "drift only": RecursiveRetrainer(Ridge(), n_generations=5, metrics=["drift"]),
     }
-    with pytest.raises(ValueError, match="not a trajectory key of the curve 'drift only'"):
+    with pytest.raises(
+        ValueError, match="not a trajectory key of the curve 'drift only'"
+    ):
         CollapseCurveDisplay.from_estimator(regimes, X, y, key="score_real")
     with pytest.raises(ValueError, match="No default trajectory key"):
         CollapseCurveDisplay.from_estimator(regimes, X, y)
@@ -436,7 +444,13 @@ def test_from_estimator_plots_a_measure_key(regression_data):
     X, y = regression_data
     retrainer = RecursiveRetrainer(Ridge(), n_generations=3)
     display = CollapseCurveDisplay.from_estimator(
-        retrainer, X, y, key="coef_norm", measure=_coef_norm, n_repeats=2, random_state=0
+        retrainer,
+        X,
+        y,
+        key="coef_norm",
+        measure=_coef_norm,
+        n_repeats=2,
+        random_state=0,
     )
     expected = collapse_curve(
         retrainer, X, y, n_repeats=2, random_state=0, measure=_coef_norm

@@ -133,7 +133,12 @@ def test_to_frame_is_tidy(stub_result):
         "collapse_generation",
         "fit_time",
     ]
-    assert list(frame.columns) == ["repeat", "generation", *trajectory_keys, *repeat_keys]
+    assert list(frame.columns) == [
+        "repeat",
+        "generation",
+        *trajectory_keys,
+        *repeat_keys,
+    ]
     # row i * n_columns + g is repeat i, generation g
     np.testing.assert_array_equal(
         frame["repeat"], np.repeat(np.arange(n_repeats), n_columns)
@@ -241,7 +246,9 @@ def test_filtered_frame_gives_nan_for_missing_rows(stub_result):
 def test_to_csv_and_to_json_on_paths(tmp_path, ridge_result):
     ridge_result.to_csv(tmp_path / "curve.csv")
     ridge_result.to_json(str(tmp_path / "curve.json"))
-    assert_same_result(ridge_result, CollapseCurveResult.from_csv(tmp_path / "curve.csv"))
+    assert_same_result(
+        ridge_result, CollapseCurveResult.from_csv(tmp_path / "curve.csv")
+    )
     assert_same_result(
         ridge_result, CollapseCurveResult.from_json(str(tmp_path / "curve.json"))
     )
@@ -267,7 +274,9 @@ def test_json_is_strict(stub_result):
 def test_json_needs_no_pandas(monkeypatch, ridge_result):
     monkeypatch.setitem(sys.modules, "pandas", None)
     assert_same_result(ridge_result, json_round_trip(ridge_result))
-    with pytest.raises(ImportError, match=r"to_frame requires pandas.*skcollapse\[pandas\]"):
+    with pytest.raises(
+        ImportError, match=r"to_frame requires pandas.*skcollapse\[pandas\]"
+    ):
         ridge_result.to_frame()
     with pytest.raises(ImportError, match="from_csv requires pandas"):
         CollapseCurveResult.from_csv(io.StringIO("repeat,generation\n0,0\n"))
@@ -304,7 +313,9 @@ def test_from_frame_errors(ridge_result):
         CollapseCurveResult.from_frame(pd.concat([frame, frame.iloc[:1]]))
     changed = frame.copy()
     changed.loc[1, "seeds"] = 12345
-    with pytest.raises(ValueError, match=r"frame\['seeds'\] holds one value per repeat"):
+    with pytest.raises(
+        ValueError, match=r"frame\['seeds'\] holds one value per repeat"
+    ):
         CollapseCurveResult.from_frame(changed)
     with pytest.raises(ValueError, match=r"frame\['n_generations'\] has missing"):
         CollapseCurveResult.from_frame(frame.assign(n_generations=np.nan))
