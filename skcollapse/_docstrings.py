@@ -143,7 +143,9 @@ SHARED_PARAMETERS = {
     ),
     "verbose": (
         "int, default=0",
-        """Print one line per generation when positive.""",
+        """Progress of the fit when positive: a bar over the generations
+        when tqdm is installed and the output is a terminal or a notebook,
+        else one line per generation with its record.""",
     ),
 }
 

@@ -570,81 +570,85 @@ def run_generations(owner, problem, seeds):
             _print_progress(name, record, owner.n_generations, start)
 
     start = time.perf_counter()
-    for generation in range(owner.n_generations + 1):
-        record = {"generation": generation, "n_rejected": 0}
-        train, synthesized = real, {}
-        try:
-            if generation > 0:
-                synthesis = _step(
-                    generation,
-                    "synthesize",
-                    problem.synthesize,
-                    previous,
-                    n_synthetic,
-                    synthesis_rng,
-                    generation=generation,
-                    n_candidates=owner.n_candidates,
-                )
-                synthesized = synthesis.record
-                record.update(synthesized)
-                batch, verification = _verify(
-                    owner, problem, verify, synthesis.batch, n_synthetic, generation
-                )
-                record.update(verification)
-                train = composer.compose(batch, generation)
-                if len(train) == 0:
-                    warnings.warn(
-                        f"{name}: generation {generation} has no training data "
-                        "(the verifier rejected every synthetic sample and no "
-                        "real data is kept); the previous generation's model is "
-                        "kept.",
-                        CollapseWarning,
-                        stacklevel=5,
-                    )
-                    store(record, previous, train, None)
-                    continue
-                reason = problem.degenerate_reason(train)
-                if reason is not None:
-                    raise _Degenerate(reason)
-
-            estimator = _next_estimator(owner, previous, generation)
-            seed_estimator(estimator, seeds.seed(generation, Stream.FIT), seed_keys)
-            values = {}
-            if schedule is not None:
-                context = GenerationContext(
-                    generation=generation,
-                    n_train=len(train),
-                    n_real=int(np.count_nonzero(train.origin == 0)),
-                    n_real_total=n_real,
-                    X=train.X,
-                    y=train.y,
-                    sample_weight=train.weight,
-                    estimator=estimator,
-                    previous=previous,
-                    label_noise_scale=synthesized.get("label_noise_scale", np.nan),
-                    data=owner.data,
-                    history=trajectory,
-                    real_X=real.X,
-                    real_y=real.y,
-                    real_sample_weight=real.weight,
-                )
-                values = _apply_schedule(schedule, context, estimator)
+    try:
+        for generation in range(owner.n_generations + 1):
+            record = {"generation": generation, "n_rejected": 0}
+            train, synthesized = real, {}
             try:
-                model = _step(generation, "fit", problem.fit, estimator, train)
-            except InvalidParameterError as exc:
-                if values:
-                    raise ValueError(
-                        f"The regularization schedule set {values} at generation "
-                        f"{generation}, which {type(estimator).__name__} rejects: "
-                        f"{exc}"
-                    ) from exc
-                raise
-            store(record, model, train, train, values)
-        except _Degenerate as exc:
-            termination = "degenerate"
-            _warn_degenerate(name, generation, str(exc))
-            break
-        previous, previous_train = model, train
+                if generation > 0:
+                    synthesis = _step(
+                        generation,
+                        "synthesize",
+                        problem.synthesize,
+                        previous,
+                        n_synthetic,
+                        synthesis_rng,
+                        generation=generation,
+                        n_candidates=owner.n_candidates,
+                    )
+                    synthesized = synthesis.record
+                    record.update(synthesized)
+                    batch, verification = _verify(
+                        owner, problem, verify, synthesis.batch, n_synthetic, generation
+                    )
+                    record.update(verification)
+                    train = composer.compose(batch, generation)
+                    if len(train) == 0:
+                        warnings.warn(
+                            f"{name}: generation {generation} has no training data "
+                            "(the verifier rejected every synthetic sample and no "
+                            "real data is kept); the previous generation's model is "
+                            "kept.",
+                            CollapseWarning,
+                            stacklevel=5,
+                        )
+                        store(record, previous, train, None)
+                        continue
+                    reason = problem.degenerate_reason(train)
+                    if reason is not None:
+                        raise _Degenerate(reason)
+
+                estimator = _next_estimator(owner, previous, generation)
+                seed_estimator(estimator, seeds.seed(generation, Stream.FIT), seed_keys)
+                values = {}
+                if schedule is not None:
+                    context = GenerationContext(
+                        generation=generation,
+                        n_train=len(train),
+                        n_real=int(np.count_nonzero(train.origin == 0)),
+                        n_real_total=n_real,
+                        X=train.X,
+                        y=train.y,
+                        sample_weight=train.weight,
+                        estimator=estimator,
+                        previous=previous,
+                        label_noise_scale=synthesized.get("label_noise_scale", np.nan),
+                        data=owner.data,
+                        history=trajectory,
+                        real_X=real.X,
+                        real_y=real.y,
+                        real_sample_weight=real.weight,
+                    )
+                    values = _apply_schedule(schedule, context, estimator)
+                try:
+                    model = _step(generation, "fit", problem.fit, estimator, train)
+                except InvalidParameterError as exc:
+                    if values:
+                        raise ValueError(
+                            f"The regularization schedule set {values} at generation "
+                            f"{generation}, which {type(estimator).__name__} rejects: "
+                            f"{exc}"
+                        ) from exc
+                    raise
+                store(record, model, train, train, values)
+            except _Degenerate as exc:
+                termination = "degenerate"
+                _warn_degenerate(name, generation, str(exc))
+                break
+            previous, previous_train = model, train
+    finally:
+        if owner.verbose:
+            _end_progress()
 
     result = trajectory.to_dict()
     return LoopResult(
@@ -757,6 +761,13 @@ def _collapse_generation(diversity, threshold):
         return None
     below = np.flatnonzero(diversity[1:] < threshold * reference)
     return int(below[0] + 1) if below.size else None
+
+
+def _end_progress():
+    """Close the progress bar of a fit that ended (maybe early)."""
+    from ._progress import end_fit
+
+    end_fit()
 
 
 def _print_progress(name, record, n_generations, start):

@@ -98,3 +98,12 @@ def report_generation(name, record, n_generations, start, elapsed):
     if record["generation"] >= n_generations:
         bar.close()
         _bars.bar = None
+
+
+def end_fit():
+    """Close the bar of this thread's fit, if one is open (the loop ended,
+    possibly early: a degenerate stop, an error)."""
+    bar = getattr(_bars, "bar", None)
+    if bar is not None:
+        bar.close()
+        _bars.bar = None

@@ -229,3 +229,27 @@ def test_meta_estimator_real_tqdm_bar(terminal, regression_data, capsys):
     assert captured.out == ""
     assert "RecursiveRetrainer: 100%" in captured.err and "3/3" in captured.err
     assert "score_real=" in captured.err
+
+
+def test_a_fit_that_stops_early_closes_its_bar(fake_bars):
+    """A degenerate stop ends the loop before the last generation: the loop
+    closes the bar itself instead of leaving it open until the next fit."""
+    import warnings
+
+    from sklearn.linear_model import LogisticRegression
+
+    from skcollapse import CollapseWarning, RecursiveRetrainer
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(30, 2))
+    y = np.r_[np.zeros(27, dtype=int), np.ones(3, dtype=int)]  # argmax: one class
+    est = RecursiveRetrainer(
+        LogisticRegression(), n_generations=5, label_noise="argmax", verbose=1
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", CollapseWarning)
+        est.fit(X, y)
+    assert est.termination_condition_ == "degenerate"
+    assert len(fake_bars) == 1
+    assert fake_bars[0].n == est.n_generations_ + 1 < fake_bars[0].total
+    assert fake_bars[0].closed
