@@ -97,3 +97,20 @@ CHECKS_NEEDING_SEVERAL_COLUMNS = [
     "check_sample_weights_pandas_series",
     "check_sample_weights_shape",
 ]
+
+
+def run_python_script(script, cwd, *, timeout):
+    """Run ``python script`` as a user would (off-screen plots, one BLAS
+    thread); return the completed process."""
+    import subprocess
+    import sys
+
+    env = {**os.environ, "OPENBLAS_NUM_THREADS": "1", "MPLBACKEND": "Agg"}
+    return subprocess.run(
+        [sys.executable, str(script)],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )

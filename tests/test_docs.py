@@ -6,12 +6,10 @@ one. The Dask snippet of the user guide runs as the script a user pastes.
 """
 
 import doctest
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from conftest import run_python_script
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
 PAGES = sorted(DOCS.glob("*.rst")) + sorted((DOCS / "user_guide").glob("*.rst"))
@@ -71,15 +69,7 @@ def test_dask_local_cluster_snippet_runs(tmp_path):
     """The user guide's LocalCluster script, run as a user would run it."""
     pytest.importorskip("distributed")
     script = DOCS / "snippets" / "dask_local_cluster.py"
-    env = {**os.environ, "OPENBLAS_NUM_THREADS": "1", "MPLBACKEND": "Agg"}
-    completed = subprocess.run(
-        [sys.executable, str(script)],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    completed = run_python_script(script, tmp_path, timeout=300)
     assert completed.returncode == 0, completed.stderr[-3000:]
     assert "200/200 repeats done" in completed.stdout + completed.stderr
     assert "Name: score_real" in completed.stdout

@@ -1,11 +1,9 @@
 """Every example in examples/ runs to the end (the gallery is part of the proof)."""
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from conftest import run_python_script
 
 EXAMPLES = sorted((Path(__file__).parent.parent / "examples").glob("plot_*.py"))
 
@@ -15,15 +13,7 @@ pytest.importorskip("matplotlib")
 @pytest.mark.slow
 @pytest.mark.parametrize("script", EXAMPLES, ids=[p.name for p in EXAMPLES])
 def test_example_runs(script, tmp_path):
-    env = dict(os.environ, MPLBACKEND="Agg")
-    result = subprocess.run(
-        [sys.executable, str(script)],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
+    result = run_python_script(script, tmp_path, timeout=600)
     assert result.returncode == 0, result.stderr[-3000:]
 
 
