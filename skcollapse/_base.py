@@ -29,7 +29,7 @@ from ._compat import (
     routing_enabled,
 )
 from ._loop import DATA_REGIMES, resolve_regularization, run_generations
-from ._params import RANDOM_STATE, Interval, nested_param_keys
+from ._params import RANDOM_STATE, ClassHasMethods, Interval, nested_param_keys
 from ._random import SeedTable, Stream, check_base_seed
 
 SHARED_PARAMETER_CONSTRAINTS = {
@@ -47,9 +47,9 @@ SHARED_PARAMETER_CONSTRAINTS = {
     "verifier": [
         None,
         callable,
-        HasMethods(["fit", "predict_proba"]),
-        HasMethods(["fit", "predict"]),
-        HasMethods(["fit", "score_samples"]),
+        ClassHasMethods(["fit", "predict_proba"]),
+        ClassHasMethods(["fit", "predict"]),
+        ClassHasMethods(["fit", "score_samples"]),
     ],
     "keep_fraction": [None, Interval(numbers.Real, 0, 1, closed="right")],
     "threshold": [None, Interval(numbers.Real, None, None, closed="neither")],

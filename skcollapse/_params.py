@@ -11,9 +11,38 @@ booleans with scikit-learn's own error message.
 # Authors: The skcollapse developers
 # SPDX-License-Identifier: BSD-3-Clause
 
+from ._compat import HasMethods
 from .utils._param_validation import RANDOM_STATE, Interval, Options
 
-__all__ = ["RANDOM_STATE", "Interval", "Options", "nested_param_keys"]
+__all__ = [
+    "RANDOM_STATE",
+    "ClassHasMethods",
+    "Interval",
+    "Options",
+    "nested_param_keys",
+]
+
+
+class ClassHasMethods(HasMethods):
+    """``HasMethods`` of the class: a method a meta-estimator makes available
+    only once fitted (``StackingClassifier.predict_proba`` with its default
+    final estimator) counts; whether the fitted object has it is checked
+    after fitting.
+
+    Examples
+    --------
+    >>> from sklearn.ensemble import StackingClassifier
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from skcollapse._params import ClassHasMethods
+    >>> stack = StackingClassifier([("lr", LogisticRegression())])
+    >>> ClassHasMethods(["fit", "predict_proba"]).is_satisfied_by(stack)
+    True
+    """
+
+    def is_satisfied_by(self, val):
+        return super().is_satisfied_by(val) or all(
+            callable(getattr(type(val), method, None)) for method in self.methods
+        )
 
 
 def nested_param_keys(estimator, name):

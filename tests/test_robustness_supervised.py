@@ -983,3 +983,20 @@ def test_residuals_that_collapse_later_raise_no_zero_noise_warning():
         est.fit(X, y)
     scale = est.trajectory_["label_noise_scale"]
     assert scale[-1] < 1e-6 * np.std(y)  # it did reach the no-noise level
+
+
+def test_a_stacking_classifier_is_a_verifier():
+    """Its predict_proba exists once fitted (default final estimator), as for
+    the base: the verifier is checked on its fitted self."""
+    from sklearn.ensemble import StackingClassifier
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(60, 3))
+    y = (X[:, 0] + 0.3 * rng.normal(size=60) > 0).astype(int)
+    stack = StackingClassifier(
+        [("tree", DecisionTreeClassifier(max_depth=2)), ("lr", LogisticRegression())]
+    )
+    est = RecursiveRetrainer(
+        LogisticRegression(), n_generations=2, verifier=stack, keep_fraction=0.5
+    ).fit(X, y)
+    np.testing.assert_array_equal(est.trajectory_["n_rejected"], [0, 30, 30])
