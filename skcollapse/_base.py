@@ -188,6 +188,11 @@ class BaseRecursiveRetrainer(MetaEstimatorMixin, BaseEstimator):
             _raise_for_params(fit_params, self, "fit")
         if sample_weight is not None:
             sample_weight = _check_sample_weight(sample_weight, X)
+            if not np.any(sample_weight):  # as scikit-learn >= 1.7 says too
+                raise ValueError(
+                    "Sample weights must contain at least one non-zero number; "
+                    "sample_weight is all zeros."
+                )
         if (
             uniform_is_none
             and sample_weight is not None

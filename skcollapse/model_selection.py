@@ -287,13 +287,22 @@ def collapse_curve(
         ]
         for start in range(0, n_repeats, size)
     ]
-    outputs = parallel(
-        delayed(_fit_chunk)(
-            estimator, X, y, chunk, params, measure, return_estimators, inner_threads
-        )
-        for chunk in chunks
-    )
     try:
+        # inside: a backend without streaming (joblib < 1.4 has no
+        # generator_unordered) raises a repeat's error from this call
+        outputs = parallel(
+            delayed(_fit_chunk)(
+                estimator,
+                X,
+                y,
+                chunk,
+                params,
+                measure,
+                return_estimators,
+                inner_threads,
+            )
+            for chunk in chunks
+        )
         for chunk_outputs in outputs:
             for output in chunk_outputs:
                 repeats[output["index"]] = output
