@@ -33,8 +33,10 @@ class ClassHasMethods(HasMethods):
     --------
     >>> from sklearn.ensemble import StackingClassifier
     >>> from sklearn.linear_model import LogisticRegression
-    >>> from skcollapse._params import ClassHasMethods
     >>> stack = StackingClassifier([("lr", LogisticRegression())])
+    >>> hasattr(stack, "predict_proba")  # not before it is fitted
+    False
+    >>> from skcollapse._params import ClassHasMethods
     >>> ClassHasMethods(["fit", "predict_proba"]).is_satisfied_by(stack)
     True
     """

@@ -290,19 +290,9 @@ def collapse_curve(
     try:
         # inside: a backend without streaming (joblib < 1.4 has no
         # generator_unordered) raises a repeat's error from this call
-        outputs = parallel(
-            delayed(_fit_chunk)(
-                estimator,
-                X,
-                y,
-                chunk,
-                params,
-                measure,
-                return_estimators,
-                inner_threads,
-            )
-            for chunk in chunks
-        )
+        fit_chunk = delayed(_fit_chunk)
+        rest = (params, measure, return_estimators, inner_threads)
+        outputs = parallel(fit_chunk(estimator, X, y, chunk, *rest) for chunk in chunks)
         for chunk_outputs in outputs:
             for output in chunk_outputs:
                 repeats[output["index"]] = output
