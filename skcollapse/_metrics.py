@@ -32,6 +32,7 @@ __all__ = [
     "discrete_wasserstein",
     "label_error",
     "norm",
+    "output_rms",
     "prediction_diversity",
     "r2",
     "rms",
@@ -92,6 +93,14 @@ def column_rms(values):
     scale = _column_scale(values)
     scaled = values / scale
     return scale * np.sqrt(np.einsum("ij,ij->j", scaled, scaled) / values.shape[0])
+
+
+def output_rms(values):
+    """RMS of each output: a float for one output (a vector or one column,
+    the same arithmetic, bit for bit), else one per column."""
+    if values.ndim == 1 or values.shape[1] == 1:
+        return rms(values)
+    return column_rms(values.reshape(len(values), -1))
 
 
 def norm(vector):

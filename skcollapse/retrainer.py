@@ -855,7 +855,7 @@ class _SupervisedProblem(Problem):
             flat = np.asarray(y, dtype=float).reshape(n_real, -1)
             with np.errstate(over="ignore", under="ignore"):  # r2 rescales then
                 self._real_total = np.sum((flat - flat.mean(axis=0)) ** 2, axis=0)
-            self._real_spread = _output_rms(flat - flat.mean(axis=0))
+            self._real_spread = _metrics.output_rms(flat - flat.mean(axis=0))
         self._residuals = None
         self._predictive = None
         self._first = None
@@ -965,14 +965,14 @@ class _SupervisedProblem(Problem):
         elif noise in ("residual", "bootstrap"):
             self._residuals = residuals = batch.y - self._output(estimator, batch.X)
             # computed once here, used by _labels for the next generation
-            self._residual_rms = _output_rms(residuals)
+            self._residual_rms = _metrics.output_rms(residuals)
             # generation 0 only: later, residuals that shrink towards 0 are the
             # collapse itself, recorded in label_noise_scale
             if self._generation == 0 and not self._warned_no_noise:
                 self._warn_if_no_noise(estimator, self._residual_rms)
         elif noise == "oof":
             self._residuals = batch.y - self._out_of_fold(estimator, batch, fit_params)
-            self._residual_rms = _output_rms(self._residuals)
+            self._residual_rms = _metrics.output_rms(self._residuals)
         elif noise == "predictive":
             self._predictive = _predictive_sampler(
                 estimator, batch.X, batch.y, batch.weight, self._guard
@@ -1119,7 +1119,7 @@ class _SupervisedProblem(Problem):
                 and not self._warned_no_noise
             ):
                 # (below, no noise is what is asked for)
-                deviation = _output_rms(y - prediction)
+                deviation = _metrics.output_rms(y - prediction)
                 self._warn_if_no_noise(model, deviation / np.sqrt(self.temperature))
             return y, noise_scale
         residuals = self._residuals
@@ -1210,14 +1210,6 @@ def _weight_param(estimator, weight):
     if routing_enabled():
         return {"sample_weight": weight}
     return {sample_weight_key(estimator) or "sample_weight": weight}
-
-
-def _output_rms(values):
-    """RMS of each output: a float for one output (a vector or one column,
-    the same arithmetic, bit for bit), else one per column."""
-    if values.ndim == 1 or values.shape[1] == 1:
-        return _metrics.rms(values)
-    return _metrics.column_rms(values.reshape(len(values), -1))
 
 
 def _columns(model, classes):
