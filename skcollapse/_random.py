@@ -95,6 +95,15 @@ class Stream(enum.IntEnum):
     #: The shuffled K folds of ``RecursiveRetrainer(label_noise="oof")``'s
     #: out-of-fold residuals of generation ``g``'s training set.
     OOF_FOLDS = 10
+    #: The fresh real rows of generation ``g`` drawn from ``real_source``
+    #: under ``real_sampling="fresh"``.
+    FRESH_REAL = 11
+    #: The real data a ``collapse_curve(source=...)`` repeat draws from its
+    #: source (generation 0 of the repeat's own table).
+    SOURCE = 12
+
+
+assert len(Stream) <= 32, "SeedTable.WIDTH leaves no room for a new Stream"
 
 
 class SeedTable:
@@ -124,6 +133,9 @@ class SeedTable:
 
     #: Generations per block of seeds drawn at once.
     BLOCK = 64
+    #: Seeds per row: room for streams not yet named, so that adding a
+    #: :class:`Stream` member never changes the seeds of the others.
+    WIDTH = 32
 
     def __init__(self, base_seed):
         self.base_seed = int(base_seed)
@@ -135,7 +147,7 @@ class SeedTable:
         while len(self._blocks) <= block:
             # drawn in order, so block b is the same whatever is asked first
             self._blocks.append(
-                self._rng.integers(MAX_SEED, size=(self.BLOCK, len(Stream)))
+                self._rng.integers(MAX_SEED, size=(self.BLOCK, self.WIDTH))
             )
         return self._blocks[block][row]
 
