@@ -5,15 +5,19 @@ matplotlib is imported inside the plotting calls only: importing this module
 """
 
 import numbers
+import os
 import warnings
 from collections.abc import Mapping
+from numbers import Real
 
 import numpy as np
 from sklearn.base import clone
 
+from ._compat import validate_params
+from ._params import Interval
 from .model_selection import collapse_curve
 
-__all__ = ["CollapseCurveDisplay"]
+__all__ = ["CollapseCurveDisplay", "save_figures"]
 
 # Keys plotted when none is given, in order of preference.
 _DEFAULT_KEYS = ("score_real", "log_likelihood_real")
@@ -164,7 +168,6 @@ class CollapseCurveDisplay:
         """
         _check_matplotlib_support(f"{type(self).__name__}.plot")
         import matplotlib.pyplot as plt
-        from matplotlib.ticker import MaxNLocator
 
         trajectories = _as_list(self.trajectories)
         generations = self._generations(len(trajectories))
@@ -192,7 +195,7 @@ class CollapseCurveDisplay:
 
         ax.set_xlabel("Generation")
         ax.set_ylabel(key if ylabel is None else ylabel)
-        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.xaxis.set_major_locator(_generation_locator(ax, generations))
         if any(
             artist.get_label() and not artist.get_label().startswith("_")
             for artist in ax.get_lines()
@@ -516,9 +519,117 @@ class CollapseCurveDisplay:
         return display.plot(ax=ax, **plot_kw)
 
 
+@validate_params(
+    {
+        "directory": [str, os.PathLike],
+        "prefix": [str],
+        "figures": ["array-like", None],
+        "dpi": [Interval(Real, 0, None, closed="neither")],
+    },
+    prefer_skip_nested_validation=True,
+)
+def save_figures(directory, *, prefix="figure", figures=None, dpi=100):
+    """Save matplotlib figures as PNG files, numbered in the order they were made.
+
+    The figures are written as ``<prefix>_001.png``, ``<prefix>_002.png``, ...
+    (the numbering of the gallery's images), into ``directory``, created if
+    it does not exist. Every example of the gallery calls it when run with
+    ``--save DIR`` (``python examples/plot_verification.py --save figures``),
+    so that a headless run keeps its figures.
+
+    Parameters
+    ----------
+    directory : str or path-like
+        Folder the files are written to; created with its parents if missing.
+
+    prefix : str, default="figure"
+        Start of every file name, for example the example's name.
+
+    figures : list of matplotlib Figure, default=None
+        The figures to save, in that order; ``None``: every open figure of
+        :mod:`matplotlib.pyplot`, in the order they were created.
+
+    dpi : float, default=100
+        Resolution in dots per inch.
+
+    Returns
+    -------
+    paths : list of str
+        The files written, in the order of ``figures``.
+
+    See Also
+    --------
+    CollapseCurveDisplay : Plot collapse curves.
+
+    Examples
+    --------
+    >>> import os
+    >>> import tempfile
+    >>> import matplotlib.pyplot as plt
+    >>> from skcollapse.plotting import save_figures
+    >>> fig, ax = plt.subplots()
+    >>> _ = ax.plot([0, 1, 2], [1.0, 0.5, 0.2])
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     paths = save_figures(folder, prefix="curve", figures=[fig])
+    ...     [os.path.basename(path) for path in paths]
+    ['curve_001.png']
+    >>> plt.close(fig)
+    """
+    _check_matplotlib_support("save_figures")
+    from matplotlib.figure import Figure
+
+    if figures is None:
+        import matplotlib.pyplot as plt
+
+        figures = [plt.figure(number) for number in plt.get_fignums()]
+    figures = list(figures)
+    for index, figure in enumerate(figures):
+        if not isinstance(figure, Figure):
+            raise TypeError(
+                f"figures[{index}] is a {type(figure).__name__}; figures must be "
+                "a list of matplotlib Figure objects, or None for every open figure."
+            )
+    os.makedirs(directory, exist_ok=True)
+    paths = []
+    for number, figure in enumerate(figures, start=1):
+        path = os.path.join(os.fspath(directory), f"{prefix}_{number:03d}.png")
+        figure.savefig(path, format="png", dpi=dpi)
+        paths.append(path)
+    return paths
+
+
 # ----------------------------------------------------------------------
 # helpers
 # ----------------------------------------------------------------------
+def _generation_locator(ax, generations):
+    """Integer x ticks at generations that exist on ``ax``.
+
+    matplotlib's ``MaxNLocator(integer=True)`` ticks the whole view, margins
+    included: 21 on a curve of generations 0..20. This one keeps the ticks
+    between the first and the last generation drawn on the axes (by this
+    display and by displays drawn before on the same axes).
+    """
+    from matplotlib.ticker import MaxNLocator
+
+    class GenerationLocator(MaxNLocator):
+        def __init__(self, low, high):
+            super().__init__(integer=True)
+            self.generation_range = (low, high)
+
+        def tick_values(self, vmin, vmax):
+            ticks = super().tick_values(vmin, vmax)
+            low, high = self.generation_range
+            return ticks[(ticks >= low) & (ticks <= high)]
+
+    drawn = np.concatenate([np.ravel(g) for g in generations]).astype(float)
+    drawn = drawn[np.isfinite(drawn)]
+    low, high = (drawn.min(), drawn.max()) if drawn.size else (-np.inf, np.inf)
+    previous = getattr(ax.xaxis.get_major_locator(), "generation_range", None)
+    if previous is not None:
+        low, high = min(low, previous[0]), max(high, previous[1])
+    return GenerationLocator(low, high)
+
+
 def _check_matplotlib_support(caller_name):
     """Raise an ImportError telling how to install matplotlib."""
     try:

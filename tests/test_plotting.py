@@ -489,3 +489,39 @@ def test_from_estimator_probe_does_not_touch_the_estimator(regression_data):
     CollapseCurveDisplay.from_estimator(retrainer, X, y, n_repeats=2, random_state=0)
     assert retrainer.n_generations == 2 and retrainer.random_state is None
     assert not hasattr(retrainer, "trajectory_")
+
+
+@pytest.mark.parametrize("n_generations", [1, 5, 20, 37])
+def test_ticks_only_at_generations_that_exist(n_generations):
+    """Integer ticks, none in the margins: no 21 on a curve of 0..20, no 2.5."""
+    display = CollapseCurveDisplay.from_trajectories(
+        fake_result(n_generations=n_generations), key="drift"
+    )
+    display.figure_.canvas.draw()
+    ticks = display.ax_.get_xticks()
+    assert len(ticks) >= 2
+    assert np.all(ticks == np.round(ticks))
+    assert ticks.min() >= 0 and ticks.max() <= n_generations
+    # A second, longer curve on the same axes widens the range.
+    CollapseCurveDisplay.from_trajectories(
+        fake_result(n_generations=n_generations + 8), key="drift", ax=display.ax_
+    )
+    display.figure_.canvas.draw()
+    assert display.ax_.get_xticks().max() > n_generations
+
+
+def test_save_figures_writes_numbered_pngs(tmp_path):
+    from skcollapse.plotting import save_figures
+
+    first = CollapseCurveDisplay.from_trajectories(fake_result(), key="drift")
+    second = CollapseCurveDisplay.from_trajectories(fake_result(seed=1), key="drift")
+    folder = tmp_path / "new" / "folder"
+    paths = save_figures(folder, prefix="curves")
+    assert [p.rsplit("/", 1)[-1] for p in paths] == ["curves_001.png", "curves_002.png"]
+    for path in paths:
+        assert open(path, "rb").read(8) == b"\x89PNG\r\n\x1a\n"
+    # An explicit list keeps its order; anything else than a Figure is refused.
+    paths = save_figures(str(folder), figures=[second.figure_, first.figure_])
+    assert len(paths) == 2 and paths[0].endswith("figure_001.png")
+    with pytest.raises(TypeError, match=r"figures\[1\] is a Axes"):
+        save_figures(folder, figures=[first.figure_, first.ax_])

@@ -36,6 +36,7 @@ PUBLIC_FUNCTIONS = [
     "skcollapse.datasets.make_gaussian_mixture",
     "skcollapse.datasets.make_zipf",
     "skcollapse.model_selection.collapse_curve",
+    "skcollapse.plotting.save_figures",
     "skcollapse.regularization.geometric_schedule",
     "skcollapse.regularization.linear_schedule",
     "skcollapse.theory.categorical_collapse_bounds",
