@@ -28,7 +28,12 @@ from ._compat import (
     _safe_indexing,
     routing_enabled,
 )
-from ._loop import DATA_REGIMES, resolve_regularization, run_generations
+from ._loop import (
+    DATA_REGIMES,
+    real_fraction_of,
+    resolve_regularization,
+    run_generations,
+)
 from ._params import RANDOM_STATE, ClassHasMethods, Interval, nested_param_keys
 from ._random import SeedTable, Stream, check_base_seed
 
@@ -37,7 +42,8 @@ SHARED_PARAMETER_CONSTRAINTS = {
     "n_generations": [Interval(numbers.Integral, 0, None, closed="left")],
     "data": [StrOptions(set(DATA_REGIMES))],
     "real_fraction": [None, Interval(numbers.Real, 0, 1, closed="both")],
-    "real_sampling": [StrOptions({"fixed", "resample"})],
+    "real_sampling": [StrOptions({"fixed", "resample", "fresh"})],
+    "real_source": [None, HasMethods(["sample"]), callable],
     "synthetic_size": [
         Interval(numbers.Integral, 1, None, closed="left"),
         Interval(RealNotInt, 0, None, closed="neither"),
@@ -59,6 +65,9 @@ SHARED_PARAMETER_CONSTRAINTS = {
     "fine_tune": ["boolean"],
     "store_estimators": ["boolean"],
     "collapse_threshold": [Interval(numbers.Real, 0, 1, closed="both")],
+    "stop_on_collapse": ["boolean"],
+    "accumulate_window": [None, Interval(numbers.Integral, 1, None, closed="left")],
+    "correction": [None, callable],
     "metrics": [StrOptions({"default", "all"}), list, tuple],
     "random_state": RANDOM_STATE,
     "verbose": ["verbose"],
@@ -91,6 +100,8 @@ class BaseRecursiveRetrainer(MetaEstimatorMixin, BaseEstimator):
         """
         self._check_selection()
         self._check_fine_tune()
+        self._check_real_source()
+        self._check_accumulate_window()
         self._check_metrics()
         resolve_regularization(self.regularization)
         return self._check_own_params()
@@ -145,6 +156,42 @@ class BaseRecursiveRetrainer(MetaEstimatorMixin, BaseEstimator):
                 "scored at least threshold), keep_fraction (keep the best-scored "
                 "fraction) or n_candidates > 1 (keep the best of several "
                 "candidates)."
+            )
+
+    def _check_real_source(self):
+        """``real_sampling="fresh"`` and ``real_source`` go together, with a
+        real part to draw."""
+        fresh = self.real_sampling == "fresh"
+        if self.real_source is not None and not fresh:
+            raise ValueError(
+                f"real_source={self.real_source!r} draws fresh real data, which "
+                f"only real_sampling='fresh' uses; got "
+                f"real_sampling={self.real_sampling!r}. Set real_sampling='fresh' "
+                "or real_source=None."
+            )
+        if fresh and self.real_source is None:
+            raise ValueError(
+                "real_sampling='fresh' draws each generation's real part from "
+                "real_source, but real_source=None. Pass an object with "
+                "sample(n_samples, random_state) (a skcollapse.datasets source) "
+                "or a callable (n_samples, random_state) -> X or (X, y)."
+            )
+        if fresh and real_fraction_of(self.real_fraction, self.data) == 0:
+            raise ValueError(
+                "real_sampling='fresh' draws each generation's real part fresh, "
+                f"but real_fraction={self.real_fraction!r} with "
+                f"data={self.data!r} keeps no real rows. Set real_fraction > 0 "
+                "(1 draws as many fresh rows as the data passed to fit has)."
+            )
+
+    def _check_accumulate_window(self):
+        """``accumulate_window`` is a window of the accumulate regime only."""
+        if self.accumulate_window is not None and self.data != "accumulate":
+            raise ValueError(
+                f"accumulate_window={self.accumulate_window!r} keeps the synthetic "
+                "data of the last generations under data='accumulate', but "
+                f"data={self.data!r}. Use data='accumulate' or "
+                "accumulate_window=None."
             )
 
     def _check_fine_tune(self):

@@ -62,10 +62,61 @@ SHARED_PARAMETERS = {
         ``real_fraction``.""",
     ),
     "real_sampling": (
-        '{"fixed", "resample"}, default="fixed"',
+        '{"fixed", "resample", "fresh"}, default="fixed"',
         """``"fixed"``: the same real rows every generation (a random subset
         chosen once when ``real_fraction < 1``). ``"resample"``: a new subset
-        of the real pool every generation.""",
+        of the real pool every generation. ``"fresh"``: every generation
+        ``g >= 1`` draws its real part anew from ``real_source`` (the
+        *fresh data loop* of Alemohammad et al.; with ``synthetic_weight``
+        the weighted loop of arXiv 2502.18049), as many rows as the real part
+        has (``real_fraction * n_real``, rounded as ``real_fraction``);
+        generation 0 is fitted on the data passed to ``fit``. Under every
+        data regime the fresh rows replace the previous generation's real
+        part (only synthetic data accumulates), weigh the mean real weight
+        when ``sample_weight`` is given, and have origin 0 in
+        ``sample_generation_``. ${fresh_reference}""",
+    ),
+    "real_source": (
+        "object with ``sample``, callable or None, default=None",
+        """Where ``real_sampling="fresh"`` draws real data: an object whose
+        ``sample(n_samples, random_state)`` returns ${source_returns} (a
+        source of :mod:`skcollapse.datasets`), or a callable
+        ``(n_samples, random_state) -> ${source_returns_short}``; it receives
+        the integer seed of the generation's own random stream, so fits are
+        reproducible. What it returns must match the data passed to ``fit``
+        (number of features; ${source_check}); a mismatch is an error naming
+        ``real_source``. Required by ``real_sampling="fresh"`` and refused
+        otherwise.""",
+    ),
+    "accumulate_window": (
+        "int >= 1 or None, default=None",
+        """With ``data="accumulate"``, keep the synthetic data of the last
+        ``accumulate_window`` generations only (the "most recent K models"
+        pool of Seddik et al.: generation ``g`` trains on the real part and
+        the synthetic batches of generations ``max(1, g - K + 1) .. g``).
+        ``1`` is ``data="replace"`` with the same real part; a window of at
+        least ``n_generations`` is plain accumulate. None keeps every
+        generation. Refused with another data regime
+        (``"accumulate-subsample"`` is the random pool over all
+        generations).""",
+    ),
+    "correction": (
+        "callable or None, default=None",
+        """Applied to each generation's synthetic batch before verification
+        (the self-correcting loops of Gillman et al., 2024, which map samples
+        towards a target): ``${correction_signature}``, called on copies (it
+        may write into them), with ${correction_rows}. It must return as
+        many rows, of the same shape${correction_check}; anything else is an
+        error naming ``correction``.${correction_reference}""",
+    ),
+    "stop_on_collapse": (
+        "bool, default=False",
+        """End the loop at ``collapse_generation_`` (the first generation
+        whose ${diversity_key} is at or below ``collapse_threshold`` times
+        generation 0's), with ``termination_condition_ == "collapsed"``:
+        that generation is fitted and recorded, none after it, and
+        ``n_generations`` is the cap. With ``collapse_threshold=0`` the loop
+        runs until absorption (${absorbed}).""",
     ),
     "synthetic_size": (
         "int or float, default=1.0",
@@ -165,6 +216,34 @@ _FIELDS = {
         "warm_start_example": "for example ``SGDRegressor``, ``MLPClassifier``",
         "staged_methods": ":meth:`staged_predict`, :meth:`staged_predict_proba`",
         "random_draws": "synthetic inputs and labels, real subsets, verification",
+        "fresh_reference": (
+            "The trajectory's metrics on the real data (``score_real``, "
+            "``prediction_std``, ``drift``) and the validation split stay those "
+            "of the data passed to ``fit``, the same yardstick for every "
+            'generation; ``inputs="reuse"`` reuses the inputs passed to ``fit``.'
+        ),
+        "source_returns": "``(X, y)``",
+        "source_returns_short": "(X, y)",
+        "source_check": (
+            "a regressor's targets finite numbers of the same number of outputs, "
+            "a classifier's labels among the classes of the real data; inputs "
+            "finite numbers, NaN only for a base that takes it"
+        ),
+        "correction_signature": "correction(X, y) -> (X, y)",
+        "correction_rows": (
+            "the synthetic inputs and labels (with ``n_candidates > 1``, every "
+            "candidate)"
+        ),
+        "correction_check": (
+            ", finite inputs and targets for a regressor, labels among the real "
+            "classes for a classifier"
+        ),
+        "correction_reference": (
+            " The rows keep their weights; when the inputs come back unchanged "
+            'the ``"synthetic_error"`` of the labels is measured after the '
+            "correction, else it is not recorded (moved inputs have no real label)."
+        ),
+        "absorbed": "constant predictions",
     },
     "density": {
         "metrics_default": 'every metric but ``"wasserstein"``',
@@ -185,6 +264,25 @@ _FIELDS = {
         "random_draws": (
             "synthetic samples, real subsets, verification, the samples of the "
             "Wasserstein metric"
+        ),
+        "fresh_reference": (
+            "The trajectory's metrics on the real data (``log_likelihood_real``, "
+            "``mean_shift``, ``wasserstein``) and the validation split stay those "
+            "of the data passed to ``fit``, the same yardstick for every "
+            "generation."
+        ),
+        "source_returns": "``X``",
+        "source_returns_short": "X",
+        "source_check": "finite numbers",
+        "correction_signature": "correction(X) -> X",
+        "correction_rows": (
+            "the synthetic samples (with ``n_candidates > 1``, every candidate)"
+        ),
+        "correction_check": " and finite",
+        "correction_reference": " The samples keep their weights.",
+        "absorbed": (
+            "a Dirac mass: one token left for ``CategoricalDensity``, whose "
+            "stopping generation is then the absorption time of Seddik et al."
         ),
     },
 }

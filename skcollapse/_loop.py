@@ -21,12 +21,15 @@ import numbers
 import os
 import time
 import warnings
+from collections import deque
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import scipy.sparse as sp
 from sklearn.base import clone
+from sklearn.utils import get_tags
 
 from ._compat import InvalidParameterError
 from ._params import nested_param_keys
@@ -108,6 +111,8 @@ def check_synthetic_memory(owner, real, n_synthetic):
     row_bytes = nbytes / n_rows if nbytes else 8 * real.X.shape[1]
     per_generation = n_synthetic * owner.n_candidates * row_bytes
     kept = 1 if owner.data == "replace" else owner.n_generations
+    if owner.data == "accumulate" and owner.accumulate_window is not None:
+        kept = min(kept, owner.accumulate_window)
     if per_generation * kept > memory:
         what = "one generation's" if kept == 1 else f"{kept} generations'"
         raise ValueError(
@@ -288,6 +293,202 @@ def _verify(owner, problem, verify, batch, n_slots, generation):
 
 
 # --------------------------------------------------------------------------
+# Rows from outside the loop: fresh real data and corrected synthetic data
+# --------------------------------------------------------------------------
+def _allows_nan(owner):
+    """Whether the meta-estimator accepts NaN in its inputs (its tags)."""
+    try:
+        return bool(get_tags(owner).input_tags.allow_nan)
+    except (TypeError, AttributeError, ValueError):  # a duck-typed owner
+        return False
+
+
+def check_rows(problem, X, y, n_rows, what, allow_nan=False):
+    """Rows that a user's object produced, checked against the real rows.
+
+    ``X`` must have ``n_rows`` rows and the real rows' other dimensions (a
+    DataFrame the real columns; an ndarray is given them), be numeric and
+    finite (NaN only where the estimator takes NaN) where the real inputs
+    are an ndarray or sparse; ``y`` (supervised problems only) the real
+    targets' shape, finite numbers for a regressor, labels of the real data
+    (``problem.classes``) for a classifier. Returns ``(X, y)``, converted;
+    raises :class:`~skcollapse._problem.InputError` naming ``what``.
+    """
+    X_real, y_real = problem.real.X, problem.real.y
+    if X is None:
+        raise InputError(f"{what} returned no inputs (None).")
+    if hasattr(X_real, "iloc"):
+        import pandas as pd
+
+        if not hasattr(X, "iloc"):
+            X = pd.DataFrame(np.asarray(X), columns=X_real.columns)
+        elif list(X.columns) != list(X_real.columns):
+            raise InputError(
+                f"{what} returned a DataFrame with columns {list(X.columns)}; the "
+                f"real data has {list(X_real.columns)}."
+            )
+    elif not sp.issparse(X):
+        X = np.asarray(X)
+    shape = tuple(getattr(X, "shape", ()))
+    expected = (n_rows, *X_real.shape[1:])
+    if len(expected) == 1 and shape == (n_rows, 1):  # one feature as a column
+        X, shape = np.asarray(X).reshape(n_rows), expected
+    if shape != expected:
+        raise InputError(
+            f"{what} returned inputs of shape {shape}; {n_rows} rows of the real "
+            f"data's shape {expected} are needed."
+        )
+    if not hasattr(X, "iloc"):
+        values = X.data if sp.issparse(X) else X
+        if values.dtype.kind not in "biuf":
+            raise InputError(
+                f"{what} returned inputs of dtype {values.dtype}; numbers are needed."
+            )
+        if values.dtype.kind == "f" and not np.all(
+            np.isfinite(values) | (np.isnan(values) if allow_nan else False)
+        ):
+            raise InputError(
+                f"{what} returned inputs with non-finite values (NaN or inf)"
+                f"{'' if allow_nan else ', which the estimator does not take'}."
+            )
+    if y_real is None:
+        return X, None
+    if y is None:
+        raise InputError(f"{what} returned no targets: (X, y) is needed.")
+    y = np.asarray(y)
+    expected = (n_rows, *y_real.shape[1:])
+    if y.shape != expected:
+        raise InputError(
+            f"{what} returned targets of shape {y.shape}; shape {expected} (as "
+            "the real targets) is needed."
+        )
+    classes = problem.classes
+    if classes is not None:
+        unknown = np.setdiff1d(y, classes)
+        if unknown.size:
+            raise InputError(
+                f"{what} returned the label(s) {unknown[:5].tolist()}, which the "
+                f"real data does not have; its classes are {list(classes)}."
+            )
+        return X, y
+    if y.dtype.kind not in "biuf":
+        raise InputError(
+            f"{what} returned targets of dtype {y.dtype}; a regressor needs numbers."
+        )
+    if not np.all(np.isfinite(y)):
+        raise InputError(f"{what} returned non-finite targets (NaN or inf).")
+    return X, y
+
+
+def _unpack(data, supervised, what):
+    """``(X, y)`` of what a source or a correction returned."""
+    if supervised:
+        if not isinstance(data, (tuple, list)) or len(data) != 2:
+            raise InputError(
+                f"{what} must return a tuple (X, y) for a supervised loop; got "
+                f"{type(data).__name__}."
+            )
+        return data[0], data[1]
+    if isinstance(data, tuple):  # a density sampler's (X, labels)
+        data = data[0] if data else None
+    return data, None
+
+
+def resolve_real_source(owner, problem, seeds, n_rows):
+    """``generation -> Batch`` of ``n_rows`` fresh real rows, or None.
+
+    ``real_source.sample(n_rows, random_state=seed)`` (or the callable
+    ``real_source(n_rows, seed)``), with the seed of generation ``g``'s
+    :attr:`~skcollapse._random.Stream.FRESH_REAL` stream; the rows are
+    checked by :func:`check_rows`, have origin 0 and, when the real rows are
+    weighted, the mean real weight.
+    """
+    if owner.real_sampling != "fresh":
+        return None
+    source = owner.real_source
+    name = getattr(source, "__name__", None) or type(source).__name__
+    sample = getattr(source, "sample", None)
+    supervised = problem.real.y is not None
+    allow_nan = _allows_nan(owner)
+    real_weight = problem.real.weight
+    weight = None if real_weight is None else float(np.mean(real_weight))
+
+    def fresh(generation):
+        seed = seeds.seed(generation, Stream.FRESH_REAL)
+        if callable(sample):
+            data = sample(n_rows, random_state=seed)
+            what = f"real_source ({name}).sample at generation {generation}"
+        else:
+            data = source(n_rows, seed)
+            what = f"real_source ({name}) at generation {generation}"
+        X, y = check_rows(
+            problem, *_unpack(data, supervised, what), n_rows, what, allow_nan
+        )
+        return Batch(
+            X=X,
+            y=y,
+            weight=None if weight is None else np.full(n_rows, weight),
+            origin=np.zeros(n_rows, dtype=int),
+        )
+
+    return fresh
+
+
+def resolve_correction(owner, problem):
+    """``(batch, generation) -> batch`` applying ``correction``, or None.
+
+    The correction receives copies of what a callable verifier receives
+    (``(X, y)``, or ``X`` for a density loop), so it may write into them,
+    and must return the same: as many rows, checked by :func:`check_rows`.
+    The rows keep their weights and origin; their real labels
+    (``y_reference``) only when the inputs come back unchanged.
+    """
+    correction = owner.correction
+    if correction is None:
+        return None
+    name = getattr(correction, "__name__", None) or type(correction).__name__
+    supervised = problem.real.y is not None
+    allow_nan = _allows_nan(owner)
+
+    def correct(batch, generation):
+        arguments = [_copy(part) for part in problem.verifier_arguments(batch)]
+        what = f"correction ({name}) at generation {generation}"
+        if not supervised:
+            arguments = arguments[:1]
+        returned = correction(*arguments)
+        if not supervised and isinstance(returned, tuple):
+            raise InputError(f"{what} must return X for a density loop; got a tuple.")
+        X, y = check_rows(
+            problem, *_unpack(returned, supervised, what), len(batch), what, allow_nan
+        )
+        reference = batch.y_reference
+        if reference is not None and not _same_values(X, batch.X):
+            reference = None  # moved inputs: their real labels are unknown
+        return Batch(
+            X=X, y=y, weight=batch.weight, origin=batch.origin, y_reference=reference
+        )
+
+    return correct
+
+
+def _copy(data):
+    if data is None:
+        return None
+    method = getattr(data, "copy", None)
+    return method() if callable(method) else copy.deepcopy(data)
+
+
+def _same_values(a, b):
+    """Whether two inputs hold the same values (ndarray or sparse)."""
+    if sp.issparse(a) or sp.issparse(b):
+        return sp.issparse(a) and sp.issparse(b) and (a != b).nnz == 0
+    try:
+        return bool(np.array_equal(np.asarray(a), np.asarray(b)))
+    except (TypeError, ValueError):
+        return False
+
+
+# --------------------------------------------------------------------------
 # Data regimes
 # --------------------------------------------------------------------------
 class _Column:
@@ -372,19 +573,31 @@ class _Composer:
     Keeps what the regime needs and nothing more: the last synthetic batch
     under ``"replace"``; under the accumulate regimes, a :class:`_Pool` of
     every batch (ndarray inputs, fixed real rows), or the batches themselves
-    (concatenated every generation) otherwise.
+    (concatenated every generation) otherwise; with ``window``, the batches
+    of the last ``window`` generations only (a deque, so a generation costs
+    the rows of the window whatever its number). ``fresh`` (``generation ->
+    Batch``, :func:`resolve_real_source`) draws the real part of every
+    generation ``g >= 1`` under ``real_sampling="fresh"``: the real part is
+    replaced in every generation, under every regime, as with
+    ``"resample"``; only synthetic data accumulates.
     """
 
-    def __init__(self, data, real, n_keep_real, sampling, seeds):
+    def __init__(
+        self, data, real, n_keep_real, sampling, seeds, window=None, fresh=None
+    ):
         self.data, self.real, self.n_keep_real = data, real, n_keep_real
-        self.sampling, self.seeds = sampling, seeds
-        self.fixed_rows = self._real_rows(0)
-        self.synthetic = []
+        self.sampling, self.seeds, self.fresh = sampling, seeds, fresh
+        self.fixed_rows = self._real_rows(0) if sampling == "fixed" else None
+        self.synthetic = [] if window is None else deque(maxlen=window)
         self.pool = None
         self.pooled = (
             data != "replace"
+            and window is None
             and isinstance(real.X, np.ndarray)
-            and (sampling == "fixed" or n_keep_real in (0, len(real)))
+            and (
+                sampling == "fixed"
+                or (sampling == "resample" and n_keep_real in (0, len(real)))
+            )
         )
 
     def _real_rows(self, generation):
@@ -399,6 +612,8 @@ class _Composer:
         """The real rows of this generation's training set (None: none)."""
         if self.n_keep_real == 0:
             return None
+        if self.sampling == "fresh":
+            return self.fresh(generation)
         rows = (
             self._real_rows(generation)
             if self.sampling == "resample"
@@ -544,17 +759,30 @@ def run_generations(owner, problem, seeds):
     if owner.n_generations > 0:
         check_synthetic_memory(owner, real, n_synthetic)
     n_keep_real = round_count(real_fraction_of(owner.real_fraction, owner.data), n_real)
-    composer = _Composer(owner.data, real, n_keep_real, owner.real_sampling, seeds)
+    composer = _Composer(
+        owner.data,
+        real,
+        n_keep_real,
+        owner.real_sampling,
+        seeds,
+        window=owner.accumulate_window,
+        fresh=resolve_real_source(owner, problem, seeds, n_keep_real),
+    )
     schedule = resolve_regularization(owner.regularization)
     verify = resolve_verifier(owner.verifier, problem, seeds)
+    correct = resolve_correction(owner, problem)
     # One stream for every synthetic draw, consumed generation after generation.
     synthesis_rng = seeds.rng(0, Stream.SYNTHESIS)
     seed_keys = nested_param_keys(owner.estimator, "random_state")
+    stop = owner.stop_on_collapse
     trajectory = _Trajectory(("generation", "n_rejected", *problem.synthesis_keys))
     estimators = []
     previous, previous_train, termination = None, real, "max_generations"
+    reference = None  # generation 0's diversity
 
     def store(record, model, train, measured_on, values=()):
+        """Measure and record a generation; whether it is collapsed."""
+        nonlocal reference
         generation = record["generation"]
         measured = _step(
             generation, "measure", problem.measure, model, generation, measured_on
@@ -568,6 +796,10 @@ def run_generations(owner, problem, seeds):
         estimators.append(model)
         if owner.verbose:
             _print_progress(name, record, owner.n_generations, start)
+        diversity = record.get(problem.diversity_key, np.nan)
+        if generation == 0:
+            reference = diversity
+        return _is_collapsed(generation, diversity, reference, owner.collapse_threshold)
 
     start = time.perf_counter()
     try:
@@ -588,8 +820,11 @@ def run_generations(owner, problem, seeds):
                     )
                     synthesized = synthesis.record
                     record.update(synthesized)
+                    batch = synthesis.batch
+                    if correct is not None:
+                        batch = correct(batch, generation)
                     batch, verification = _verify(
-                        owner, problem, verify, synthesis.batch, n_synthetic, generation
+                        owner, problem, verify, batch, n_synthetic, generation
                     )
                     record.update(verification)
                     train = composer.compose(batch, generation)
@@ -602,7 +837,9 @@ def run_generations(owner, problem, seeds):
                             CollapseWarning,
                             stacklevel=5,
                         )
-                        store(record, previous, train, None)
+                        if store(record, previous, train, None) and stop:
+                            termination = "collapsed"
+                            break
                         continue
                     reason = problem.degenerate_reason(train)
                     if reason is not None:
@@ -640,12 +877,15 @@ def run_generations(owner, problem, seeds):
                             f"{exc}"
                         ) from exc
                     raise
-                store(record, model, train, train, values)
+                collapsed = store(record, model, train, train, values)
             except _Degenerate as exc:
                 termination = "degenerate"
                 _warn_degenerate(name, generation, str(exc))
                 break
             previous, previous_train = model, train
+            if collapsed and stop:
+                termination = "collapsed"
+                break
     finally:
         if owner.verbose:
             _end_progress()
@@ -752,14 +992,35 @@ def _warn_degenerate(name, generation, reason):
     )
 
 
+def _is_collapsed(generation, diversity, reference, threshold):
+    """Whether a generation's diversity is at or below ``threshold`` times
+    generation 0's (``reference``).
+
+    Generation 0 is collapsed only when its diversity is 0 (the real data is
+    already a Dirac mass, or has no variance); a later generation when its
+    diversity is at or below ``threshold * reference``, for a finite
+    positive ``reference``. A NaN diversity (a generation left without
+    training data) is not collapsed.
+    """
+    if reference is None or not np.isfinite(reference) or reference < 0:
+        return False
+    if generation == 0 or reference == 0:
+        return bool(diversity == 0)
+    return bool(diversity <= threshold * reference)
+
+
 def _collapse_generation(diversity, threshold):
-    """First generation whose diversity fell below ``threshold`` of generation 0's."""
+    """First generation whose diversity is at or below ``threshold`` of
+    generation 0's (0 when generation 0's is 0), or None: see
+    :func:`_is_collapsed`."""
     if diversity is None or len(diversity) == 0:
         return None
     reference = diversity[0]
-    if not np.isfinite(reference) or reference <= 0:
+    if not np.isfinite(reference) or reference < 0:
         return None
-    below = np.flatnonzero(diversity[1:] < threshold * reference)
+    if reference == 0:
+        return 0
+    below = np.flatnonzero(diversity[1:] <= threshold * reference)
     return int(below[0] + 1) if below.size else None
 
 

@@ -180,6 +180,13 @@ class Problem(ABC):
     #: generation 0, which draws nothing.
     synthesis_keys: tuple = ()
 
+    #: The labels a row may take (a classifier's classes, an ndarray), or
+    #: None (any target: a regressor; no target: a density). The loop checks
+    #: the rows a user's object produces (fresh real rows of ``real_source``,
+    #: the output of ``correction``) against it and against :attr:`real`
+    #: (:func:`~skcollapse._loop.check_rows`).
+    classes: Any = None
+
     @abstractmethod
     def fit(self, estimator, batch):
         """Fit ``estimator`` on ``batch`` and return the fitted estimator.

@@ -76,6 +76,10 @@ class RecursiveDensityRetrainer(DensityMixin, BaseRecursiveRetrainer):
 
     %(real_sampling)s
 
+    %(real_source)s
+
+    %(accumulate_window)s
+
     %(synthetic_size)s
 
     synthetic_weight : float, default=1.0
@@ -96,6 +100,8 @@ class RecursiveDensityRetrainer(DensityMixin, BaseRecursiveRetrainer):
         only 1.0. It biases the synthetic data only: :meth:`sample`,
         :meth:`score_samples` and the trajectory describe the models as
         fitted.
+
+    %(correction)s
 
     verifier : None, estimator or callable, default=None
         Scores synthetic samples so that a selection rule can keep the best
@@ -122,10 +128,14 @@ class RecursiveDensityRetrainer(DensityMixin, BaseRecursiveRetrainer):
 
     collapse_threshold : float in [0, 1], default=0.1
         ``collapse_generation_`` is the first generation whose diversity
-        falls below ``collapse_threshold`` times generation 0's. Diversity is
+        is at or below ``collapse_threshold`` times generation 0's (``0``: a
+        Dirac mass or zero variance exactly); generation 0 itself when its
+        diversity is already 0. Diversity is
         ``trajectory_["total_variance"]`` for continuous models and
         ``trajectory_["entropy"]`` for discrete ones
         (``CategoricalDensity``), whose entropy is 0 for a Dirac mass.
+
+    %(stop_on_collapse)s
 
     %(metrics)s
 
@@ -179,15 +189,19 @@ class RecursiveDensityRetrainer(DensityMixin, BaseRecursiveRetrainer):
     n_generations_ : int
         Generations completed after generation 0.
 
-    termination_condition_ : {"max_generations", "degenerate"}
+    termination_condition_ : {"max_generations", "degenerate", "collapsed"}
         ``"degenerate"`` when collapse made the data impossible to fit (for
         example fewer distinct samples than mixture components): the loop
         stopped with a :class:`~skcollapse.CollapseWarning` and
         ``estimator_`` is the last generation that could be fitted.
+        ``"collapsed"`` when ``stop_on_collapse`` ended the loop at
+        ``collapse_generation_`` (for ``CategoricalDensity`` with
+        ``collapse_threshold=0``: the first generation with one token left,
+        the absorption time of Seddik et al.).
 
     collapse_generation_ : int or None
-        First generation whose diversity fell below ``collapse_threshold`` of
-        generation 0's.
+        First generation whose diversity is at or below ``collapse_threshold``
+        of generation 0's (0 when generation 0's is 0), or None.
 
     sample_generation_ : ndarray of shape (n_train,)
         Provenance of each row of the last training set: 0 real, ``g``
@@ -325,9 +339,12 @@ class RecursiveDensityRetrainer(DensityMixin, BaseRecursiveRetrainer):
         data="replace",
         real_fraction=None,
         real_sampling="fixed",
+        real_source=None,
+        accumulate_window=None,
         synthetic_size=1.0,
         synthetic_weight=1.0,
         temperature=1.0,
+        correction=None,
         verifier=None,
         keep_fraction=None,
         threshold=None,
@@ -337,6 +354,7 @@ class RecursiveDensityRetrainer(DensityMixin, BaseRecursiveRetrainer):
         fine_tune=False,
         store_estimators=True,
         collapse_threshold=0.1,
+        stop_on_collapse=False,
         metrics="default",
         random_state=None,
         verbose=0,
@@ -346,9 +364,12 @@ class RecursiveDensityRetrainer(DensityMixin, BaseRecursiveRetrainer):
         self.data = data
         self.real_fraction = real_fraction
         self.real_sampling = real_sampling
+        self.real_source = real_source
+        self.accumulate_window = accumulate_window
         self.synthetic_size = synthetic_size
         self.synthetic_weight = synthetic_weight
         self.temperature = temperature
+        self.correction = correction
         self.verifier = verifier
         self.keep_fraction = keep_fraction
         self.threshold = threshold
@@ -358,6 +379,7 @@ class RecursiveDensityRetrainer(DensityMixin, BaseRecursiveRetrainer):
         self.fine_tune = fine_tune
         self.store_estimators = store_estimators
         self.collapse_threshold = collapse_threshold
+        self.stop_on_collapse = stop_on_collapse
         self.metrics = metrics
         self.random_state = random_state
         self.verbose = verbose

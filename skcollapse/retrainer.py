@@ -92,6 +92,10 @@ class RecursiveRetrainer(BaseRecursiveRetrainer):
 
     %(real_sampling)s
 
+    %(real_source)s
+
+    %(accumulate_window)s
+
     %(synthetic_size)s
 
     synthetic_weight : float, default=1.0
@@ -181,6 +185,8 @@ class RecursiveRetrainer(BaseRecursiveRetrainer):
         ``StackingClassifier`` with the default final estimator) is checked
         once generation 0 is fitted, as scikit-learn's meta-estimators do.
 
+    %(correction)s
+
     verifier : None, estimator or callable, default=None
         Scores synthetic samples so that a selection rule can keep the best
         (Feng et al., 2024). An estimator is fitted on the real data at
@@ -207,8 +213,11 @@ class RecursiveRetrainer(BaseRecursiveRetrainer):
 
     collapse_threshold : float in [0, 1], default=0.1
         ``collapse_generation_`` is the first generation whose
-        ``prediction_std`` falls below ``collapse_threshold`` times
-        generation 0's.
+        ``prediction_std`` is at or below ``collapse_threshold`` times
+        generation 0's (``0``: constant predictions exactly); generation 0
+        itself when its ``prediction_std`` is already 0.
+
+    %(stop_on_collapse)s
 
     %(metrics)s
 
@@ -258,14 +267,16 @@ class RecursiveRetrainer(BaseRecursiveRetrainer):
     n_generations_ : int
         Generations completed after generation 0.
 
-    termination_condition_ : {"max_generations", "degenerate"}
+    termination_condition_ : {"max_generations", "degenerate", "collapsed"}
         ``"degenerate"`` when collapse made the data impossible to fit: the
         loop stopped with a :class:`~skcollapse.CollapseWarning` and
         ``estimator_`` is the last generation that could be fitted.
+        ``"collapsed"`` when ``stop_on_collapse`` ended the loop at
+        ``collapse_generation_``.
 
     collapse_generation_ : int or None
-        First generation whose diversity fell below ``collapse_threshold`` of
-        generation 0's.
+        First generation whose diversity is at or below ``collapse_threshold``
+        of generation 0's (0 when generation 0's is 0), or None.
 
     sample_generation_ : ndarray of shape (n_train,)
         Provenance of each row of the last training set: 0 real, ``g``
@@ -355,11 +366,14 @@ class RecursiveRetrainer(BaseRecursiveRetrainer):
         data="replace",
         real_fraction=None,
         real_sampling="fixed",
+        real_source=None,
+        accumulate_window=None,
         synthetic_size=1.0,
         synthetic_weight=1.0,
         temperature=1.0,
         inputs="reuse",
         label_noise="auto",
+        correction=None,
         verifier=None,
         keep_fraction=None,
         threshold=None,
@@ -369,6 +383,7 @@ class RecursiveRetrainer(BaseRecursiveRetrainer):
         fine_tune=False,
         store_estimators=True,
         collapse_threshold=0.1,
+        stop_on_collapse=False,
         metrics="default",
         random_state=None,
         verbose=0,
@@ -378,11 +393,14 @@ class RecursiveRetrainer(BaseRecursiveRetrainer):
         self.data = data
         self.real_fraction = real_fraction
         self.real_sampling = real_sampling
+        self.real_source = real_source
+        self.accumulate_window = accumulate_window
         self.synthetic_size = synthetic_size
         self.synthetic_weight = synthetic_weight
         self.temperature = temperature
         self.inputs = inputs
         self.label_noise = label_noise
+        self.correction = correction
         self.verifier = verifier
         self.keep_fraction = keep_fraction
         self.threshold = threshold
@@ -392,6 +410,7 @@ class RecursiveRetrainer(BaseRecursiveRetrainer):
         self.fine_tune = fine_tune
         self.store_estimators = store_estimators
         self.collapse_threshold = collapse_threshold
+        self.stop_on_collapse = stop_on_collapse
         self.metrics = metrics
         self.random_state = random_state
         self.verbose = verbose
