@@ -1,5 +1,5 @@
-"""Data sets of the model-collapse literature: Zipf tokens, word frequencies, and
-the two-class Gaussian mixture."""
+"""Data sets of the model-collapse literature: Zipf tokens, word frequencies, the
+two-class Gaussian mixture, and data sources that know their true distribution."""
 
 # Authors: The skcollapse developers
 # SPDX-License-Identifier: BSD-3-Clause
@@ -13,8 +13,24 @@ from sklearn.utils import Bunch, check_random_state
 
 from ._compat import StrOptions, validate_params
 from ._params import RANDOM_STATE, Interval
+from ._sources import (
+    CategoricalSource,
+    GaussianClassificationSource,
+    GaussianMixtureSource,
+    GaussianSource,
+    LinearSource,
+)
 
-__all__ = ["load_word_frequencies", "make_gaussian_mixture", "make_zipf"]
+__all__ = [
+    "CategoricalSource",
+    "GaussianClassificationSource",
+    "GaussianMixtureSource",
+    "GaussianSource",
+    "LinearSource",
+    "load_word_frequencies",
+    "make_gaussian_mixture",
+    "make_zipf",
+]
 
 
 def _zipf_probabilities(n_categories, exponent):
