@@ -368,7 +368,7 @@ def check_rows(problem, X, y, n_rows, what, allow_nan=False):
         if unknown.size:
             raise InputError(
                 f"{what} returned the label(s) {unknown[:5].tolist()}, which the "
-                f"real data does not have; its classes are {list(classes)}."
+                f"real data does not have; its classes are {classes.tolist()}."
             )
         return X, y
     if y.dtype.kind not in "biuf":

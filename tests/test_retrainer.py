@@ -599,7 +599,7 @@ def test_the_base_estimators_random_state_is_seeded_per_generation(regression_da
         ({"n_generations": -1}, "n_generations"),
         ({"data": "keep"}, "data"),
         ({"real_fraction": 1.5}, "real_fraction"),
-        ({"real_sampling": "fresh"}, "real_sampling"),
+        ({"real_sampling": "draw"}, "real_sampling"),
         ({"synthetic_size": 0}, "synthetic_size"),
         ({"synthetic_weight": 0.0}, "synthetic_weight"),
         ({"temperature": 0.0}, "temperature"),
