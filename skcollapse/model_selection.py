@@ -3,19 +3,23 @@
 import numbers
 import time
 import warnings
+from dataclasses import dataclass
+from typing import Any
 
 import joblib
 import numpy as np
 from sklearn.base import clone
-from sklearn.utils import check_random_state
+from sklearn.metrics import check_scoring, get_scorer_names
+from sklearn.utils import check_random_state, get_tags
 from sklearn.utils.parallel import Parallel, delayed
+from sklearn.utils.validation import check_consistent_length
 from threadpoolctl import threadpool_limits
 
 from ._compat import HasMethods, StrOptions, validate_params
-from ._loop import CollapseWarning
+from ._loop import DEGENERATE_ERRORS, CollapseWarning
 from ._params import RANDOM_STATE, Interval
 from ._progress import make_bar
-from ._random import draw_seed
+from ._random import SeedTable, Stream, draw_seed
 from ._results import CollapseCurveResult
 
 __all__ = ["CollapseCurveResult", "collapse_curve"]
@@ -26,6 +30,7 @@ _RESULT_KEYS = (
     "generation",
     "repeat",
     "seeds",
+    "source_seeds",
     "n_generations",
     "termination_condition",
     "collapse_generation",
@@ -33,12 +38,30 @@ _RESULT_KEYS = (
     "estimators",
 )
 
+#: Prefixes of the keys of ``source.evaluate`` and of the test-set scores.
+TRUTH_PREFIX, TEST_PREFIX = "truth_", "test_"
+#: The test-set key of density estimators: mean ``score_samples`` of X_test.
+TEST_LOG_LIKELIHOOD = "test_log_likelihood"
+
 
 @validate_params(
     {
         "estimator": [HasMethods(["fit", "get_params", "set_params"])],
-        "X": ["array-like", "sparse matrix"],
+        "X": ["array-like", "sparse matrix", None],
         "y": ["array-like", None],
+        "source": [HasMethods(["sample", "evaluate"]), None],
+        "n_samples": [Interval(numbers.Integral, 1, None, closed="left"), None],
+        "X_test": ["array-like", "sparse matrix", None],
+        "y_test": ["array-like", None],
+        "scoring": [
+            StrOptions(set(get_scorer_names())),
+            callable,
+            list,
+            tuple,
+            set,
+            dict,
+            None,
+        ],
         "n_repeats": [Interval(numbers.Integral, 1, None, closed="left")],
         "n_jobs": [Interval(numbers.Integral, None, None, closed="neither"), None],
         "random_state": RANDOM_STATE,
@@ -57,9 +80,14 @@ _RESULT_KEYS = (
 )
 def collapse_curve(
     estimator,
-    X,
+    X=None,
     y=None,
     *,
+    source=None,
+    n_samples=None,
+    X_test=None,
+    y_test=None,
+    scoring=None,
     n_repeats=10,
     n_jobs=None,
     random_state=None,
@@ -82,6 +110,14 @@ def collapse_curve(
     ``(n_repeats, n_generations + 1)``: the Monte Carlo distribution of the
     collapse curve, generation by generation.
 
+    The real data is either one data set, ``X`` and ``y``, the same for every
+    repeat (the curve *given* that sample), or a ``source`` that knows the
+    distribution it samples from: every repeat then draws its own real data
+    of ``n_samples`` rows (the unconditional Monte Carlo of the theory), and
+    every generation's model is measured against the truth
+    (``source.evaluate``, keys ``truth_*``). With ``X_test``, every
+    generation's model is also scored on a test set (keys ``test_*``).
+
     Read more in the :ref:`User Guide <monte_carlo>`.
 
     Parameters
@@ -91,15 +127,58 @@ def collapse_curve(
         :class:`~skcollapse.RecursiveRetrainer` or
         :class:`~skcollapse.RecursiveDensityRetrainer`: anything with a
         ``random_state`` parameter that sets a ``trajectory_`` dict of 1-D
-        arrays (one value per generation) when fitted. It is cloned for every
-        repeat and never fitted in place.
+        arrays (one value per generation) when fitted (and, for ``source``
+        and ``X_test``, an ``estimators_`` list: generation ``g``'s fitted
+        base model at index ``g``). It is cloned for every repeat and never
+        fitted in place.
 
-    X : {array-like, sparse matrix, DataFrame} of shape (n_samples, n_features)
-        The real data, the same for every repeat.
+    X : {array-like, sparse matrix, DataFrame} of shape (n_rows, n_features), \
+            default=None
+        The real data, the same for every repeat. None when ``source`` is
+        given (and only then).
 
-    y : array-like of shape (n_samples,) or (n_samples, n_outputs), default=None
+    y : array-like of shape (n_rows,) or (n_rows, n_outputs), default=None
         The real targets; ``None`` for density estimators (``fit(X)`` is
-        then called).
+        then called) and with a ``source`` (which draws them).
+
+    source : data source, default=None
+        An object with ``sample(n_samples, random_state=None)``, returning
+        ``X`` (density estimators) or ``(X, y)`` (supervised ones), and
+        ``evaluate(fitted_model) -> dict`` of ground-truth metrics of one
+        fitted base model, such as the sources of :mod:`skcollapse.datasets`
+        (:ref:`sources`). Every repeat draws its own real data,
+        ``source.sample(n_samples, random_state=result["source_seeds"][i])``,
+        in its worker, and ``source.evaluate(estimators_[g])`` of every
+        generation ``g`` becomes the trajectory keys ``"truth_<key>"``. It is
+        sent to the workers (picklable for process-based backends).
+
+    n_samples : int >= 1, default=None
+        Rows of real data each repeat draws from ``source``; required with
+        a ``source``, refused without one.
+
+    X_test : {array-like, sparse matrix, DataFrame} of shape \
+            (n_test, n_features), default=None
+        A test set on which every generation's fitted model
+        (``estimators_[g]``) is scored, the same for every repeat. Supervised
+        estimators: with ``y_test`` and ``scoring``, keys ``"test_<name>"``
+        (``"test_score"`` for a single unnamed scorer, as in
+        :func:`sklearn.model_selection.cross_validate`). Density estimators:
+        ``"test_log_likelihood"``, the mean ``score_samples`` of ``X_test``
+        (plus ``"test_<name>"`` of any ``scoring``, called with ``y=None``).
+
+    y_test : array-like of shape (n_test,) or (n_test, n_outputs), \
+            default=None
+        The targets of ``X_test``: required for supervised estimators, refused
+        for density estimators and without ``X_test``.
+
+    scoring : str, callable, list, tuple, set or dict, default=None
+        The scorers of ``X_test``, as in
+        :func:`sklearn.model_selection.cross_validate`: a scorer name, a
+        callable ``scorer(model, X, y)`` (returning a number, or a dict of
+        named numbers), a list, tuple or set of names, or a dict ``{name:
+        scorer}``. None: the base estimator's own ``score`` (supervised; key
+        ``"test_score"``) or nothing beyond ``"test_log_likelihood"``
+        (density). Refused without ``X_test``.
 
     n_repeats : int, default=10
         Number of independent trajectories.
@@ -112,9 +191,10 @@ def collapse_curve(
 
     random_state : int, RandomState instance or None, default=None
         Draws the repeats' integer seeds, all of them up front, before any
-        fit: with an int, the result is the same whatever the backend and
-        ``n_jobs``, and the first ``k`` repeats of a run are the ``k`` repeats
-        of the same run with ``n_repeats=k``.
+        fit: with an int, the result is the same whatever the backend,
+        ``n_jobs`` and ``chunk_size``, and the first ``k`` repeats of a run
+        are the ``k`` repeats of the same run with ``n_repeats=k``. With a
+        ``source``, each repeat's real data derives from its seed too.
 
     verbose : int, default=0
         Progress, reported by the calling process as repeats finish
@@ -132,8 +212,11 @@ def collapse_curve(
         Return every repeat's fitted estimator in ``result["estimators"]``.
         By default the workers send back only the trajectories; a base
         estimator with a ``store_estimators`` parameter is then also fitted
-        with ``store_estimators=False`` (when ``measure`` is None), which
-        changes no trajectory and keeps one generation in memory, not all.
+        with ``store_estimators=False`` (when ``measure``, ``source`` and
+        ``X_test`` are None), which changes no trajectory and keeps one
+        generation in memory, not all. With ``source`` or ``X_test``, every
+        generation's model is kept in the worker until it is evaluated; the
+        returned estimator is then as its own ``store_estimators`` asks.
 
     measure : callable, default=None
         ``measure(fitted_estimator) -> dict`` of extra trajectory keys, each
@@ -182,32 +265,55 @@ def collapse_curve(
           repeat ``i``. Values are float (integer counts are converted so that
           they can hold NaN; non-numeric keys are object arrays padded with
           None). The trajectory's own ``"generation"`` key is replaced by
-          the 1-D one below;
+          the 1-D one below. The estimators' trajectory keys measure against
+          the data the loop sees (``"mean_shift"`` from the mean of the real
+          sample, ``"total_variance"`` the ``ddof=1`` trace of each
+          generation's training set): see the user guide;
+        - ``"truth_<key>"`` (with ``source``): ``source.evaluate`` of each
+          generation's fitted model, against the true distribution;
+        - ``"test_<name>"``, ``"test_score"`` or ``"test_log_likelihood"``
+          (with ``X_test``): each generation's score on the test set;
         - ``"generation"``: ndarray of shape ``(n_generations + 1,)``, the
           generation of each column, ``0 .. n_generations``;
         - ``"seeds"``: ndarray of shape ``(n_repeats,)``, the ``random_state``
           of each repeat (refit ``clone(estimator).set_params(
           random_state=result["seeds"][i])`` to get repeat ``i`` back);
+        - ``"source_seeds"`` (with ``source``): ndarray of shape
+          ``(n_repeats,)``, the ``random_state`` of each repeat's draw of real
+          data (``source.sample(n_samples, random_state=
+          result["source_seeds"][i])`` is repeat ``i``'s ``X``, ``y``);
         - ``"n_generations"``: ndarray of shape ``(n_repeats,)``, each repeat's
           ``n_generations_`` (completed generations);
         - ``"termination_condition"``: object ndarray of shape
           ``(n_repeats,)``, each repeat's ``termination_condition_``
-          (``"max_generations"`` or ``"degenerate"``);
+          (``"max_generations"``, ``"degenerate"``, or ``"collapsed"`` under
+          ``stop_on_collapse``);
         - ``"collapse_generation"``: float ndarray of shape ``(n_repeats,)``,
-          each repeat's ``collapse_generation_`` (NaN for None);
+          each repeat's ``collapse_generation_``, the first generation whose
+          diversity fell to the estimator's ``collapse_threshold`` of
+          generation 0's (NaN for None: no collapse within the run);
         - ``"fit_time"``: ndarray of shape ``(n_repeats,)``, seconds spent
-          fitting each repeat in its worker (the only entry that is not
-          reproducible);
+          fitting (and evaluating) each repeat in its worker (the only entry
+          that is not reproducible);
         - ``"estimators"``: list of ``n_repeats`` fitted estimators, only when
           ``return_estimators=True``.
 
         ``n_generations`` is the estimator's ``n_generations`` parameter. A
         repeat that terminated early (``"degenerate"``: collapse made the data
-        impossible to fit) has fewer generations; its rows are padded with
-        NaN after its last completed generation, and a single
-        :class:`~skcollapse.CollapseWarning` summarises how many repeats
-        stopped early. Use ``numpy.nanmean`` for the mean over the repeats
-        still running at each generation.
+        impossible to fit; ``"collapsed"``: stopped at absorption) has fewer
+        generations; its rows are padded with NaN after its last completed
+        generation (every key, the ``truth_`` and ``test_`` ones included),
+        and a single :class:`~skcollapse.CollapseWarning` summarises how many
+        repeats stopped early. Use ``numpy.nanmean`` for the mean over the
+        repeats still running at each generation.
+
+    Raises
+    ------
+    ValueError
+        If the real data is given both as ``X`` and as ``source``, or not at
+        all; if ``n_samples`` and ``source`` are not given together; if
+        ``y_test`` or ``scoring`` come without ``X_test``, ``y_test`` is
+        missing for a supervised estimator or given for a density one.
 
     See Also
     --------
@@ -215,6 +321,7 @@ def collapse_curve(
         these curves, with a theory overlay.
     sklearn.model_selection.learning_curve : The analogous curve over
         training set sizes.
+    sklearn.model_selection.cross_validate : The same ``scoring`` forms.
 
     Notes
     -----
@@ -223,10 +330,23 @@ def collapse_curve(
     stacked trajectories are identical for ``n_jobs=1``, ``n_jobs=2`` and the
     dask backend (given the same numerical libraries on every worker; the
     tests check it bit for bit with OpenBLAS, whose thread count differs
-    between the main process and loky workers). Each repeat's own warnings
-    are emitted where it runs (a worker's stderr for process-based
-    backends); warning filters of the calling thread are propagated to the
-    workers by :class:`sklearn.utils.parallel.Parallel`.
+    between the main process and loky workers). A repeat's real data drawn
+    from ``source`` uses the ``Stream.SOURCE`` seed of its own seed table, a
+    stream no fit draws from: the fit's other streams, so every synthetic
+    draw, are those of ``clone(estimator).set_params(random_state=seed)``.
+    Each repeat's own warnings are emitted where it runs (a worker's stderr
+    for process-based backends); warning filters of the calling thread are
+    propagated to the workers by :class:`sklearn.utils.parallel.Parallel`.
+
+    The ``truth_`` and ``test_`` keys are computed in the worker, after the
+    fit, from every generation's model; the fit keeps them all until then
+    (whatever ``store_estimators`` says, which changes no trajectory). An
+    error of ``source.evaluate`` or of a scorer on a generation ``g >= 1``
+    whose model collapse made impossible to evaluate (for example
+    ``log_loss`` of a classifier whose base model lost a class, a
+    :class:`ValueError`) is recorded as NaN for that generation with a
+    :class:`~skcollapse.CollapseWarning`; on generation 0, fitted on the
+    real data, it is raised.
 
     To run on a cluster::
 
@@ -238,8 +358,8 @@ def collapse_curve(
         ):
             result = collapse_curve(estimator, X, y, n_repeats=1000)
 
-    Large ``X`` and ``y`` are scattered to the workers once by joblib's dask
-    backend.
+    Large ``X``, ``y``, ``X_test`` and ``y_test`` are scattered to the
+    workers once by joblib's dask backend.
 
     Examples
     --------
@@ -258,7 +378,60 @@ def collapse_curve(
     >>> mean = result["score_real"].mean(axis=0)
     >>> bool(mean[-1] < mean[0])
     True
+
+    Every generation scored on a held-out test set:
+
+    >>> X_test, y_test = X[80:], y[80:]
+    >>> result = collapse_curve(retrainer, X[:80], y[:80], X_test=X_test,
+    ...                         y_test=y_test, scoring=["r2", "max_error"],
+    ...                         n_repeats=4, random_state=0)
+    >>> result["test_r2"].shape, result["test_max_error"].shape
+    ((4, 6), (4, 6))
+
+    Against a known truth, each repeat with its own real data:
+
+    >>> from sklearn.linear_model import LinearRegression
+    >>> from skcollapse.datasets import LinearSource
+    >>> source = LinearSource([1.0, -2.0, 0.5], noise=0.7)
+    >>> retrainer = RecursiveRetrainer(LinearRegression(), n_generations=3)
+    >>> result = collapse_curve(retrainer, source=source, n_samples=31,
+    ...                         n_repeats=4, random_state=0)
+    >>> result["truth_excess_risk"].shape
+    (4, 4)
     """
+    _check_estimator(estimator)
+    _check_real_data(X, y, source, n_samples)
+    task = _Task(
+        params={} if params is None else params,
+        measure=measure,
+        return_estimators=return_estimators,
+        source=source,
+        n_samples=n_samples,
+        test=_check_test_set(estimator, X, y, source, X_test, y_test, scoring),
+    )
+    rng = check_random_state(random_state)
+    seeds = draw_seed(rng, size=n_repeats)
+    repeats = _refit_repeats(
+        estimator,
+        X,
+        y,
+        X_test,
+        y_test,
+        seeds,
+        task,
+        n_jobs=n_jobs,
+        verbose=verbose,
+        pre_dispatch=pre_dispatch,
+        chunk_size=chunk_size,
+        inner_threads=inner_threads,
+    )
+    return _collect(estimator, repeats, seeds, task)
+
+
+# ----------------------------------------------------------------------
+# Checks, in the calling process, before any work
+# ----------------------------------------------------------------------
+def _check_estimator(estimator):
     if "random_state" not in estimator.get_params(deep=False):
         raise ValueError(
             "collapse_curve seeds every repeat through the estimator's "
@@ -266,10 +439,146 @@ def collapse_curve(
             "Pass a recursive meta-estimator such as RecursiveRetrainer or "
             "RecursiveDensityRetrainer."
         )
-    params = {} if params is None else params
-    rng = check_random_state(random_state)
-    seeds = draw_seed(rng, size=n_repeats)
 
+
+def _check_real_data(X, y, source, n_samples):
+    """The real data is X (and y), or a source with n_samples: exactly one."""
+    if source is None:
+        if X is None:
+            raise ValueError(
+                "collapse_curve needs real data: pass X (and y), or "
+                "source=<a data source> with n_samples=<rows per repeat>; got "
+                "X=None and source=None."
+            )
+        if n_samples is not None:
+            raise ValueError(
+                f"n_samples={n_samples!r} is the number of rows each repeat draws "
+                "from source, but source=None. Pass n_samples only with a "
+                "source; with X, every repeat uses all of its rows."
+            )
+        return
+    name = type(source).__name__
+    if X is not None or y is not None:
+        given = " and ".join(k for k, v in (("X", X), ("y", y)) if v is not None)
+        raise ValueError(
+            f"collapse_curve takes the real data either as X (and y) or from "
+            f"a source, not both; got {given} and source={name}(...). Pass "
+            "X=None and y=None to draw every repeat's real data from the "
+            "source, or source=None to use X for every repeat."
+        )
+    if n_samples is None:
+        raise ValueError(
+            f"source={name}(...) needs n_samples, the number of rows of real "
+            "data each repeat draws from it; got n_samples=None."
+        )
+
+
+def _estimator_kind(estimator):
+    """``"density"``, ``"supervised"`` or None (unknown) from the tags."""
+    try:
+        estimator_type = get_tags(estimator).estimator_type
+    except (AttributeError, TypeError, ValueError):  # no __sklearn_tags__
+        estimator_type = getattr(estimator, "_estimator_type", None)
+    if estimator_type in ("density_estimator", "DensityEstimator"):
+        return "density"
+    if estimator_type in ("regressor", "classifier"):
+        return "supervised"
+    return None
+
+
+def _check_test_set(estimator, X, y, source, X_test, y_test, scoring):
+    """The test-set part of a task (None without X_test), checked up front."""
+    if X_test is None:
+        for name, value in (("y_test", y_test), ("scoring", scoring)):
+            if value is not None:
+                raise ValueError(
+                    f"{name} was given without X_test: it scores every "
+                    "generation on the test set X_test. Pass X_test too, or "
+                    f"{name}=None."
+                )
+        return None
+    kind = _estimator_kind(estimator)
+    if kind is None and source is None:
+        kind = "density" if y is None else "supervised"
+    _check_test_kind(kind, estimator, y_test)
+    if y_test is not None:
+        check_consistent_length(X_test, y_test)
+    base = estimator.get_params(deep=False).get("estimator")
+    if not hasattr(base, "fit"):
+        raise ValueError(
+            "X_test scores every generation's fitted base model (estimators_[g] "
+            "of the fitted estimator), but "
+            f"{type(estimator).__name__} has no base estimator parameter "
+            "'estimator'. Pass a recursive meta-estimator such as "
+            "RecursiveRetrainer or RecursiveDensityRetrainer, or X_test=None."
+        )
+    scorer = None
+    if scoring is not None or kind != "density":
+        # None: the base's own score, as cross_validate does
+        scorer = check_scoring(base, scoring)
+    return _TestSet(scorer=scorer, kind=kind)
+
+
+def _check_test_kind(kind, estimator, y_test):
+    """y_test for supervised estimators only, and always with them."""
+    if kind == "density" and y_test is not None:
+        raise ValueError(
+            f"y_test was given for the density estimator "
+            f"{type(estimator).__name__}, which is scored on X_test alone "
+            "(test_log_likelihood: the mean score_samples); pass y_test=None."
+        )
+    if kind == "supervised" and y_test is None:
+        raise ValueError(
+            f"X_test needs y_test to score the supervised estimator "
+            f"{type(estimator).__name__} on it; got y_test=None."
+        )
+
+
+# ----------------------------------------------------------------------
+# The refit engine: every repeat is a fit of the meta-estimator
+# ----------------------------------------------------------------------
+@dataclass
+class _TestSet:
+    """How generations are scored on X_test (the arrays travel apart)."""
+
+    scorer: Any  # a scorer (number or dict), or None: log-likelihood only
+    kind: Any  # "density", "supervised", or None: from the drawn data
+
+
+@dataclass
+class _Task:
+    """What every repeat does besides fitting, sent to the workers."""
+
+    params: dict
+    measure: Any
+    return_estimators: bool
+    source: Any = None
+    n_samples: Any = None
+    test: Any = None  # a _TestSet, or None without X_test
+
+    @property
+    def evaluates(self):
+        """Whether every generation's model is evaluated after the fit."""
+        return self.source is not None or self.test is not None
+
+
+def _refit_repeats(
+    estimator,
+    X,
+    y,
+    X_test,
+    y_test,
+    seeds,
+    task,
+    *,
+    n_jobs,
+    verbose,
+    pre_dispatch,
+    chunk_size,
+    inner_threads,
+):
+    """Fit every repeat (in chunks, in parallel); return their outputs in order."""
+    n_repeats = len(seeds)
     repeats = [None] * n_repeats
     progress = _Progress(n_repeats, verbose)
     parallel_kw = dict(
@@ -291,19 +600,29 @@ def collapse_curve(
         # inside: a backend without streaming (joblib < 1.4 has no
         # generator_unordered) raises a repeat's error from this call
         fit_chunk = delayed(_fit_chunk)
-        rest = (params, measure, return_estimators, inner_threads)
-        outputs = parallel(fit_chunk(estimator, X, y, chunk, *rest) for chunk in chunks)
+        outputs = parallel(
+            fit_chunk(estimator, X, y, X_test, y_test, chunk, task, inner_threads)
+            for chunk in chunks
+        )
         for chunk_outputs in outputs:
             for output in chunk_outputs:
                 repeats[output["index"]] = output
                 progress.update(output)
     finally:
         progress.close()
+    return repeats
 
+
+def _collect(estimator, repeats, seeds, task):
+    """The result: every repeat's trajectory stacked, and per-repeat entries."""
     n_columns = _n_columns(estimator, repeats)
     result = CollapseCurveResult(**_stack_trajectories(repeats, n_columns))
     result["generation"] = np.arange(n_columns)
-    result["seeds"] = seeds.astype(np.int64)
+    result["seeds"] = np.asarray(seeds).astype(np.int64)
+    if task.source is not None:
+        result["source_seeds"] = np.array(
+            [r["source_seed"] for r in repeats], dtype=np.int64
+        )
     result["n_generations"] = np.array([r["n_generations"] for r in repeats])
     result["termination_condition"] = np.array(
         [r["termination_condition"] for r in repeats], dtype=object
@@ -316,7 +635,7 @@ def collapse_curve(
         dtype=float,
     )
     result["fit_time"] = np.array([r["fit_time"] for r in repeats])
-    if return_estimators:
+    if task.return_estimators:
         result["estimators"] = [r["estimator"] for r in repeats]
     _warn_early_stops(result, n_columns - 1)
     return result
@@ -330,34 +649,39 @@ def _chunk_size(chunk_size, n_repeats, n_jobs):
     return int(min(64, max(1, -(-n_repeats // (4 * n_workers)))))
 
 
-def _fit_chunk(estimator, X, y, chunk, params, measure, return_estimator, threads):
+def _fit_chunk(estimator, X, y, X_test, y_test, chunk, task, threads):
     """Fit the repeats ``[(index, seed), ...]`` of one task, in a worker."""
     if threads is None:
         return [
-            _fit_repeat(estimator, X, y, seed, index, params, measure, return_estimator)
+            _fit_repeat(estimator, X, y, X_test, y_test, seed, index, task)
             for index, seed in chunk
         ]
     with threadpool_limits(limits=threads):
         return [
-            _fit_repeat(estimator, X, y, seed, index, params, measure, return_estimator)
+            _fit_repeat(estimator, X, y, X_test, y_test, seed, index, task)
             for index, seed in chunk
         ]
 
 
-def _fit_repeat(estimator, X, y, seed, index, params, measure, return_estimator):
+def _fit_repeat(estimator, X, y, X_test, y_test, seed, index, task):
     """Fit one repeat in a worker; return its trajectory (and estimator)."""
     start = time.perf_counter()
     estimator = clone(estimator).set_params(random_state=seed)
-    if (
-        not return_estimator
-        and measure is None
-        and "store_estimators" in estimator.get_params(deep=False)
-    ):
+    own = estimator.get_params(deep=False)
+    stores = own.get("store_estimators") if "store_estimators" in own else None
+    if task.evaluates and stores is not None:
+        # every generation's model, until it is evaluated below
+        estimator.set_params(store_estimators=True)
+    elif not task.return_estimators and task.measure is None and stores is not None:
         estimator.set_params(store_estimators=False)
+    source_seed = None
+    if task.source is not None:
+        source_seed = SeedTable(seed).seed(0, Stream.SOURCE)
+        X, y = _draw_real_data(task.source, task.n_samples, source_seed)
     if y is None:
-        estimator.fit(X, **params)
+        estimator.fit(X, **task.params)
     else:
-        estimator.fit(X, y, **params)
+        estimator.fit(X, y, **task.params)
     trajectory = getattr(estimator, "trajectory_", None)
     if not isinstance(trajectory, dict) or not trajectory:
         raise TypeError(
@@ -368,18 +692,182 @@ def _fit_repeat(estimator, X, y, seed, index, params, measure, return_estimator)
         )
     trajectory = {key: np.asarray(value) for key, value in trajectory.items()}
     length = len(next(iter(trajectory.values())))
-    if measure is not None:
-        trajectory.update(_measure(measure, estimator, trajectory, length))
+    if task.evaluates:
+        models = _generation_models(estimator, length)
+        kind = None if task.test is None else task.test.kind
+        if task.test is not None and kind is None:
+            # a source, for an estimator whose tags do not say its kind
+            kind = "density" if y is None else "supervised"
+            _check_test_kind(kind, estimator, y_test)
+        extra = _evaluate_generations(
+            models, task, X_test, y_test, kind, type(estimator).__name__
+        )
+        _add_keys(trajectory, extra, "collapse_curve")
+        if stores is False:  # as the user's store_estimators=False leaves it
+            estimator.set_params(store_estimators=False)
+            estimator.estimators_ = [None] * (len(models) - 1) + [models[-1]]
+    if task.measure is not None:
+        trajectory.update(_measure(task.measure, estimator, trajectory, length))
     return {
         "index": index,
         "seed": seed,
+        "source_seed": source_seed,
         "trajectory": trajectory,
         "n_generations": int(getattr(estimator, "n_generations_", length - 1)),
         "termination_condition": getattr(estimator, "termination_condition_", None),
         "collapse_generation": getattr(estimator, "collapse_generation_", None),
-        "estimator": estimator if return_estimator else None,
+        "estimator": estimator if task.return_estimators else None,
         "fit_time": time.perf_counter() - start,
     }
+
+
+# ----------------------------------------------------------------------
+# Real data from a source; every generation against the truth and a test set
+# ----------------------------------------------------------------------
+def _draw_real_data(source, n_samples, seed):
+    """``(X, y)`` of one repeat, ``y`` None for a density source."""
+    name = f"{type(source).__name__}.sample"
+    data = source.sample(n_samples, random_state=seed)
+    X, y = data if isinstance(data, tuple) and len(data) == 2 else (data, None)
+    if isinstance(data, tuple) and len(data) != 2:
+        raise TypeError(
+            f"source: {name}(n_samples, random_state) must return X or a tuple "
+            f"(X, y); it returned a tuple of {len(data)} items."
+        )
+    for what, values in (("X", X), ("y", y)):
+        if values is None:
+            continue
+        n_rows = np.shape(values)[0] if np.ndim(values) else None
+        if n_rows != n_samples:
+            raise ValueError(
+                f"source: {name}(n_samples={n_samples}) returned {what} with "
+                f"{n_rows} rows; a source returns n_samples rows."
+            )
+    return X, y
+
+
+def _generation_models(estimator, length):
+    """Every generation's fitted base model, ``estimators_[0 .. length - 1]``."""
+    models = getattr(estimator, "estimators_", None)
+    name = type(estimator).__name__
+    if models is None or len(models) < length:
+        raise TypeError(
+            "source and X_test evaluate every generation's fitted model, read "
+            f"from estimators_ (one per generation), but the fitted {name} has "
+            f"{'no estimators_' if models is None else f'{len(models)} of them'} "
+            f"for {length} generations. Pass a recursive meta-estimator such as "
+            "RecursiveRetrainer or RecursiveDensityRetrainer."
+        )
+    models = list(models[:length])
+    if any(model is None for model in models):
+        raise TypeError(
+            f"The fitted {name} kept only some generations' models (a "
+            "store_estimators parameter collapse_curve could not set?); source "
+            "and X_test need every generation's model."
+        )
+    return models
+
+
+def _evaluate_generations(models, task, X_test, y_test, kind, name):
+    """``truth_*`` and ``test_*`` keys: one value per generation each."""
+    records = []
+    for generation, model in enumerate(models):
+        record = {}
+        if task.source is not None:
+            record.update(
+                _guarded(
+                    generation,
+                    name,
+                    "source.evaluate",
+                    lambda model=model: _truth(task.source, model),
+                )
+            )
+        if task.test is not None:
+            record.update(
+                _guarded(
+                    generation,
+                    name,
+                    "scoring X_test",
+                    lambda model=model: _test_scores(
+                        model, X_test, y_test, task.test.scorer, kind
+                    ),
+                )
+            )
+        records.append(record)
+    keys = []
+    for record in records:
+        keys += [key for key in record if key not in keys]
+    return {
+        key: np.array([record.get(key, np.nan) for record in records]) for key in keys
+    }
+
+
+def _guarded(generation, name, what, evaluate):
+    """``evaluate()``; a collapse-made error after generation 0 gives ``{}``."""
+    try:
+        return evaluate()
+    except DEGENERATE_ERRORS as exc:
+        if generation == 0:
+            raise
+        warnings.warn(
+            f"collapse_curve: {what} failed on generation {generation}'s model of "
+            f"{name} ({type(exc).__name__}: {exc}); its keys are NaN there.",
+            CollapseWarning,
+            stacklevel=2,
+        )
+        return {}
+
+
+def _truth(source, model):
+    """``truth_<key>`` of ``source.evaluate(model)``, checked."""
+    name = f"{type(source).__name__}.evaluate"
+    metrics = source.evaluate(model)
+    if not isinstance(metrics, dict):
+        raise TypeError(
+            f"source: {name}(fitted_model) must return a dict {{name: number}} "
+            f"of ground-truth metrics; it returned a {type(metrics).__name__}."
+        )
+    record = {}
+    for key, value in metrics.items():
+        if not isinstance(key, str) or np.ndim(value) != 0:
+            raise TypeError(
+                f"source: {name} returned {key!r}: {value!r}; it must return "
+                "one number per metric name (a str)."
+            )
+        record[TRUTH_PREFIX + key] = value
+    return record
+
+
+def _test_scores(model, X_test, y_test, scorer, kind):
+    """The test-set keys of one generation's model."""
+    record = {}
+    if kind == "density":
+        record[TEST_LOG_LIKELIHOOD] = float(
+            np.mean(np.asarray(model.score_samples(X_test), dtype=float))
+        )
+    if scorer is not None:
+        scores = scorer(model, X_test, y_test)
+        if not isinstance(scores, dict):  # one unnamed score, as cross_validate
+            scores = {"score": scores}
+        for name, value in scores.items():
+            key = TEST_PREFIX + str(name)
+            if key in record:
+                raise ValueError(
+                    f"scoring names a score {name!r}, whose key {key!r} is "
+                    "already the mean test log-likelihood; rename the scorer."
+                )
+            record[key] = value
+    return record
+
+
+def _add_keys(trajectory, extra, who):
+    for key, values in extra.items():
+        if key in _RESULT_KEYS or key in trajectory:
+            raise ValueError(
+                f"{who}: the key {key!r} is already a trajectory or result key; "
+                "rename the metric or scorer."
+            )
+        trajectory[key] = values
 
 
 def _measure(measure, estimator, trajectory, length):

@@ -1,0 +1,448 @@
+"""collapse_curve against a known truth: per-repeat real data from a source,
+``truth_*`` keys of every generation, ``test_*`` scores on a test set."""
+
+
+import numpy as np
+import pytest
+from sklearn.base import clone
+from sklearn.dummy import DummyClassifier
+from sklearn.linear_model import LinearRegression
+from sklearn.metrics import get_scorer, make_scorer, mean_absolute_error
+
+from skcollapse import CollapseWarning, RecursiveDensityRetrainer, RecursiveRetrainer
+from skcollapse._random import SeedTable, Stream
+from skcollapse.generative import GaussianDensity
+from skcollapse.model_selection import collapse_curve
+from skcollapse.theory import linear_regression_error
+from skcollapse.utils._testing import assert_mc_agrees
+
+
+class DuckLinearSource:
+    """x ~ N(0, covariance), y = x'coef + N(0, noise^2); the duck type of a
+    source (``sample``, ``evaluate``), with the exact excess risk."""
+
+    def __init__(self, coef, noise=1.0, covariance=None):
+        self.coef = np.asarray(coef, dtype=float)
+        self.noise = float(noise)
+        d = len(self.coef)
+        self.covariance = np.eye(d) if covariance is None else np.asarray(covariance)
+
+    def sample(self, n_samples, random_state=None):
+        rng = np.random.default_rng(random_state)
+        root = np.linalg.cholesky(self.covariance)
+        X = rng.standard_normal((n_samples, len(self.coef))) @ root.T
+        return X, X @ self.coef + self.noise * rng.standard_normal(n_samples)
+
+    def evaluate(self, estimator):
+        delta = np.ravel(estimator.coef_) - self.coef
+        bias = float(np.ravel(getattr(estimator, "intercept_", 0.0))[0])
+        return {
+            "excess_risk": float(delta @ self.covariance @ delta + bias**2),
+            "coef_error": float(delta @ delta),
+        }
+
+
+class DuckGaussianSource:
+    """A density source: N(mean, I), with the squared error of the mean."""
+
+    def __init__(self, mean):
+        self.mean = np.asarray(mean, dtype=float)
+
+    def sample(self, n_samples, random_state=None):
+        rng = np.random.default_rng(random_state)
+        return self.mean + rng.standard_normal((n_samples, len(self.mean)))
+
+    def evaluate(self, estimator):
+        return {"mean_error": float(np.sum((estimator.mean_ - self.mean) ** 2))}
+
+
+class RecordingSource(DuckLinearSource):
+    """Remembers every draw (for n_jobs=1, where repeats run in this process)."""
+
+    def __init__(self, coef, noise=1.0):
+        super().__init__(coef, noise)
+        self.draws = []
+
+    def sample(self, n_samples, random_state=None):
+        X, y = super().sample(n_samples, random_state)
+        self.draws.append((random_state, X.copy()))
+        return X, y
+
+
+COEF = [1.5, -0.5, 2.0]
+SOURCE = DuckLinearSource(COEF, noise=0.7)
+N_SAMPLES = 23
+
+
+def _ols(**kwargs):
+    params = dict(n_generations=3, label_noise=0.7)
+    return RecursiveRetrainer(LinearRegression(), **{**params, **kwargs})
+
+
+def _assert_same_entries(a, b, skip=("fit_time", "estimators")):
+    assert set(a) - {"estimators"} == set(b) - {"estimators"}
+    for key in a:
+        if key in skip:
+            continue
+        if np.asarray(a[key]).dtype.kind == "f":
+            np.testing.assert_array_equal(a[key], b[key], err_msg=key)
+        else:
+            assert np.array_equal(a[key], b[key]), key
+
+
+# ----------------------------------------------------------------------
+# Real data from a source
+# ----------------------------------------------------------------------
+def test_every_repeat_draws_its_own_real_data_from_its_seed():
+    source = RecordingSource(COEF)
+    result = collapse_curve(
+        _ols(), source=source, n_samples=N_SAMPLES, n_repeats=5, random_state=0
+    )
+    seeds = [draw[0] for draw in source.draws]
+    expected = [SeedTable(s).seed(0, Stream.SOURCE) for s in result["seeds"]]
+    assert seeds == expected == list(result["source_seeds"])
+    rows = np.array([draw[1][0] for draw in source.draws])
+    # row 0 differs between repeats: each repeat has its own real sample
+    assert len(np.unique(rows, axis=0)) == 5
+    assert all(draw[1].shape == (N_SAMPLES, 3) for draw in source.draws)
+
+
+def test_a_repeat_is_refit_from_its_seeds():
+    result = collapse_curve(
+        _ols(),
+        source=SOURCE,
+        n_samples=N_SAMPLES,
+        n_repeats=3,
+        random_state=1,
+        return_estimators=True,
+    )
+    for i in range(3):
+        X, y = SOURCE.sample(N_SAMPLES, random_state=result["source_seeds"][i])
+        refit = clone(_ols()).set_params(random_state=result["seeds"][i]).fit(X, y)
+        for key, values in refit.trajectory_.items():
+            if key != "generation":
+                np.testing.assert_array_equal(result[key][i], values, err_msg=key)
+        risks = [SOURCE.evaluate(m)["excess_risk"] for m in refit.estimators_]
+        np.testing.assert_array_equal(result["truth_excess_risk"][i], risks)
+        fitted = result["estimators"][i].estimators_[0]
+        np.testing.assert_array_equal(fitted.coef_, refit.estimators_[0].coef_)
+
+
+def test_the_same_seed_gives_the_same_data_and_another_seed_other_data():
+    kw = dict(source=SOURCE, n_samples=N_SAMPLES, n_repeats=4)
+    a = collapse_curve(_ols(), random_state=3, **kw)
+    b = collapse_curve(_ols(), random_state=3, **kw)
+    c = collapse_curve(_ols(), random_state=4, **kw)
+    _assert_same_entries(a, b)
+    assert not np.any(a["truth_coef_error"][:, 0] == c["truth_coef_error"][:, 0])
+
+
+@pytest.mark.parametrize("kwargs", [dict(n_jobs=2), dict(n_jobs=2, chunk_size=1)])
+def test_identical_for_any_n_jobs_and_chunk_size(kwargs):
+    kw = dict(
+        source=SOURCE,
+        n_samples=N_SAMPLES,
+        X_test=SOURCE.sample(11, random_state=99)[0],
+        y_test=SOURCE.sample(11, random_state=99)[1],
+        scoring=["r2", "neg_mean_squared_error"],
+        n_repeats=6,
+        random_state=0,
+    )
+    reference = collapse_curve(_ols(), **kw)
+    _assert_same_entries(reference, collapse_curve(_ols(), **kw, **kwargs))
+
+
+def test_the_source_draw_leaves_the_synthetic_streams_alone():
+    # The same real data passed as X gives the same trajectory: the source's
+    # stream is not one the fit draws from.
+    result = collapse_curve(
+        _ols(), source=SOURCE, n_samples=N_SAMPLES, n_repeats=2, random_state=5
+    )
+    X, y = SOURCE.sample(N_SAMPLES, random_state=result["source_seeds"][0])
+    fixed = collapse_curve(_ols(), X, y, n_repeats=2, random_state=5)
+    np.testing.assert_array_equal(result["score_real"][0], fixed["score_real"][0])
+    np.testing.assert_array_equal(
+        result["label_noise_scale"][0], fixed["label_noise_scale"][0]
+    )
+
+
+def test_density_source():
+    source = DuckGaussianSource([0.5, -1.0])
+    retrainer = RecursiveDensityRetrainer(GaussianDensity(), n_generations=4)
+    result = collapse_curve(
+        retrainer,
+        source=source,
+        n_samples=19,
+        n_repeats=3,
+        random_state=0,
+        return_estimators=True,
+    )
+    assert result["truth_mean_error"].shape == (3, 5)
+    for i, fitted in enumerate(result["estimators"]):
+        errors = [source.evaluate(m)["mean_error"] for m in fitted.estimators_]
+        np.testing.assert_array_equal(result["truth_mean_error"][i], errors)
+
+
+# ----------------------------------------------------------------------
+# Statistics: the unconditional Monte Carlo against the closed forms
+# ----------------------------------------------------------------------
+@pytest.mark.slow
+@pytest.mark.parametrize("data", ["replace", "accumulate"])
+def test_truth_excess_risk_matches_the_ols_closed_form(data):
+    # OLS on n rows of Gaussian design refitted on its own labels (inputs
+    # reused, label noise sigma): w_g - w* = (X'X)^-1 X' (sum of noise
+    # terms), so E ||w_g - w*||^2_Sigma = sigma^2 E tr(Sigma (X'X)^-1) c_g =
+    # sigma^2 d / (n - d - 1) c_g, with c_g = g + 1 (replace) or
+    # 1 + sum_{j=2}^{g+1} 1/j^2 (accumulate), for any Sigma: exact only once
+    # every repeat draws its own X (the unconditional Monte Carlo).
+    d, n, sigma, n_generations = 3, 17, 0.7, 5
+    covariance = np.array([[2.0, 0.6, 0.0], [0.6, 1.0, -0.3], [0.0, -0.3, 0.5]])
+    source = DuckLinearSource([1.0, -2.0, 0.25], noise=sigma, covariance=covariance)
+    retrainer = RecursiveRetrainer(
+        LinearRegression(fit_intercept=False),
+        n_generations=n_generations,
+        data=data,
+        inputs="reuse",
+        label_noise=sigma,
+    )
+    result = collapse_curve(
+        retrainer, source=source, n_samples=n, n_repeats=1500, random_state=0
+    )
+    expected = linear_regression_error(
+        n_generations, n_features=d, n_real=n, noise=sigma, data=data
+    )
+    np.testing.assert_allclose(expected[0], sigma**2 * d / (n - d - 1))
+    risk = result["truth_excess_risk"]
+    assert_mc_agrees(risk, expected, family_wise="bonferroni")
+    # the growth per generation, repeat by repeat (sharper: the common part
+    # of generation 0 cancels)
+    assert_mc_agrees(np.diff(risk, axis=1), np.diff(expected), family_wise="bonferroni")
+
+
+def _gaussian_inputs(n_samples, random_state):
+    return np.random.default_rng(random_state).standard_normal((n_samples, 4))
+
+
+@pytest.mark.slow
+def test_truth_excess_risk_matches_the_fresh_design_closed_form():
+    # Fresh Gaussian inputs every generation (Dohmatob et al.):
+    # sigma^2 d/(T - d - 1) + g sigma0^2 d/(T0 - d - 1).
+    d, n, n_synthetic, sigma, sigma0, n_generations = 4, 19, 13, 0.6, 0.9, 4
+    source = DuckLinearSource([0.5, 1.0, -1.0, 2.0], noise=sigma)
+    retrainer = RecursiveRetrainer(
+        LinearRegression(fit_intercept=False),
+        n_generations=n_generations,
+        inputs=_gaussian_inputs,
+        synthetic_size=n_synthetic,
+        label_noise=sigma0,
+    )
+    result = collapse_curve(
+        retrainer, source=source, n_samples=n, n_repeats=1500, random_state=1
+    )
+    expected = linear_regression_error(
+        n_generations,
+        n_features=d,
+        n_real=n,
+        noise=sigma,
+        design="fresh",
+        n_synthetic=n_synthetic,
+        synthetic_noise=sigma0,
+    )
+    assert_mc_agrees(result["truth_excess_risk"], expected, family_wise="bonferroni")
+
+
+def test_one_fixed_real_sample_is_not_the_unconditional_curve():
+    # Given one real sample, every repeat has generation 0's excess risk of
+    # that sample; with a source, generation 0 varies over the repeats.
+    retrainer = _ols(n_generations=1)
+    X, y = SOURCE.sample(N_SAMPLES, random_state=0)
+    fixed = collapse_curve(retrainer, X, y, n_repeats=4, random_state=0, measure=None)
+    assert "truth_excess_risk" not in fixed
+    drawn = collapse_curve(
+        retrainer, source=SOURCE, n_samples=N_SAMPLES, n_repeats=4, random_state=0
+    )
+    assert len(np.unique(drawn["truth_excess_risk"][:, 0])) == 4
+
+
+# ----------------------------------------------------------------------
+# Test sets and scorers
+# ----------------------------------------------------------------------
+X_TEST, Y_TEST = SOURCE.sample(29, random_state=7)
+X_REAL, Y_REAL = SOURCE.sample(N_SAMPLES, random_state=8)
+
+
+@pytest.mark.parametrize(
+    "scoring, names",
+    [
+        (None, {"score": None}),
+        ("r2", {"score": "r2"}),
+        (["r2", "neg_mean_absolute_error"], None),
+        ({"mae": make_scorer(mean_absolute_error), "r2": "r2"}, None),
+    ],
+)
+def test_test_scores_equal_scoring_the_stored_estimators_by_hand(scoring, names):
+    result = collapse_curve(
+        _ols(),
+        X_REAL,
+        Y_REAL,
+        X_test=X_TEST,
+        y_test=Y_TEST,
+        scoring=scoring,
+        n_repeats=3,
+        random_state=0,
+        return_estimators=True,
+    )
+    if names is None:
+        names = {name: scorer for name, scorer in dict.fromkeys(scoring).items()}
+        if isinstance(scoring, dict):
+            names = scoring
+        else:
+            names = {name: name for name in scoring}
+    keys = {f"test_{name}" for name in names}
+    assert keys == {key for key in result if key.startswith("test_")}
+    for name, scorer in names.items():
+        scorer = (
+            (lambda m, X, y: m.score(X, y))
+            if scorer is None
+            else get_scorer(scorer)
+            if isinstance(scorer, str)
+            else scorer
+        )
+        for i, fitted in enumerate(result["estimators"]):
+            by_hand = [scorer(m, X_TEST, Y_TEST) for m in fitted.estimators_]
+            np.testing.assert_array_equal(result[f"test_{name}"][i], by_hand)
+
+
+def test_a_callable_returning_a_dict_names_its_keys():
+    def scores(model, X, y):
+        residual = y - model.predict(X)
+        return {"mse": float(np.mean(residual**2)), "bias": float(np.mean(residual))}
+
+    result = collapse_curve(
+        _ols(),
+        X_REAL,
+        Y_REAL,
+        X_test=X_TEST,
+        y_test=Y_TEST,
+        scoring=scores,
+        n_repeats=2,
+        random_state=0,
+    )
+    assert {"test_mse", "test_bias"} <= set(result)
+    assert "test_score" not in result
+
+
+def test_evaluating_every_generation_changes_no_trajectory():
+    plain = collapse_curve(_ols(), X_REAL, Y_REAL, n_repeats=3, random_state=0)
+    scored = collapse_curve(
+        _ols(),
+        X_REAL,
+        Y_REAL,
+        X_test=X_TEST,
+        y_test=Y_TEST,
+        n_repeats=3,
+        random_state=0,
+    )
+    assert set(scored) - set(plain) == {"test_score"}
+    for key in plain:
+        if key != "fit_time":
+            np.testing.assert_array_equal(plain[key], scored[key], err_msg=key)
+
+
+@pytest.mark.parametrize("store_estimators", [True, False])
+def test_store_estimators_false_is_respected_after_evaluation(store_estimators):
+    retrainer = _ols(store_estimators=store_estimators)
+    result = collapse_curve(
+        retrainer,
+        source=SOURCE,
+        n_samples=N_SAMPLES,
+        X_test=X_TEST,
+        y_test=Y_TEST,
+        n_repeats=2,
+        random_state=0,
+        return_estimators=True,
+    )
+    stored = collapse_curve(
+        _ols(),
+        source=SOURCE,
+        n_samples=N_SAMPLES,
+        X_test=X_TEST,
+        y_test=Y_TEST,
+        n_repeats=2,
+        random_state=0,
+    )
+    _assert_same_entries(result, stored)
+    for fitted in result["estimators"]:
+        assert fitted.store_estimators is store_estimators
+        kept = [m is not None for m in fitted.estimators_]
+        assert kept == [store_estimators] * 3 + [True]
+        assert fitted.estimator_ is fitted.estimators_[-1]
+
+
+def test_density_test_log_likelihood():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(31, 2))
+    X_test = rng.normal(size=(13, 2))
+    retrainer = RecursiveDensityRetrainer(GaussianDensity(), n_generations=3)
+    result = collapse_curve(
+        retrainer,
+        X,
+        X_test=X_test,
+        n_repeats=2,
+        random_state=0,
+        return_estimators=True,
+    )
+    assert [k for k in result if k.startswith("test_")] == ["test_log_likelihood"]
+    for i, fitted in enumerate(result["estimators"]):
+        by_hand = [m.score_samples(X_test).mean() for m in fitted.estimators_]
+        np.testing.assert_allclose(result["test_log_likelihood"][i], by_hand)
+    # with a source and no X_test, no test key
+    sourced = collapse_curve(
+        retrainer,
+        source=DuckGaussianSource([0.0, 0.0]),
+        n_samples=17,
+        n_repeats=2,
+        random_state=0,
+    )
+    assert not [k for k in sourced if k.startswith("test_")]
+
+
+def test_a_scorer_that_collapse_breaks_is_nan_there_with_a_warning():
+    # Argmax labels of a prior classifier: generation 1 sees the majority
+    # class only, so its base model has one class, and the log-loss of test
+    # labels of both classes cannot be computed for it: NaN from then on.
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(13, 2)), np.array([0] * 9 + [1] * 4)
+    X_test, y_test = rng.normal(size=(6, 2)), np.array([0, 1] * 3)
+    retrainer = RecursiveRetrainer(
+        DummyClassifier(strategy="prior"), n_generations=3, label_noise="argmax"
+    )
+    with pytest.warns(CollapseWarning, match="scoring X_test failed on generation"):
+        result = collapse_curve(
+            retrainer,
+            X,
+            y,
+            X_test=X_test,
+            y_test=y_test,
+            scoring=["neg_log_loss", "accuracy"],
+            n_repeats=2,
+            random_state=0,
+        )
+    log_loss = result["test_neg_log_loss"]
+    assert np.isfinite(log_loss[:, 0]).all() and np.isnan(log_loss[:, 1:]).all()
+    # the keys of a failed generation are NaN together (one scorer call)
+    assert np.isnan(result["test_accuracy"][:, 1:]).all()
+    np.testing.assert_allclose(result["test_accuracy"][:, 0], 0.5)
+
+
+def test_an_error_on_generation_0_is_raised():
+    with pytest.raises(ValueError, match="two classes"):
+        collapse_curve(
+            RecursiveRetrainer(DummyClassifier(), n_generations=1),
+            np.zeros((6, 1)),
+            np.zeros(6, dtype=int),
+            X_test=np.zeros((4, 1)),
+            y_test=[0, 1, 0, 1],
+            scoring="neg_log_loss",
+            n_repeats=1,
+        )
