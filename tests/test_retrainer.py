@@ -23,6 +23,7 @@ from sklearn.utils._param_validation import InvalidParameterError
 
 from skcollapse import CollapseWarning, RecursiveRetrainer
 from skcollapse.retrainer import _full_decision, _sample_rows
+from skcollapse.utils._testing import assert_mc_agrees
 
 
 class WeightRecorder(RegressorMixin, BaseEstimator):
@@ -210,6 +211,61 @@ def test_residual_noise_uses_the_generating_models_residuals(regression_data):
     assert np.isnan(est.trajectory_["label_noise_scale"][0])
 
 
+@pytest.mark.parametrize("temperature", [0.3, 2.7])
+def test_residual_noise_drawn_has_temperature_times_the_residual_variance(
+    temperature,
+):
+    # What is drawn, not only what is recorded: the label noise of generation
+    # 1 is N(0, temperature * s^2), s the generating model's residual RMS. A
+    # draw that ignored temperature would have mean square s^2 (z about 30).
+    X, y = regression_data_of(801, 3, 5.0)  # an odd count
+    est = RecursiveRetrainer(
+        WeightRecorder(), n_generations=1, temperature=temperature, random_state=0
+    ).fit(X, y)
+    parent, child = est.estimators_
+    mean_square = np.mean((parent.y_ - parent.predict(parent.X_)) ** 2)
+    noise = child.y_ - parent.predict(child.X_)
+    assert noise.shape == (801,)
+    assert_mc_agrees(noise**2, temperature * mean_square)
+    assert abs(np.mean(noise)) < 3 * np.sqrt(temperature * mean_square / 801)
+
+
+def test_bootstrap_noise_is_tempered_residuals(regression_data):
+    # each drawn noise is sqrt(temperature) times one of the parent's residuals
+    X, y = regression_data
+    temperature = 0.3
+    est = RecursiveRetrainer(
+        WeightRecorder(),
+        n_generations=1,
+        label_noise="bootstrap",
+        temperature=temperature,
+        random_state=0,
+    ).fit(X, y)
+    parent, child = est.estimators_
+    residuals = parent.y_ - parent.predict(parent.X_)
+    noise = (child.y_ - parent.predict(child.X_)) / np.sqrt(temperature)
+    assert np.all(np.min(np.abs(noise[:, None] - residuals[None, :]), axis=1) < 1e-8)
+    rms = np.sqrt(np.mean(residuals**2))
+    assert est.trajectory_["label_noise_scale"][1] == pytest.approx(
+        np.sqrt(temperature) * rms
+    )
+
+
+def test_known_noise_drawn_has_the_tempered_scale():
+    # label_noise=3.0, temperature=0.3: noise N(0, 0.3 * 9) around the model
+    X, y = regression_data_of(801, 3, 5.0)
+    est = RecursiveRetrainer(
+        WeightRecorder(),
+        n_generations=1,
+        label_noise=3.0,
+        temperature=0.3,
+        random_state=0,
+    ).fit(X, y)
+    parent, child = est.estimators_
+    noise = child.y_ - parent.predict(child.X_)
+    assert_mc_agrees(noise**2, 0.3 * 9.0)
+
+
 def test_bootstrap_noise_resamples_residuals(regression_data):
     X, y = regression_data
     est = RecursiveRetrainer(
@@ -233,8 +289,37 @@ def test_multioutput_regression(regression_data):
     X, y = regression_data
     Y = np.column_stack([y, -2 * y])
     est = RecursiveRetrainer(Ridge(), n_generations=2, random_state=0).fit(X, Y)
-    assert est.predict(X).shape == (60, 2)
-    assert all(p.shape == (60, 2) for p in est.staged_predict(X))
+    # generation 0 is the base on the real data; predict is the last model's
+    np.testing.assert_allclose(
+        est.estimators_[0].predict(X), Ridge().fit(X, Y).predict(X), rtol=1e-10
+    )
+    np.testing.assert_allclose(est.predict(X), est.estimators_[-1].predict(X))
+    staged = list(est.staged_predict(X))
+    assert len(staged) == 3 and all(p.shape == (60, 2) for p in staged)
+    for p, e in zip(staged, est.estimators_):
+        np.testing.assert_allclose(p, e.predict(X))
+    # the second output's model moved away from -2 times the first: the noise
+    # of the two outputs is drawn independently
+    last = est.predict(X)
+    assert not np.allclose(last[:, 1], -2 * last[:, 0])
+
+
+def test_multioutput_noise_is_drawn_per_output_at_its_own_scale():
+    X, y = regression_data_of(801, 3, 5.0)
+    Y = np.column_stack([y, -2 * y])  # residuals of output 2 are -2 times
+    est = RecursiveRetrainer(WeightRecorder(), n_generations=1, random_state=0).fit(
+        X, Y
+    )
+    parent, child = est.estimators_
+    mean_square = np.mean((parent.y_ - parent.predict(parent.X_)) ** 2, axis=0)
+    np.testing.assert_allclose(mean_square[1], 4 * mean_square[0])
+    noise = child.y_ - parent.predict(child.X_)
+    assert noise.shape == (801, 2)
+    assert_mc_agrees(noise**2, mean_square, family_wise="bonferroni")
+    # independent draws per output: uncorrelated, although the residuals are
+    # perfectly correlated (|r| about N(0, 1/n) under independence)
+    r = np.corrcoef(noise, rowvar=False)[0, 1]
+    assert abs(r) < 3 / np.sqrt(801)
 
 
 def test_tempered_class_sampling_statistics():
