@@ -287,20 +287,51 @@ def test_data_regimes(data, real_fraction, n_train):
     assert len(est.sample_generation_) == n_train[-1]
 
 
-def test_sample_weight_and_synthetic_weight():
-    X = _normal(20)
-    weight = np.arange(1, 21, dtype=float)
+class _RecordingDensity(GaussianDensity):
+    """GaussianDensity that records the rows and weights its fit received."""
+
+    def fit(self, X, y=None, sample_weight=None):
+        self.X_seen_ = np.array(X, copy=True)
+        self.weight_seen_ = (
+            None if sample_weight is None else np.array(sample_weight, copy=True)
+        )
+        return super().fit(X, y, sample_weight=sample_weight)
+
+
+@pytest.mark.parametrize("with_sample_weight", [True, False])
+def test_sample_weight_and_synthetic_weight(with_sample_weight):
+    # 21 real rows weighted 1..21 (mean 11); synthetic rows weigh 0.3 times
+    # the mean real weight (3.3), or 0.3 against real rows of weight 1
+    X = _normal(21)
+    weight = np.arange(1, 22, dtype=float) if with_sample_weight else None
     est = RecursiveDensityRetrainer(
-        GaussianDensity(),
+        _RecordingDensity(),
         n_generations=2,
         real_fraction=1.0,
-        synthetic_weight=0.5,
+        synthetic_weight=0.3,
         random_state=0,
     )
     est.fit(X, sample_weight=weight)
-    expected_mean = np.average(X, axis=0, weights=weight)
-    np.testing.assert_allclose(est.estimators_[0].mean_, expected_mean)
-    assert est.trajectory_["n_synthetic"][-1] == 20
+    real_weight = np.ones(21) if weight is None else weight
+    first = est.estimators_[0]
+    np.testing.assert_array_equal(first.X_seen_, X)
+    np.testing.assert_allclose(first.weight_seen_, real_weight)
+    np.testing.assert_allclose(first.mean_, np.average(X, axis=0, weights=real_weight))
+    synthetic = 0.3 * np.mean(real_weight)
+    for g in (1, 2):
+        model = est.estimators_[g]
+        assert model.X_seen_.shape == (42, 2)
+        # each row's weight: a real row its own, a synthetic row `synthetic`
+        is_real = (model.X_seen_[:, None, :] == X[None, :, :]).all(axis=2)
+        assert is_real.sum() == 21 and is_real.any(axis=0).all()
+        expected = np.where(
+            is_real.any(axis=1), is_real.astype(float) @ real_weight, synthetic
+        )
+        np.testing.assert_allclose(model.weight_seen_, expected)
+        np.testing.assert_allclose(
+            model.mean_, np.average(model.X_seen_, axis=0, weights=expected)
+        )
+    assert est.trajectory_["n_synthetic"][-1] == 21
 
 
 def test_verifier():
