@@ -1,0 +1,267 @@
+"""The batched engine of :func:`~skcollapse.model_selection.collapse_curve`.
+
+``collapse_curve(..., engine="batched")`` advances every repeat of a chunk
+at once, in array operations on sufficient statistics, for the
+configurations whose refit has them; ``engine="auto"`` does so when the
+configuration is covered and runs the refit path otherwise. The result has
+the keys, shapes, dtypes and NaN padding of the refit path's and is equal to
+it in distribution, not bit for bit (the random draws differ).
+
+- :mod:`._protocol`: what a batched family implements (the twin of
+  :class:`~skcollapse._problem.Problem`);
+- :mod:`._batched`: the one batched loop, the data regimes;
+- :mod:`._streams`: the per-repeat random streams;
+- :mod:`._density`: ``CategoricalDensity`` and ``GaussianDensity``.
+
+Adding a family is a module with a :class:`._protocol.BatchedProblem`
+subclass and its entry in :data:`FAMILIES`.
+"""
+
+# Authors: The skcollapse developers
+# SPDX-License-Identifier: BSD-3-Clause
+
+import joblib
+import numpy as np
+import scipy.sparse as sp
+from sklearn.base import clone
+from sklearn.utils import check_array
+from sklearn.utils.parallel import Parallel, delayed
+from threadpoolctl import threadpool_limits
+
+from .._compat import routing_enabled
+from .._random import SeedTable
+from ._batched import run_chunk
+from ._categorical import CategoricalFamily
+from ._gaussian import GaussianFamily
+from ._protocol import RealData
+
+__all__ = ["ENGINES", "FAMILIES", "batched_curve", "resolve_engine"]
+
+ENGINES = ("auto", "batched", "refit")
+
+#: The batched families, by meta-estimator (exactly that class: a subclass
+#: may change what a generation does).
+FAMILIES = {
+    "RecursiveDensityRetrainer": (CategoricalFamily, GaussianFamily),
+}
+
+
+def _families():
+    from ..density import RecursiveDensityRetrainer
+
+    classes = {"RecursiveDensityRetrainer": RecursiveDensityRetrainer}
+    return {classes[name]: families for name, families in FAMILIES.items()}
+
+
+#: Repeats per chunk at most (memory is bounded by the chunk).
+MAX_CHUNK = 512
+
+# Parameters of the meta-estimators the batched loop does not implement, with
+# the value it does (the refit path's default).
+_LOOP_DEFAULTS = {
+    "verifier": None,
+    "regularization": None,
+    "fine_tune": False,
+    "n_candidates": 1,
+    "real_source": None,
+    "stop_on_collapse": False,
+    "accumulate_window": None,
+    "correction": None,
+    "verbose": 0,
+}
+
+
+def _reason(estimator, y, measure, return_estimators):
+    """``(family, None)`` when the batched engine covers the call, else
+    ``(None, reason)``."""
+    if measure is not None:
+        return None, (
+            "measure= is called on each repeat's fitted estimator, which the "
+            "batched engine does not build"
+        )
+    if return_estimators:
+        return None, (
+            "return_estimators=True asks for each repeat's fitted estimator, "
+            "which the batched engine does not build"
+        )
+    name = type(estimator).__name__
+    families = _families().get(type(estimator))
+    if families is None:
+        covered = ", ".join(sorted(cls.__name__ for cls in _families()))
+        return None, f"estimator={name} (batched: {covered})"
+    base = getattr(estimator, "estimator", None)
+    family = next((f for f in families if type(base) is f.base), None)
+    if family is None:
+        covered = ", ".join(f.base.__name__ for f in families)
+        return None, f"{name}(estimator={type(base).__name__}) (batched: {covered})"
+    params = dict(estimator.get_params(deep=False))
+    for key, default in _LOOP_DEFAULTS.items():
+        value = params.get(key, default)
+        if key in params and not (value is default or value == default):
+            return None, f"{name}({key}={value!r})"
+    if params.get("real_sampling") not in ("fixed", "resample"):
+        return None, f"{name}(real_sampling={params.get('real_sampling')!r})"
+    if y is not None:
+        return None, f"y={type(y).__name__} for {name}, which fits X alone"
+    reason = family.covers(estimator)
+    if reason is not None:
+        return None, f"{name}(estimator={type(base).__name__}): {reason}"
+    return family, None
+
+
+def resolve_engine(engine, estimator, X, y, params, measure, return_estimators):
+    """The batched family to run, or None for the refit path.
+
+    ``engine="batched"`` for a configuration it does not cover raises a
+    ValueError naming the estimator or parameter and the value.
+    """
+    if engine == "refit":
+        return None
+    if sp.issparse(X):
+        family, reason = None, "a sparse X"
+    elif set(params or {}) - {"sample_weight"}:
+        family = None
+        reason = f"fit parameters {sorted(set(params) - {'sample_weight'})}"
+    elif routing_enabled():
+        family, reason = None, "metadata routing enabled"
+    else:
+        family, reason = _reason(estimator, y, measure, return_estimators)
+    if family is None and engine == "batched":
+        raise ValueError(
+            f"engine='batched' does not cover {reason}. Use engine='auto' (which "
+            "runs the refit path for configurations the batched engine does not "
+            "cover) or engine='refit'."
+        )
+    return family
+
+
+def _first_generation(estimator, X, seed, params):
+    """Generation 0 of one repeat through the refit path itself: the same
+    fitted model, record and input errors."""
+    first = clone(estimator).set_params(
+        random_state=int(seed), n_generations=0, store_estimators=False
+    )
+    first.fit(X, **params)
+    record = {key: value[0] for key, value in first.trajectory_.items()}
+    return first, record
+
+
+def _real_data(first, X, seed, params):
+    """The real rows a repeat's refit problem sees (after the validation split)."""
+    X = check_array(X, dtype="numeric")
+    weight = first._route_sample_weight(X, params.get("sample_weight"), {})
+    (X, weight), validation = first._split_validation(SeedTable(int(seed)), X, weight)
+    X_val = None if validation is None else validation[0]
+    return X, weight, X_val
+
+
+def _chunk_input(estimator, X, seeds, params):
+    """Generation 0 and the real data of a chunk: shared, unless each repeat
+    has its own validation split."""
+    per_repeat = estimator.get_params(deep=False).get("validation_fraction") is not None
+    firsts, records, parts = [], [], []
+    for seed in seeds if per_repeat else seeds[:1]:
+        first, record = _first_generation(estimator, X, seed, params)
+        firsts.append(first.estimator_)
+        records.append(record)
+        parts.append(_real_data(first, X, seed, params))
+    stack = [None if p[0] is None else np.stack(p) for p in zip(*parts)]
+    real = RealData(
+        X=np.asarray(stack[0]),
+        weight=stack[1],
+        X_val=stack[2],
+    )
+    return real, firsts, records
+
+
+def _run_chunk(estimator, family, X, seeds, params, threads):
+    def run():
+        real, models, records = _chunk_input(estimator, X, seeds, params)
+        if len(records) == 1:
+            records = records * len(seeds)
+        return run_chunk(estimator, family, real, models, records, seeds)
+
+    if threads is None:
+        return run()
+    with threadpool_limits(limits=threads):
+        return run()
+
+
+def batched_curve(
+    family,
+    estimator,
+    X,
+    seeds,
+    *,
+    params=None,
+    n_jobs=None,
+    pre_dispatch="2*n_jobs",
+    chunk_size="auto",
+    inner_threads=1,
+    verbose=0,
+):
+    """``collapse_curve``'s result, every repeat through the batched engine.
+
+    Chunks of repeats run over joblib workers; each repeat draws from its
+    own streams (:mod:`._streams`), so the result is the same for any
+    ``n_jobs``, ``chunk_size`` and backend.
+    """
+    from ..model_selection import CollapseCurveResult, _Progress, _warn_early_stops
+
+    n_repeats = len(seeds)
+    if chunk_size == "auto":
+        n_workers = max(1, joblib.effective_n_jobs(n_jobs))
+        size = int(min(MAX_CHUNK, max(1, -(-n_repeats // n_workers))))
+    else:
+        size = int(min(MAX_CHUNK, chunk_size))
+    parallel = Parallel(
+        n_jobs=n_jobs, pre_dispatch=pre_dispatch, verbose=max(verbose - 2, 0)
+    )
+    task = delayed(_run_chunk)
+    progress = _Progress(n_repeats, verbose)
+    try:
+        outputs = parallel(
+            task(estimator, family, X, seeds[s : s + size], params or {}, inner_threads)
+            for s in range(0, n_repeats, size)
+        )
+        index = 0
+        for output in outputs:
+            for i in range(len(output["fit_time"])):
+                progress.update(
+                    {
+                        "index": index,
+                        "seed": int(seeds[index]),
+                        **{
+                            name: output[name][i]
+                            for name in (
+                                "n_generations",
+                                "termination_condition",
+                                "fit_time",
+                            )
+                        },
+                    }
+                )
+                index += 1
+    finally:
+        progress.close()
+    result = CollapseCurveResult(
+        **{
+            key: np.concatenate([o["trajectory"][key] for o in outputs])
+            for key in outputs[0]["trajectory"]
+        }
+    )
+    result["generation"] = np.arange(estimator.n_generations + 1)
+    result["seeds"] = np.asarray(seeds).astype(np.int64)
+    for name in ("n_generations", "termination_condition", "collapse_generation"):
+        result[name] = np.concatenate([o[name] for o in outputs])
+    result["n_generations"] = result["n_generations"].astype(int)
+    result["fit_time"] = np.concatenate([o["fit_time"] for o in outputs])
+    result["engine"] = "batched"
+    _warn_early_stops(result, estimator.n_generations)
+    return result
+
+
+def check_engine(engine):
+    if not isinstance(engine, str) or engine not in ENGINES:
+        raise ValueError(f"engine must be one of {ENGINES}; got {engine!r}.")
+    return engine

@@ -1,0 +1,333 @@
+"""Batched ``RecursiveDensityRetrainer(GaussianDensity(...))``: moments.
+
+A training set is summarised by its total weight, sum of squared weights,
+rows of positive weight, weighted mean and centred scatter matrix, combined
+exactly (Chan et al.'s pairwise update, no cancellation), so the accumulated
+pool is a running sum. A synthetic batch of ``n`` rows of ``N(mu, T Sigma)``
+is ``mu + B z`` with ``B B' = T Sigma`` (the factor ``_sample_gaussian``
+uses) and standard normal ``z``: its mean is ``mu + B zbar``, ``zbar ~ N(0,
+I / n)``, and its scatter ``B W B'`` with ``W ~ Wishart(n - 1, I)`` drawn by
+Bartlett's decomposition, independent of the mean. A constant feature (a
+zero row of ``B``) stays exactly constant, as in the refit.
+"""
+
+# Authors: The skcollapse developers
+# SPDX-License-Identifier: BSD-3-Clause
+
+import numpy as np
+
+from ..generative import _RCOND, GaussianDensity, _gaussian_log_density
+from ._density import DensityFamily, broadcast
+from ._protocol import Rows
+
+__all__ = ["GaussianFamily"]
+
+
+class _Moments:
+    """Total weight, sum of squared weights, rows of positive weight, weighted
+    mean and centred scatter matrix of a set of rows, per repeat."""
+
+    def __init__(self, weight, sum_squares, n_rows, mean, scatter):
+        self.weight, self.sum_squares, self.n_rows = weight, sum_squares, n_rows
+        self.mean, self.scatter = mean, scatter
+
+    def __add__(self, other):
+        weight = self.weight + other.weight
+        delta = other.mean - self.mean
+        mean = self.mean + delta * (other.weight / weight)[:, None]
+        scatter = (
+            self.scatter
+            + other.scatter
+            + delta[:, :, None]
+            * delta[:, None, :]
+            * (self.weight * other.weight / weight)[:, None, None]
+        )
+        return _Moments(
+            weight,
+            self.sum_squares + other.sum_squares,
+            self.n_rows + other.n_rows,
+            mean,
+            scatter,
+        )
+
+    def keep(self, repeats):
+        return _Moments(
+            self.weight[repeats],
+            self.sum_squares[repeats],
+            self.n_rows[repeats],
+            self.mean[repeats],
+            self.scatter[repeats],
+        )
+
+    def broadcast(self, n_repeats):
+        return _Moments(
+            *(
+                broadcast(a, n_repeats)
+                for a in (
+                    self.weight,
+                    self.sum_squares,
+                    self.n_rows,
+                    self.mean,
+                    self.scatter,
+                )
+            )
+        )
+
+
+def _decompose(covariance):
+    """``generative._decompose_covariance`` for a stack of covariances.
+
+    Returns ``(std, varying, eigenvalues, eigenvectors)``; the correlation
+    matrix of each covariance is completed by the identity on its constant
+    features (whose standard deviation 0 then cancels them).
+    """
+    std = np.sqrt(np.clip(np.diagonal(covariance, axis1=1, axis2=2), 0.0, None))
+    varying = std > 0
+    if covariance.shape[1] == 1:
+        ones = np.ones(covariance.shape)
+        return std, varying, ones[:, :, 0], ones
+    safe = np.where(varying, std, 1.0)
+    correlation = covariance / (safe[:, :, None] * safe[:, None, :])
+    both = varying[:, :, None] & varying[:, None, :]
+    eye = np.eye(covariance.shape[1], dtype=bool)
+    correlation = np.where(both, correlation, np.where(eye, 1.0, 0.0))
+    eigenvalues, eigenvectors = np.linalg.eigh(correlation)
+    cutoff = _RCOND * np.maximum(eigenvalues.max(axis=1, keepdims=True), 0.0)
+    eigenvalues = np.where(eigenvalues > cutoff, eigenvalues, 0.0)
+    return std, varying, eigenvalues, eigenvectors
+
+
+class GaussianFamily(DensityFamily):
+    """``RecursiveDensityRetrainer(GaussianDensity(...))``, on moments
+    (``covariance_type`` full, diag or spherical, any ``ddof`` and
+    ``temperature``)."""
+
+    base = GaussianDensity
+    diversity_key = "total_variance"
+    computable = frozenset(
+        {
+            "log_likelihood_real",
+            "log_likelihood_validation",
+            "total_variance",
+            "mean_shift",
+        }
+    )
+
+    def __init__(self, owner, real, models, n_repeats):
+        super().__init__(owner, real, models, n_repeats)
+        estimator = self.estimator
+        self.ddof = float(estimator.ddof)
+        self.covariance_type = estimator.covariance_type
+        self.model_temperature = float(estimator.temperature)
+        self.mean = broadcast(
+            np.stack([np.asarray(m.mean_, float) for m in models]), n_repeats
+        ).copy()
+        self.covariance = broadcast(
+            np.stack([np.asarray(m.covariance_, float) for m in models]), n_repeats
+        ).copy()
+        X = np.asarray(real.X, dtype=float)
+        self.n_features = X.shape[2]
+        self.real_rows = Rows(X, real.weight, np.ones(X.shape[:2], dtype=bool))
+        stats = self.stats_of(self.real_rows)
+        self.real_stats = stats
+        self.real_second = stats.scatter / stats.weight[:, None, None]
+        self.validation = None
+        if real.X_val is not None:
+            X_val = np.asarray(real.X_val, dtype=float)
+            val = self.stats_of(Rows(X_val, None, None))
+            self.validation = (
+                Rows(X_val, None, None),
+                val.mean,
+                val.scatter / val.weight[:, None, None],
+            )
+
+    def keep(self, repeats):
+        self.n_repeats = len(repeats)
+        self.mean = self.mean[repeats]
+        self.covariance = self.covariance[repeats]
+        self.synthetic_weight = self.synthetic_weight[repeats]
+        if self.real_rows.values.shape[0] > 1:
+            self.real_rows = self.real_rows.keep(repeats)
+            self.real_stats = self.real_stats.keep(repeats)
+            self.real_second = self.real_second[repeats]
+        if self.validation is not None and self.validation[1].shape[0] > 1:
+            rows, mean, second = self.validation
+            self.validation = (rows.keep(repeats), mean[repeats], second[repeats])
+
+    # -- the protocol -----------------------------------------------------
+    def _factor(self):
+        """``B`` with ``B B' = T Sigma`` per repeat, as ``_sample_gaussian``."""
+        temperature = self.loop_temperature * self.model_temperature
+        if self.n_features == 1:
+            std = np.sqrt(np.clip(self.covariance, 0.0, None))
+            return std * np.sqrt(temperature)
+        std, _, eigenvalues, eigenvectors = _decompose(self.covariance)
+        scale = std * np.sqrt(temperature)
+        return scale[:, :, None] * eigenvectors * np.sqrt(eigenvalues)[:, None, :]
+
+    def _wishart(self, streams, n_samples):
+        """``W ~ Wishart(n_samples - 1, I)`` per repeat (Bartlett)."""
+        d, df = self.n_features, n_samples - 1
+        if d == 1:
+            return streams.chisquare(df, (1, 1))
+        diagonal = np.sqrt(
+            np.stack([streams.chisquare(df - i, ()) for i in range(d)], axis=1)
+        )
+        lower = np.tril(streams.normal((d, d)), -1)
+        factor = lower + diagonal[:, :, None] * np.eye(d)
+        return factor @ np.swapaxes(factor, 1, 2)
+
+    def synthesize(self, streams, n_samples, as_rows):
+        factor = self._factor()
+        mean, d = self.mean, self.n_features
+        if as_rows or n_samples - 1 < d:
+            noise = streams.normal((n_samples, d))
+            X = mean[:, None, :] + np.einsum("rnk,rjk->rnj", noise, factor)
+            rows = Rows(
+                X,
+                self.synthetic_weight_rows(n_samples),
+                np.zeros(X.shape[:2], dtype=bool),
+            )
+            return rows if as_rows else self.stats_of(rows)
+        weight = self.synthetic_weight if self.weighted else np.ones(len(mean))
+        noise = streams.normal(d) / np.sqrt(n_samples)
+        wishart = self._wishart(streams, n_samples)
+        if d == 1:
+            batch_mean = mean + factor[:, :, 0] * noise
+            scatter = factor * wishart * factor
+        else:
+            batch_mean = mean + np.einsum("rjk,rk->rj", factor, noise)
+            scatter = factor @ wishart @ np.swapaxes(factor, 1, 2)
+        return _Moments(
+            weight * n_samples,
+            weight**2 * n_samples,
+            np.full(len(mean), n_samples),
+            batch_mean,
+            scatter * weight[:, None, None],
+        )
+
+    def real_part(self, rows, as_rows):
+        if as_rows:
+            return self.real_rows_of(rows)
+        if rows is None:
+            return self.real_stats.broadcast(self.n_repeats)
+        return self.stats_of(self.real_rows_of(rows))
+
+    def stats_of(self, rows):
+        X = rows.values
+        weight = np.ones(X.shape[:2]) if rows.weight is None else rows.weight
+        positive = weight > 0
+        total = weight.sum(axis=1)
+        mean = np.einsum("rn,rnk->rk", weight, X) / total[:, None]
+        # features constant over the rows of positive weight: exactly that
+        # value, and no spread, as GaussianDensity.fit makes them
+        masked = np.where(positive[:, :, None], X, np.nan)
+        with np.errstate(invalid="ignore"):
+            low, high = np.nanmin(masked, axis=1), np.nanmax(masked, axis=1)
+        constant = low == high
+        mean = np.where(constant, high, mean)
+        centred = np.where(positive[:, :, None], X - mean[:, None, :], 0.0)
+        centred = np.where(constant[:, None, :], 0.0, centred)
+        scatter = np.einsum("rn,rnk,rnl->rkl", weight, centred, centred)
+        return _Moments(
+            total, np.sum(weight**2, axis=1), positive.sum(axis=1), mean, scatter
+        )
+
+    def fit(self, stats, generation):
+        denominator = stats.weight - self.ddof
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            if self.covariance_type == "full":
+                covariance = stats.scatter / denominator[:, None, None]
+                covariance = covariance / 2 + np.swapaxes(covariance, 1, 2) / 2
+            else:
+                variances = np.diagonal(stats.scatter, axis1=1, axis2=2)
+                variances = variances / denominator[:, None]
+                if self.covariance_type == "spherical":
+                    variances = np.repeat(
+                        variances.mean(axis=1, keepdims=True), self.n_features, axis=1
+                    )
+                covariance = variances[:, :, None] * np.eye(self.n_features)
+        finite = np.all(np.isfinite(stats.mean), axis=1) & np.all(
+            np.isfinite(covariance), axis=(1, 2)
+        )
+        degenerate = (stats.weight <= self.ddof) | ~finite
+        if np.any(degenerate):
+            fitted = ~degenerate
+            self.mean = np.where(fitted[:, None], stats.mean, self.mean)
+            self.covariance = np.where(
+                fitted[:, None, None], covariance, self.covariance
+            )
+        else:
+            self.mean, self.covariance = stats.mean, covariance
+        return degenerate
+
+    def measure(self, stats, generation):
+        wanted, record = self.wanted, {}
+        if "log_likelihood_real" in wanted:
+            record["log_likelihood_real"] = self._log_likelihood(
+                self.real_stats.mean, self.real_second, self.real_rows
+            )
+        if self.validation is not None and "log_likelihood_validation" in wanted:
+            rows, mean, second = self.validation
+            record["log_likelihood_validation"] = self._log_likelihood(
+                mean, second, rows
+            )
+        if "total_variance" in wanted:
+            with np.errstate(invalid="ignore", divide="ignore"):
+                trace = np.trace(stats.scatter, axis1=1, axis2=2) / (
+                    stats.weight - stats.sum_squares / stats.weight
+                )
+            record["total_variance"] = np.where(stats.n_rows < 2, 0.0, trace)
+        if "mean_shift" in wanted:
+            shift = stats.mean - self.real_stats.mean
+            record["mean_shift"] = (
+                np.abs(shift[:, 0])
+                if self.n_features == 1
+                else np.linalg.norm(shift, axis=1)
+            )
+        return record
+
+    def _log_likelihood(self, mean, second, rows):
+        """Mean log-density of rows under every repeat's model, from their
+        (weighted) mean and second central moment; the singular models (a
+        constant feature, a rank-deficient covariance) row by row, with the
+        refit's own ``_gaussian_log_density``."""
+        model_mean, covariance = self.mean, self.covariance
+        temperature = self.model_temperature
+        d = self.n_features
+        if d == 1:
+            variance = covariance[:, 0, 0]
+            singular = ~(variance > 0)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                maha = (second[:, 0, 0] + (mean - model_mean)[:, 0] ** 2) / variance
+                log_pdet = np.log(variance * temperature)
+            maha = maha / temperature
+        else:
+            std, varying, eigenvalues, eigenvectors = _decompose(covariance)
+            singular = ~np.all(varying, axis=1) | ~np.all(eigenvalues > 0, axis=1)
+            safe_std = np.where(varying, std, 1.0)
+            delta = (mean - model_mean) / safe_std
+            moment = second / (safe_std[:, :, None] * safe_std[:, None, :]) + (
+                delta[:, :, None] * delta[:, None, :]
+            )
+            projected = np.einsum("rjk,rjl,rlk->rk", eigenvectors, moment, eigenvectors)
+            with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+                maha = np.sum(projected / eigenvalues, axis=1) / temperature
+                log_pdet = (
+                    np.sum(np.log(eigenvalues), axis=1)
+                    + d * np.log(temperature)
+                    + 2 * np.sum(np.log(safe_std), axis=1)
+                )
+        value = -0.5 * (d * np.log(2 * np.pi) + log_pdet + maha)
+        for r in np.flatnonzero(singular):
+            i = r if rows.values.shape[0] > 1 else 0
+            scores = _gaussian_log_density(
+                rows.values[i], model_mean[r], covariance[r], temperature
+            )
+            weight = None if rows.weight is None else rows.weight[i]
+            if weight is None:
+                value[r] = float(np.mean(scores))
+            else:
+                positive = weight > 0
+                value[r] = float(np.average(scores[positive], weights=weight[positive]))
+        return value

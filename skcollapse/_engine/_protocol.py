@@ -1,0 +1,190 @@
+"""The protocol between the batched loop and a family of batched problems.
+
+A *batched problem* is the batched twin of a refit
+:class:`~skcollapse._problem.Problem`: it advances every repeat of a chunk at
+once, on sufficient statistics where the family has them. It knows nothing of
+the data regimes; :func:`skcollapse._engine._batched.run_chunk` composes each
+generation's training set (replace, accumulate, accumulate-subsample, the
+real rows kept) once for every family, with the helpers of
+:mod:`skcollapse._loop`, and calls, in each generation ``g >= 1``:
+:meth:`BatchedProblem.synthesize` (from generation ``g - 1``'s models),
+:meth:`~BatchedProblem.real_part` for the real rows kept, ``+`` to combine
+statistics, :meth:`~BatchedProblem.fit` and :meth:`~BatchedProblem.measure`.
+
+Adding a family is one module: a subclass with :meth:`~BatchedProblem.covers`
+(which configurations it reproduces, or why not) and the members below, and
+its name in :data:`skcollapse._engine.FAMILIES`.
+"""
+
+# Authors: The skcollapse developers
+# SPDX-License-Identifier: BSD-3-Clause
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+__all__ = ["BatchedProblem", "RealData", "Rows"]
+
+
+@dataclass
+class RealData:
+    """The real data of a chunk of repeats, as the refit problem sees it.
+
+    Arrays have a leading repeat axis of length 1 (the same data for every
+    repeat) or of the chunk's length (a validation split drawn per repeat).
+
+    Attributes
+    ----------
+    X : ndarray of shape (1 or n_repeats, n_real, n_features)
+        The real training rows (validated, after the validation split).
+    y : ndarray of shape (1 or n_repeats, n_real, n_outputs) or None
+        Their targets (supervised families).
+    weight : ndarray of shape (1 or n_repeats, n_real) or None
+        Their sample weights.
+    X_val, y_val : ndarray or None
+        The held-out real rows of ``validation_fraction``.
+    """
+
+    X: Any
+    y: Any = None
+    weight: Any = None
+    X_val: Any = None
+    y_val: Any = None
+
+    @property
+    def n_rows(self):
+        return self.X.shape[1]
+
+
+@dataclass
+class Rows:
+    """Training rows of every repeat of a chunk (the accumulate-subsample pool).
+
+    Attributes
+    ----------
+    values : ndarray of shape (n_repeats, n_rows, ...)
+        The rows, in the family's own encoding (token indices, inputs).
+    weight : ndarray of shape (n_repeats, n_rows) or None
+        Sample weights (None: unweighted).
+    real : ndarray of shape (n_repeats, n_rows) of bool
+        Whether each row is real (its ``origin`` is 0).
+    extra : ndarray of shape (n_repeats, n_rows, ...) or None
+        A second array of the rows (the labels of a supervised family).
+    """
+
+    values: Any
+    weight: Any
+    real: Any
+    extra: Any = None
+
+    @property
+    def n_rows(self):
+        return self.values.shape[1]
+
+    def take(self, indices):
+        """The rows at ``indices`` of shape (n_repeats, k), per repeat."""
+
+        def pick(array):
+            if array is None:
+                return None
+            index = indices.reshape(indices.shape + (1,) * (array.ndim - 2))
+            return np.take_along_axis(array, index, axis=1)
+
+        return Rows(
+            pick(self.values), pick(self.weight), pick(self.real), pick(self.extra)
+        )
+
+    def keep(self, repeats):
+        return Rows(
+            *(
+                None if a is None else a[repeats]
+                for a in (self.values, self.weight, self.real, self.extra)
+            )
+        )
+
+    @staticmethod
+    def concat(parts):
+        """Row-wise concatenation; weights of 1 where a part has none."""
+        parts = [p for p in parts if p is not None and p.n_rows > 0]
+        if len(parts) == 1:
+            return parts[0]
+        if all(p.weight is None for p in parts):
+            weight = None
+        else:
+            weight = np.concatenate(
+                [
+                    np.ones(p.real.shape) if p.weight is None else p.weight
+                    for p in parts
+                ],
+                axis=1,
+            )
+        extra = (
+            None
+            if parts[0].extra is None
+            else np.concatenate([p.extra for p in parts], axis=1)
+        )
+        return Rows(
+            np.concatenate([p.values for p in parts], axis=1),
+            weight,
+            np.concatenate([p.real for p in parts], axis=1),
+            extra,
+        )
+
+
+class BatchedProblem(ABC):
+    """One family of models, advanced for a chunk of repeats at once.
+
+    Built by the batched loop with the owner (the meta-estimator, whose
+    parameters are read, never written), the chunk's :class:`RealData` and
+    the fitted generation-0 base estimators (one shared by every repeat, or
+    one per repeat). The state of every repeat's current model lives in
+    arrays with a leading repeat axis; :meth:`keep` drops the repeats that
+    stopped.
+
+    Statistics objects returned by :meth:`synthesize`, :meth:`real_part` and
+    :meth:`stats_of` support ``a + b`` (the statistics of the union of two
+    sets of rows) and ``keep(repeats)``.
+    """
+
+    #: The trajectory key whose fall defines collapse, as the refit problem's.
+    diversity_key: str
+
+    @classmethod
+    @abstractmethod
+    def covers(cls, owner):
+        """None if the family reproduces ``owner``'s base estimator and its
+        family-specific parameters, else the reason, naming the estimator or
+        parameter and the value that is not covered."""
+
+    @abstractmethod
+    def synthesize(self, streams, n_samples, as_rows):
+        """Every repeat's synthetic batch of ``n_samples`` rows drawn from its
+        current model: statistics, or :class:`Rows` when ``as_rows``."""
+
+    @abstractmethod
+    def real_part(self, rows, as_rows):
+        """The real rows kept: all (``rows`` None) or ``rows`` of shape
+        ``(n_repeats, k)`` per repeat; statistics, or :class:`Rows`."""
+
+    @abstractmethod
+    def stats_of(self, rows):
+        """Statistics of :class:`Rows`."""
+
+    @abstractmethod
+    def fit(self, stats, generation):
+        """Fit every repeat's model on its training statistics.
+
+        Returns a boolean array, True for the repeats whose data the refit
+        path calls degenerate (their state is then left as it was).
+        """
+
+    @abstractmethod
+    def measure(self, stats, generation):
+        """``{key: ndarray of shape (n_repeats,)}``: the trajectory entries
+        the refit problem's ``measure`` records, for every repeat."""
+
+    @abstractmethod
+    def keep(self, repeats):
+        """Keep only the repeats at the integer indices ``repeats``."""

@@ -1,0 +1,112 @@
+"""Random streams of the batched engine: one generator per repeat.
+
+Every draw of a repeat comes from its own generator, seeded from the repeat's
+:class:`~skcollapse._random.SeedTable` (the ``random_state`` that
+``collapse_curve`` drew for it, the same ``seeds`` entry the refit path
+uses), so a repeat's trajectory does not depend on which other repeats share
+its chunk: the result is the same for any ``n_jobs``, ``chunk_size`` or
+backend, and the first ``k`` repeats of a run are a run of ``k`` repeats.
+
+Numbers are drawn in blocks of :data:`BLOCK` values per repeat and handed
+out generation after generation, so a generation costs a few array slices,
+not a Python call per repeat. Each kind of draw (uniforms, normals,
+chi-square variates of a given degree) has its own generator per repeat,
+so the kinds never interleave; other distributions are built from them
+(inverse CDFs, random keys).
+"""
+
+# Authors: The skcollapse developers
+# SPDX-License-Identifier: BSD-3-Clause
+
+import numpy as np
+
+from .._random import SeedTable, Stream
+
+#: Values drawn per repeat at a time; a constant (never a function of the
+#: chunk), so that every repeat consumes its generator in the same way
+#: whatever chunk it is in.
+BLOCK = 4096
+
+
+class _Buffer:
+    """Values of one kind, drawn per repeat in blocks and handed out in order."""
+
+    def __init__(self, generators, draw):
+        self.generators, self.draw = generators, draw
+        self.values = np.empty((len(generators), 0))
+        self.position = 0
+
+    def take(self, count):
+        if self.position + count > self.values.shape[1]:
+            left = self.values[:, self.position :]
+            size = max(count, BLOCK)
+            fresh = np.stack([self.draw(g, size) for g in self.generators])
+            self.values = np.concatenate([left, fresh], axis=1)
+            self.position = 0
+        out = self.values[:, self.position : self.position + count]
+        self.position += count
+        return out
+
+    def keep(self, rows):
+        self.generators = [self.generators[i] for i in rows]
+        self.values = self.values[rows]
+
+
+class RepeatStreams:
+    """The uniforms and normals of a chunk of repeats, one generator each.
+
+    Parameters
+    ----------
+    seeds : sequence of int
+        The repeats' ``random_state`` (``collapse_curve``'s ``seeds``).
+    """
+
+    def __init__(self, seeds):
+        self.bases = [SeedTable(int(seed)).seed(0, Stream.SYNTHESIS) for seed in seeds]
+        self._buffers = {}
+
+    def _buffer(self, key, draw):
+        """The buffer of one kind of draw, with its own generator per repeat
+        (so that kinds never interleave in one generator)."""
+        buffer = self._buffers.get(key)
+        if buffer is None:
+            generators = [
+                np.random.default_rng(np.random.SeedSequence(base, spawn_key=key))
+                for base in self.bases
+            ]
+            buffer = self._buffers[key] = _Buffer(generators, draw)
+        return buffer
+
+    def _take(self, key, draw, shape):
+        shape = tuple(int(n) for n in np.atleast_1d(shape))
+        count = int(np.prod(shape)) if shape else 1
+        return self._buffer(key, draw).take(count).reshape((-1, *shape))
+
+    def uniform(self, shape):
+        """Uniforms on ``[0, 1)`` of shape ``(n_repeats, *shape)``."""
+        return self._take((0,), lambda g, n: g.random(n), shape)
+
+    def normal(self, shape):
+        """Standard normal variates of shape ``(n_repeats, *shape)``."""
+        return self._take((1,), lambda g, n: g.standard_normal(n), shape)
+
+    def chisquare(self, df, shape):
+        """Chi-square variates of ``df`` degrees of freedom, ``(n_repeats, *shape)``."""
+        return self._take((2, int(df)), lambda g, n: g.chisquare(df, n), shape)
+
+    def subset(self, n_total, n_kept):
+        """Per repeat, ``n_kept`` distinct indices of ``range(n_total)``, uniform.
+
+        The ``n_kept`` smallest of ``n_total`` uniform random keys: a uniform
+        subset without replacement (in the order of the keys).
+        """
+        keys = self.uniform(n_total)
+        if n_kept >= n_total:
+            return np.argsort(keys, axis=1)
+        return np.argpartition(keys, n_kept - 1, axis=1)[:, :n_kept]
+
+    def keep(self, rows):
+        """Keep only the repeats at ``rows`` (the others have stopped)."""
+        self.bases = [self.bases[i] for i in rows]
+        for buffer in self._buffers.values():
+            buffer.keep(rows)
