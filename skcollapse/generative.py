@@ -1,6 +1,6 @@
 """Generative base estimators: fit, score, and sample.
 
-The three estimators of this module are the small generative models of the
+The estimators of this module are the small generative models of the
 model-collapse literature, written as scikit-learn estimators so that the
 recursive meta-estimators can refit them on their own samples:
 
@@ -10,7 +10,9 @@ recursive meta-estimators can refit them on their own samples:
   top-k / top-p / temperature sampling of language models (Dohmatob et al.,
   "A Tale of Tails");
 - :class:`FrequencyClassifier`: the count-based next-token model of Seddik et
-  al.
+  al.;
+- :class:`EmpiricalDensity`: the empirical distribution of the training rows,
+  the memorising learner of "A Tale of Tails" in any dimension.
 """
 
 # Authors: The skcollapse developers
@@ -30,7 +32,12 @@ from sklearn.utils.validation import (
 from ._compat import StrOptions, _check_sample_weight, _fit_context
 from ._params import Interval
 
-__all__ = ["CategoricalDensity", "FrequencyClassifier", "GaussianDensity"]
+__all__ = [
+    "CategoricalDensity",
+    "EmpiricalDensity",
+    "FrequencyClassifier",
+    "GaussianDensity",
+]
 
 # Eigenvalues of a correlation matrix below _RCOND * (largest eigenvalue) are
 # numerically zero: the cut-off of scipy.linalg.pinvh for float64.
@@ -1109,3 +1116,213 @@ class FrequencyClassifier(ClassifierMixin, BaseEstimator):
         """
         proba = self.predict_proba(X)
         return self.classes_[np.argmax(proba, axis=1)]
+
+
+class EmpiricalDensity(DensityMixin, BaseEstimator):
+    """Empirical distribution of the training rows: sampling resamples them.
+
+    ``fit`` stores the distinct training rows and the (weighted) share of the
+    training set each of them makes up; ``sample`` draws rows from that
+    distribution, which is drawing training rows uniformly with replacement
+    (in proportion to their weights when fitted with ``sample_weight``). It is
+    the non-parametric model that memorises its data: the "Hutter" learner of
+    "A Tale of Tails" in any dimension, and the empirical-CDF resampling of the
+    fresh-data loop of the golden-ratio paper. It has no parameter.
+
+    Read more in the :ref:`User Guide <generative_models>`.
+
+    Attributes
+    ----------
+    support_ : ndarray of shape (n_support, n_features)
+        The distinct training rows (of positive weight), sorted
+        lexicographically, in the dtype of the training data (integer tokens
+        stay integers).
+
+    probabilities_ : ndarray of shape (n_support,)
+        Mass of each row of ``support_``: its count (or total weight) divided
+        by the number of rows (or the total weight).
+
+    n_features_in_ : int
+        Number of features seen during ``fit``.
+
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
+        Names of features seen during ``fit``. Defined only when `X`
+        has feature names that are all strings.
+
+    See Also
+    --------
+    CategoricalDensity : The same estimate for one column of tokens, with
+        smoothing and tail cutting.
+    sklearn.neighbors.KernelDensity : A smoothed empirical distribution.
+
+    Notes
+    -----
+    The model is the discrete measure :math:`\\hat P = \\sum_i w_i
+    \\delta_{x_i} / \\sum_i w_i`. ``score_samples`` returns the log of its
+    mass at each row, :math:`\\log \\hat P(\\{x\\})`: finite on the support,
+    ``-inf`` off it (rows are matched exactly, after conversion to a common
+    dtype; ``-0.0`` and ``0.0`` are the same value). With continuous data a
+    fresh row is off the support almost surely, so held-out log-likelihoods
+    are ``-inf``: the empirical distribution has no density.
+
+    A sampling bias means nothing for it: ``temperature`` would have to reweight
+    the training rows, which are all equally likely. The density
+    meta-estimator refuses ``RecursiveDensityRetrainer(EmpiricalDensity(),
+    temperature=t)`` for ``t != 1`` at fit, before any work.
+
+    Refitted on its own ``n`` samples generation after generation (by
+    :class:`~skcollapse.RecursiveDensityRetrainer`), the support can only
+    shrink: from ``n`` equally likely distinct rows, ``n`` draws with
+    replacement keep each row with probability :math:`1 - (1 - 1/n)^n`, so
+    the expected fraction of distinct rows kept by the first generation is
+    :math:`1 - (1 - 1/n)^n \\approx 1 - 1/e = 0.632`. The chain is absorbed
+    when one row is left (a Dirac mass), after about :math:`2n` generations
+    (the Wright-Fisher coalescent); under ``data="accumulate"`` nothing is
+    ever lost.
+
+    References
+    ----------
+    .. [1] E. Dohmatob, Y. Feng, P. Yang, F. Charton and J. Kempe, "A Tale of
+       Tails: Model Collapse as a Change of Scaling Laws", ICML 2024.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skcollapse.generative import EmpiricalDensity
+    >>> X = np.array([[0.0, 1.0], [2.0, 1.0], [0.0, 1.0], [5.0, 5.0]])
+    >>> density = EmpiricalDensity().fit(X)
+    >>> density.support_
+    array([[0., 1.],
+           [2., 1.],
+           [5., 5.]])
+    >>> density.probabilities_
+    array([0.5 , 0.25, 0.25])
+    >>> density.score_samples([[0.0, 1.0], [3.0, 3.0]])
+    array([-0.6931,   -inf])
+    >>> density.sample(4, random_state=1)
+    array([[0., 1.],
+           [2., 1.],
+           [0., 1.],
+           [0., 1.]])
+    """
+
+    _parameter_constraints: dict = {}
+
+    def __init__(self):
+        pass
+
+    def _validate_rows(self, X, reset):
+        X = validate_data(self, X, dtype="numeric", reset=reset)
+        if X.dtype.kind == "b":
+            X = X.astype(np.int64)
+        elif X.dtype.kind == "f":
+            X = X + 0.0  # -0.0 and 0.0 are the same row
+        return X
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y=None, sample_weight=None):
+        """Store the distinct rows of X and their share of the data.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training data (any numeric dtype; integers are kept).
+
+        y : None
+            Ignored. Present for API consistency.
+
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative frequency weights: an integer weight is equivalent to
+            repeating the row, a zero weight to removing it.
+
+        Returns
+        -------
+        self : object
+            The fitted estimator.
+        """
+        X = self._validate_rows(X, reset=True)
+        X, weights, total = _positive_weight_rows(X, sample_weight)
+        if X.shape[0] == 0:
+            raise ValueError(
+                "EmpiricalDensity needs at least one row of positive weight; "
+                "every sample_weight is zero."
+            )
+        if weights is not None and not np.isfinite(total):
+            weights = weights / np.max(weights)  # only relative weights matter
+        support, inverse = np.unique(X, axis=0, return_inverse=True)
+        mass = np.bincount(inverse.ravel(), weights=weights, minlength=len(support))
+        self.support_ = support
+        self.probabilities_ = mass / mass.sum()
+        return self
+
+    def _support_index(self, X):
+        """Index in ``support_`` of each row of X, -1 off the support."""
+        n_support = len(self.support_)
+        rows = np.vstack([self.support_, X])
+        _, inverse = np.unique(rows, axis=0, return_inverse=True)
+        inverse = inverse.ravel()
+        position = np.full(inverse.max() + 1, -1)
+        position[inverse[:n_support]] = np.arange(n_support)
+        return position[inverse[n_support:]]
+
+    def score_samples(self, X):
+        """Log of the empirical mass of each row of X.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Rows to score.
+
+        Returns
+        -------
+        log_mass : ndarray of shape (n_samples,)
+            ``log(probabilities_)`` of the row of ``support_`` equal to each
+            row of X; ``-inf`` for rows off the support.
+        """
+        check_is_fitted(self)
+        X = self._validate_rows(X, reset=False)
+        index = self._support_index(X)
+        mass = np.where(index >= 0, self.probabilities_[index], 0.0)
+        with np.errstate(divide="ignore"):
+            return np.log(mass)
+
+    def score(self, X, y=None):
+        """Mean of :meth:`score_samples` over the rows of X.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Data.
+
+        y : None
+            Ignored. Present for API consistency.
+
+        Returns
+        -------
+        score : float
+            Mean log-mass (``-inf`` if a row is off the support).
+        """
+        return float(np.mean(self.score_samples(X)))
+
+    def sample(self, n_samples=1, random_state=None):
+        """Draw rows of ``support_`` with probabilities ``probabilities_``.
+
+        Parameters
+        ----------
+        n_samples : int, default=1
+            Number of rows to draw (0 gives an empty array).
+
+        random_state : int, RandomState instance or None, default=None
+            Seed or generator of the draw. Pass an int for reproducible
+            samples.
+
+        Returns
+        -------
+        X : ndarray of shape (n_samples, n_features)
+            The drawn rows, in the dtype of ``support_`` (a copy).
+        """
+        check_is_fitted(self)
+        n_samples = _check_n_samples(n_samples)
+        rng = check_random_state(random_state)
+        index = rng.choice(len(self.support_), size=n_samples, p=self.probabilities_)
+        return self.support_[index]

@@ -1,4 +1,5 @@
-"""scikit-learn's own estimator checks on RecursiveRetrainer around many bases."""
+"""scikit-learn's own estimator checks on RecursiveRetrainer around many bases,
+and on the generative estimators that have no other home for them."""
 
 import pytest
 from sklearn.ensemble import HistGradientBoostingRegressor
@@ -13,6 +14,7 @@ from sklearn.utils.estimator_checks import (
 )
 
 from skcollapse import RecursiveRetrainer
+from skcollapse.generative import EmpiricalDensity
 from skcollapse.utils._testing import parametrize_sklearn_checks
 
 # Noise is drawn per synthetic row, so a row of weight 2 is not the same as the
@@ -83,6 +85,11 @@ ESTIMATORS = [
 
 @parametrize_sklearn_checks(ESTIMATORS, _expected_failed_checks)
 def test_sklearn_compatible(estimator, check):
+    check(estimator)
+
+
+@parametrize_sklearn_checks([EmpiricalDensity()])
+def test_sklearn_compatible_generative(estimator, check):
     check(estimator)
 
 
