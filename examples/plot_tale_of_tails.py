@@ -40,6 +40,20 @@ from skcollapse.datasets import make_zipf
 from skcollapse.generative import CategoricalDensity
 from skcollapse.theory import zipf_error
 
+
+# sphinx_gallery_start_ignore
+def _save_dir():
+    """``python plot_<name>.py --save DIR`` writes the figures as PNG into DIR."""
+    import argparse
+
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--save", metavar="DIR", help="write the figures into DIR")
+    return parser.parse_known_args()[0].save
+
+
+SAVE_DIR = _save_dir()
+# sphinx_gallery_end_ignore
+
 n_categories, exponent, n_repeats = 100_000, 2.0, 10
 sizes = np.logspace(2, 5, 7).astype(int)
 _, p = make_zipf(0, n_categories, exponent, return_probabilities=True)
@@ -74,6 +88,7 @@ def simulate(generator, p, sizes, n_repeats):
 
 
 fig, ax = plt.subplots(figsize=(7, 4.5))
+simulated = {}
 for (name, params), color in zip(regimes.items(), ["C0", "C1", "C2"]):
     generator = CategoricalDensity(**params).fit(vocabulary, sample_weight=p)
     mean, se = simulate(generator, p, sizes, n_repeats)
@@ -82,13 +97,17 @@ for (name, params), color in zip(regimes.items(), ["C0", "C1", "C2"]):
         0, n_train=sizes, exponent=exponent, n_categories=n_categories, **params
     )[0]
     ax.plot(sizes, theory, "--", color=color)
-ax.plot(sizes, np.sum(p[100:]) * np.ones(len(sizes)), ":", color="grey")
+    simulated[name] = mean, se, theory
+tail_beyond_100 = np.sum(p[100:])
+ax.axhline(tail_beyond_100, linestyle=":", color="grey", label="mass beyond rank 100")
+ax.plot([], [], "--", color="black", label="theory (zipf_error)")
+ax.plot([], [], "o", color="black", label="simulation (+/- 3 SE)")
 ax.set(
     xscale="log",
     yscale="log",
     xlabel="training tokens T",
     ylabel="test error (missing mass)",
-    title=f"Zipf law, beta = {exponent:g} (dashed: theory)",
+    title=f"Zipf law, beta = {exponent:g}",
 )
 ax.legend(fontsize="small")
 
@@ -108,6 +127,7 @@ ax.legend(fontsize="small")
 # with probability about ``2/g``).
 T, n_generations = 10_000, 8
 fig, ax = plt.subplots(figsize=(7, 4.5))
+by_generation = {}
 for (name, params), color in zip(list(regimes.items())[:2], ["C0", "C1"]):
     generator = CategoricalDensity(**params).fit(vocabulary, sample_weight=p)
     errors = []
@@ -134,6 +154,8 @@ for (name, params), color in zip(list(regimes.items())[:2], ["C0", "C1"]):
         **params,
     )
     ax.plot(g, theory, "--", color=color)
+    by_generation[name] = errors, theory
+ax.plot([], [], "--", color="black", label="theory (branching process)")
 ax.set(
     xlabel="generation",
     ylabel="test error (missing mass)",
@@ -158,6 +180,7 @@ try:
 
     words = load_word_frequencies("en", n_words=20_000)
 except ImportError:
+    words = None
     ax.text(0.5, 0.5, "install wordfreq\nfor this panel", ha="center", va="center")
     ax.set_axis_off()
 else:
@@ -170,6 +193,7 @@ else:
     beta_words = minimize_scalar(cross_entropy, bounds=(0.1, 5), method="bounded").x
     tokens = np.arange(len(p_words))[:, None]
     word_regimes = {"clean": {}, "top_k=100": {"top_k": 100}}
+    word_simulated = {}
     for (name, params), color in zip(word_regimes.items(), ["C0", "C1"]):
         generator = CategoricalDensity(**params).fit(tokens, sample_weight=p_words)
         mean, se = simulate(generator, p_words, sizes, n_repeats)
@@ -177,6 +201,8 @@ else:
         q = generator.probabilities_
         exact = [np.sum(p_words * (1 - q) ** T) for T in sizes]
         ax.plot(sizes, exact, "--", color=color)
+        word_simulated[name] = mean, se, np.array(exact)
+    ax.plot([], [], "--", color="black", label="exact, sum p (1 - q)^T")
     fitted = zipf_error(
         0, n_train=sizes, exponent=beta_words, n_categories=len(p_words)
     )[0]
@@ -200,4 +226,48 @@ fig.tight_layout()
 # much synthetic text the learner sees. With ``beta`` close to 1 the clean
 # error itself decays slowly: the long tail of language is where a
 # memoriser, and a collapsing model, has the most to lose.
+
+
+# %%
+# What the figures show, checked
+# ------------------------------
+# The script stops with an error when one of these no longer holds (the test
+# suite runs every example). The memoriser's expected error is exact for one
+# generation, so every simulated point must sit within 3.5 of its standard
+# errors from it (ten repeats, many points: 3.5 leaves room for chance; plus
+# 0.1%, for the points where every repeat saw the same tokens); the
+# tail-cut error must stop at the mass beyond rank 100; the generations must
+# follow the branching-process approximation within 10%, the error growing by
+# more than half in 8 generations.
+
+
+def agrees(mean, se, expected):
+    """Simulated means within 3.5 standard errors (+ 0.1%) of their expectation."""
+    return np.all(np.abs(mean - expected) <= 3.5 * se + 1e-3 * expected)
+
+
+for name, (mean, se, theory) in simulated.items():
+    print(f"{name:28}: worst point {np.max(np.abs(mean - theory) / theory):.1%} off")
+    assert agrees(mean, se, theory), f"{name}: {mean} against {theory}"
+    assert np.all(mean - 3 * se > 0), f"{name}: an error bar below zero"
+plateau = simulated["tail cut (top_k=100)"][0][-1]
+assert abs(plateau / tail_beyond_100 - 1) < 0.05, (plateau, tail_beyond_100)
+for name, (errors, theory) in by_generation.items():
+    relative = errors.mean(axis=0) / theory - 1
+    print(f"{name:28}: generations within {np.max(np.abs(relative)):.1%} of theory")
+    assert np.all(np.abs(relative) < 0.1), f"{name}: {relative.round(3)}"
+    assert errors.mean(axis=0)[-1] > 1.5 * errors.mean(axis=0)[0], name
+if words is not None:
+    for name, (mean, se, exact) in word_simulated.items():
+        assert agrees(mean, se, exact), f"words, {name}: {mean} against {exact}"
+    beyond = np.sum(p_words[100:])
+    print(f"English words beyond rank 100: {beyond:.3f} of the mass")
+    assert abs(word_simulated["top_k=100"][0][-1] / beyond - 1) < 0.05
+
+# sphinx_gallery_start_ignore
+if SAVE_DIR is not None:
+    from skcollapse.plotting import save_figures
+
+    save_figures(SAVE_DIR, prefix="plot_tale_of_tails")
+# sphinx_gallery_end_ignore
 plt.show()
