@@ -46,6 +46,20 @@ from skcollapse.verification import (
     effective_error,
 )
 
+
+# sphinx_gallery_start_ignore
+def _save_dir():
+    """``python plot_<name>.py --save DIR`` writes the figures as PNG into DIR."""
+    import argparse
+
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--save", metavar="DIR", help="write the figures into DIR")
+    return parser.parse_known_args()[0].save
+
+
+SAVE_DIR = _save_dir()
+# sphinx_gallery_end_ignore
+
 n_samples, n_features, separation, n_generations = 100, 10, 1.0, 20
 X, y = make_gaussian_mixture(n_samples, n_features, separation, random_state=0)
 mu = np.full(n_features, separation / np.sqrt(n_features))
@@ -123,6 +137,10 @@ for name, verifier in verifiers.items():
 # it started. The imperfect verifiers that prefer correct labels
 # (``phi_w < phi_c``) slow the decline or stop it; the one that prefers wrong
 # labels drives the model to the wrong side, towards ``1 - Phi(||mu||)``.
+#
+# The right panel shows the measured proxy, the error rate of the labels the
+# verifier kept. It stays below 1/2 for the verifiers that hold the accuracy
+# up and climbs above 1/2 for the one that ruins it.
 fig, (ax_accuracy, ax_error) = plt.subplots(1, 2, figsize=(12, 4.5))
 flat = np.full(n_generations + 1, bayes)
 CollapseCurveDisplay.from_trajectories(
@@ -137,11 +155,6 @@ CollapseCurveDisplay.from_trajectories(
 ax_accuracy.axhline(1 - bayes, color="black", linestyle="--", label="1 - Phi(||mu||)")
 ax_accuracy.legend(fontsize="small")
 ax_accuracy.set_title("Accuracy of each generation (mean over 10 fits)")
-
-# %%
-# The right panel shows the measured proxy, the error rate of the labels the
-# verifier kept. It stays below 1/2 for the verifiers that hold the accuracy
-# up and climbs above 1/2 for the one that ruins it.
 CollapseCurveDisplay.from_trajectories(
     results,
     key="selected_error",
@@ -162,6 +175,7 @@ fig.tight_layout()
 # generator's error rate ``p`` and the keep rates. At generation 1, ``p`` is
 # the measured ``"synthetic_error"`` (generation 0 was fitted on real data):
 # the formula and the measurement agree.
+proxy_table = {}
 print(f"{'verifier':>20}  p (gen 1)  p_eff formula  p_eff measured  final accuracy")
 for name, verifier in verifiers.items():
     result = results[name]
@@ -175,6 +189,7 @@ for name, verifier in verifiers.items():
     predicted = effective_error(p, keep_correct, keep_wrong).mean()
     measured = result["selected_error"][:, 1].mean()
     final = result["accuracy"][:, -1].mean()
+    proxy_table[name] = predicted, measured
     print(
         f"{name:>20}  {p.mean():9.3f}  {predicted:13.3f}  {measured:14.3f}"
         f"  {final:14.3f}"
@@ -189,8 +204,9 @@ for name, verifier in verifiers.items():
 # two limits. Each point is one fit: its final accuracy against the mean of
 # its measured ``p_eff`` over the 10 generations.
 #
-# The proxy splits the fits at 1/2: the accuracy is ``Phi(||mu||)`` on one
-# side and ``1 - Phi(||mu||)`` on the other, with a sharp transition. Note
+# The proxy splits the fits at 1/2: the accuracy is ``Phi(||mu||)`` when
+# ``p_eff`` is well below 1/2 and ``1 - Phi(||mu||)`` above it; the few fits
+# between end in between, on their way to one side or the other. Note
 # that the loop amplifies a bad verifier: once a generation is weakened, its
 # sampled labels are noisier, ``p`` grows, and so does ``p_eff``. So a
 # verifier whose ``p_eff`` is still below 1/2 at generation 1 (ratios a little
@@ -231,7 +247,7 @@ points = ax.scatter(proxy, final_accuracy, c=colour, cmap="coolwarm", zorder=3)
 fig.colorbar(points, ax=ax, label="log10(phi_w / phi_c)")
 ax.axhline(bayes, color="black", linestyle=":", label="Phi(||mu||)")
 ax.axhline(1 - bayes, color="black", linestyle="--", label="1 - Phi(||mu||)")
-ax.axvline(0.5, color="grey", linewidth=1)
+ax.axvline(0.5, color="grey", linewidth=1, label="p_eff = 1/2")
 ax.set_xlabel("measured p_eff (selected_error, mean over generations)")
 ax.set_ylabel("accuracy after 10 generations")
 ax.set_title("The phase transition at p_eff = 1/2")
@@ -250,8 +266,33 @@ print(
 )
 
 # %%
+# What the figures show, checked
+# ------------------------------
+# The script stops with an error when one of these no longer holds (the test
+# suite runs every example).
+mean_accuracy = {name: r["accuracy"].mean(axis=0) for name, r in results.items()}
+start = mean_accuracy["no verifier"][0]
+assert mean_accuracy["no verifier"][-1] < start - 0.05, "no verifier: no decline"
+assert abs(mean_accuracy["oracle"][-1] - start) < 0.01, "the oracle should hold on"
+assert mean_accuracy["phi_c=1, phi_w=0.3"][-1] > mean_accuracy["no verifier"][-1] + 0.05
+assert mean_accuracy["phi_c=0.4, phi_w=1"][-1] < 0.3, "a bad verifier: wrong side"
+for name, (predicted, measured) in proxy_table.items():
+    assert abs(predicted - measured) < 0.02, f"{name}: p_eff {measured:.3f} measured"
+final_accuracy, proxy = np.array(final_accuracy), np.array(proxy)
+assert np.all(np.abs(final_accuracy[proxy < 0.3] - bayes) < 0.02), "p_eff < 0.3"
+assert np.all(np.abs(final_accuracy[proxy > 0.5] - (1 - bayes)) < 0.02), "p_eff > 1/2"
+assert np.sum(proxy < 0.3) >= 15 and np.sum(proxy > 0.5) >= 15, "both sides drawn"
+
+# %%
 # References
 # ----------
 # Y. Feng, E. Dohmatob, P. Yang, F. Charton and J. Kempe, "Beyond Model
 # Collapse: Scaling Up with Synthesized Data Requires Verification", 2024.
+
+# sphinx_gallery_start_ignore
+if SAVE_DIR is not None:
+    from skcollapse.plotting import save_figures
+
+    save_figures(SAVE_DIR, prefix="plot_verification")
+# sphinx_gallery_end_ignore
 plt.show()
