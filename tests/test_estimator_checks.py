@@ -1,16 +1,21 @@
 """scikit-learn's own estimator checks on RecursiveRetrainer around many bases,
 and on the generative estimators that have no other home for them."""
 
+import numpy as np
 import pytest
+from sklearn.base import is_classifier
 from sklearn.ensemble import HistGradientBoostingRegressor
 from sklearn.linear_model import LinearRegression, LogisticRegression, Ridge
-from sklearn.neighbors import KNeighborsRegressor
+from sklearn.neighbors import KNeighborsClassifier, KNeighborsRegressor
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
 from sklearn.utils.estimator_checks import (
+    check_classifiers_one_label_sample_weights,
     check_dataframe_column_names_consistency,
     check_param_validation,
+    check_sample_weight_equivalence_on_dense_data,
+    check_sample_weights_not_overwritten,
 )
 
 from skcollapse import RecursiveRetrainer
@@ -29,13 +34,19 @@ NOISE_PER_ROW = (
 # RecursiveRetrainer refuses sample_weight when the base cannot use it, rather
 # than dropping the weights silently; weights that are all equal are the same
 # fit as none and are accepted. These checks pass weights that are not all
-# equal (a weight of 10, or zeros trimming rows).
+# equal (a weight of 10, or zeros trimming rows), so they fail on that
+# ValueError before any label is drawn, whatever the label noise (controls:
+# test_no_base_weights_* below).
 NO_BASE_WEIGHTS = (
     "the base estimator's fit takes no sample_weight, so RecursiveRetrainer "
-    "refuses weights that are not all equal with a clear error instead of "
-    "ignoring them"
+    "refuses weights that are not all equal with a ValueError (with any "
+    "label_noise) instead of ignoring them"
 )
-SAMPLE_WEIGHT_CHECKS = ["check_sample_weights_not_overwritten"]
+SAMPLE_WEIGHT_CHECKS = [
+    "check_sample_weights_not_overwritten",
+    "check_sample_weight_equivalence_on_dense_data",
+    "check_sample_weight_equivalence_on_sparse_data",
+]
 
 
 SUBSAMPLED = (
@@ -101,3 +112,104 @@ def test_param_validation(estimator):
 @pytest.mark.parametrize("estimator", ESTIMATORS[:1] + ESTIMATORS[5:6], ids=repr)
 def test_dataframe_column_names_consistency(estimator):
     check_dataframe_column_names_consistency(type(estimator).__name__, estimator)
+
+
+# --------------------------------------------------------------------------
+# Controls: each expected failure above passes once its stated cause is gone
+# --------------------------------------------------------------------------
+class _RepeatingKNeighborsRegressor(KNeighborsRegressor):
+    """KNeighborsRegressor whose fit takes integer sample weights as repeats."""
+
+    def fit(self, X, y, sample_weight=None):
+        if sample_weight is not None:
+            repeats = np.asarray(sample_weight).astype(int)
+            X, y = np.repeat(X, repeats, axis=0), np.repeat(y, repeats, axis=0)
+        return super().fit(X, y)
+
+
+class _RepeatingKNeighborsClassifier(KNeighborsClassifier):
+    """KNeighborsClassifier whose fit takes integer sample weights as repeats."""
+
+    def fit(self, X, y, sample_weight=None):
+        if sample_weight is not None:
+            repeats = np.asarray(sample_weight).astype(int)
+            X, y = np.repeat(X, repeats, axis=0), np.repeat(y, repeats, axis=0)
+        return super().fit(X, y)
+
+
+EQUIVALENCE = check_sample_weight_equivalence_on_dense_data
+
+
+@pytest.mark.parametrize(
+    "base, label_noise",
+    [(KNeighborsRegressor(), 0.0), (KNeighborsClassifier(), "argmax")],
+    ids=["regressor", "classifier"],
+)
+def test_no_base_weights_fails_on_the_sample_weight_error_not_the_noise(
+    base, label_noise
+):
+    # NO_BASE_WEIGHTS / test_robustness_supervised's UNEQUAL_WEIGHTS: with the
+    # label noise switched off, the k-NN bases still fail, on the ValueError
+    # for sample_weight (so noise per row is not why they fail) ...
+    est = RecursiveRetrainer(base, n_generations=3, label_noise=label_noise)
+    with pytest.raises(ValueError, match="does not accept sample_weight"):
+        EQUIVALENCE(type(est).__name__, est)
+    with pytest.raises(ValueError, match="does not accept sample_weight"):
+        check_sample_weights_not_overwritten(type(est).__name__, est)
+
+
+@pytest.mark.parametrize(
+    "base, label_noise",
+    [
+        (_RepeatingKNeighborsRegressor(), 0.0),
+        (_RepeatingKNeighborsClassifier(), "argmax"),
+    ],
+    ids=["regressor", "classifier"],
+)
+def test_no_base_weights_control_a_base_taking_weights_passes(base, label_noise):
+    # ... and the same k-NN that takes weights (as repeats) passes the checks
+    est = RecursiveRetrainer(base, n_generations=3, label_noise=label_noise)
+    EQUIVALENCE(type(est).__name__, est)
+    check_sample_weights_not_overwritten(type(est).__name__, est)
+    if is_classifier(est):
+        check_classifiers_one_label_sample_weights(type(est).__name__, est)
+
+
+@pytest.mark.parametrize(
+    "noisy, control",
+    [
+        # NOISE_PER_ROW: the same bases with deterministic labels pass
+        (
+            RecursiveRetrainer(Ridge(), n_generations=3),
+            RecursiveRetrainer(Ridge(), n_generations=3, label_noise=0.0),
+        ),
+        (
+            RecursiveRetrainer(DecisionTreeClassifier(max_depth=1), n_generations=2),
+            RecursiveRetrainer(
+                DecisionTreeClassifier(max_depth=1),
+                n_generations=2,
+                label_noise="argmax",
+            ),
+        ),
+        # SUBSAMPLED: the same loop accumulating every row passes
+        (
+            RecursiveRetrainer(
+                DecisionTreeClassifier(max_depth=3),
+                n_generations=2,
+                data="accumulate-subsample",
+                label_noise="argmax",
+            ),
+            RecursiveRetrainer(
+                DecisionTreeClassifier(max_depth=3),
+                n_generations=2,
+                data="accumulate",
+                label_noise="argmax",
+            ),
+        ),
+    ],
+    ids=["noise-regressor", "noise-classifier", "subsampled"],
+)
+def test_equivalence_failures_pass_without_their_cause(noisy, control):
+    with pytest.raises(AssertionError):
+        EQUIVALENCE(type(noisy).__name__, noisy)
+    EQUIVALENCE(type(control).__name__, control)
