@@ -156,7 +156,10 @@ class Problem(ABC):
     :meth:`label_error` on the synthetic labels, :meth:`degenerate_reason`
     on the composed training set, :meth:`fit` on a fresh clone, and
     :meth:`measure` on the fitted model; in generation 0, :meth:`fit` and
-    :meth:`measure` on the real data, and :meth:`fit_verifier` once.
+    :meth:`measure` on the real data, and :meth:`fit_verifier` once. Rows
+    that a user's object produces (fresh real rows of ``real_source``, the
+    output of ``correction``, which receives :meth:`verifier_arguments`)
+    are checked against :attr:`real` and :attr:`classes`.
 
     Errors: in a generation ``g >= 1``, a ``ValueError``, ``ArithmeticError``
     or ``LinAlgError`` raised by :meth:`synthesize`, :meth:`fit` or

@@ -99,6 +99,7 @@ PROTOCOL = {
     "verifier_arguments",
     "label_error",
     "degenerate_reason",
+    "classes",
 }
 
 
