@@ -19,6 +19,7 @@ __all__ = ["CollapseCurveResult"]
 # and the dtype each is restored with from a table.
 _REPEAT_DTYPES = {
     "seeds": np.int64,
+    "source_seeds": np.int64,
     "n_generations": np.int64,
     "termination_condition": object,
     "collapse_generation": np.float64,
@@ -40,7 +41,8 @@ class CollapseCurveResult(Bunch):
     a dict (with attribute access, as a :class:`sklearn.utils.Bunch`) whose
     entries are described there. Each trajectory key holds an array of shape
     ``(n_repeats, n_generations + 1)``, ``"generation"`` the generation of each
-    column and ``"seeds"``, ``"n_generations"``, ``"termination_condition"``,
+    column and ``"seeds"``, ``"source_seeds"`` (with a source),
+    ``"n_generations"``, ``"termination_condition"``,
     ``"collapse_generation"`` and ``"fit_time"`` one value per repeat.
 
     ``pandas.DataFrame(result)`` cannot hold the 2-D entries:
@@ -154,11 +156,12 @@ class CollapseCurveResult(Bunch):
         The inverse of :meth:`to_frame`: every column but ``"repeat"`` and
         ``"generation"`` becomes an entry, of shape ``(n_repeats, n_generations
         + 1)``, or ``(n_repeats,)`` for the per-repeat entries (``"seeds"``,
-        ``"n_generations"``, ``"termination_condition"``,
+        ``"source_seeds"``, ``"n_generations"``, ``"termination_condition"``,
         ``"collapse_generation"``, ``"fit_time"``). Numeric columns become
-        float arrays (``"seeds"`` and ``"n_generations"`` int64), other columns
-        object arrays with None where values are missing. Rows may come in any
-        order, and missing rows (a filtered table) become NaN.
+        float arrays (``"seeds"``, ``"source_seeds"`` and ``"n_generations"``
+        int64), other columns object arrays with None where values are
+        missing. Rows may come in any order, and missing rows (a filtered
+        table) become NaN.
 
         Parameters
         ----------

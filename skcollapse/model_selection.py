@@ -304,8 +304,9 @@ def collapse_curve(
         generations; its rows are padded with NaN after its last completed
         generation (every key, the ``truth_`` and ``test_`` ones included),
         and a single :class:`~skcollapse.CollapseWarning` summarises how many
-        repeats stopped early. Use ``numpy.nanmean`` for the mean over the
-        repeats still running at each generation.
+        repeats stopped early unasked (not those that stopped at absorption,
+        as ``stop_on_collapse=True`` asks). Use ``numpy.nanmean`` for the
+        mean over the repeats still running at each generation.
 
     Raises
     ------
@@ -926,7 +927,12 @@ def _stack_trajectories(repeats, n_columns):
 
 
 def _warn_early_stops(result, n_generations):
-    early = np.flatnonzero(result["n_generations"] < n_generations)
+    """One CollapseWarning for the repeats that stopped before the last
+    generation unasked (``stop_on_collapse``'s ``"collapsed"`` is asked for)."""
+    early = np.flatnonzero(
+        (result["n_generations"] < n_generations)
+        & (result["termination_condition"] != "collapsed")
+    )
     if early.size == 0:
         return
     shown = ", ".join(str(i) for i in early[:10]) + (", ..." if early.size > 10 else "")
@@ -938,7 +944,7 @@ def _warn_early_stops(result, n_generations):
         "padded with NaN after their last generation; see "
         'result["n_generations"] and result["termination_condition"].',
         CollapseWarning,
-        stacklevel=4,
+        stacklevel=5,  # _collect, collapse_curve, validate_params, the caller
     )
 
 

@@ -1,66 +1,44 @@
 """collapse_curve against a known truth: per-repeat real data from a source,
 ``truth_*`` keys of every generation, ``test_*`` scores on a test set."""
 
+import warnings
 
 import numpy as np
 import pytest
 from sklearn.base import clone
 from sklearn.dummy import DummyClassifier
-from sklearn.linear_model import LinearRegression
+from sklearn.linear_model import LinearRegression, LogisticRegression
 from sklearn.metrics import get_scorer, make_scorer, mean_absolute_error
 
 from skcollapse import CollapseWarning, RecursiveDensityRetrainer, RecursiveRetrainer
 from skcollapse._random import SeedTable, Stream
-from skcollapse.generative import GaussianDensity
+from skcollapse.datasets import CategoricalSource, GaussianSource, LinearSource
+from skcollapse.generative import CategoricalDensity, GaussianDensity
 from skcollapse.model_selection import collapse_curve
 from skcollapse.theory import linear_regression_error
 from skcollapse.utils._testing import assert_mc_agrees
 
 
-class DuckLinearSource:
-    """x ~ N(0, covariance), y = x'coef + N(0, noise^2); the duck type of a
-    source (``sample``, ``evaluate``), with the exact excess risk."""
+class DuckSource:
+    """The duck type of a source, nothing more: ``sample`` and ``evaluate``."""
 
-    def __init__(self, coef, noise=1.0, covariance=None):
+    def __init__(self, coef):
         self.coef = np.asarray(coef, dtype=float)
-        self.noise = float(noise)
-        d = len(self.coef)
-        self.covariance = np.eye(d) if covariance is None else np.asarray(covariance)
 
     def sample(self, n_samples, random_state=None):
         rng = np.random.default_rng(random_state)
-        root = np.linalg.cholesky(self.covariance)
-        X = rng.standard_normal((n_samples, len(self.coef))) @ root.T
-        return X, X @ self.coef + self.noise * rng.standard_normal(n_samples)
+        X = rng.standard_normal((n_samples, len(self.coef)))
+        return X, X @ self.coef + rng.standard_normal(n_samples)
 
     def evaluate(self, estimator):
-        delta = np.ravel(estimator.coef_) - self.coef
-        bias = float(np.ravel(getattr(estimator, "intercept_", 0.0))[0])
-        return {
-            "excess_risk": float(delta @ self.covariance @ delta + bias**2),
-            "coef_error": float(delta @ delta),
-        }
+        return {"coef_error": float(np.sum((estimator.coef_ - self.coef) ** 2))}
 
 
-class DuckGaussianSource:
-    """A density source: N(mean, I), with the squared error of the mean."""
-
-    def __init__(self, mean):
-        self.mean = np.asarray(mean, dtype=float)
-
-    def sample(self, n_samples, random_state=None):
-        rng = np.random.default_rng(random_state)
-        return self.mean + rng.standard_normal((n_samples, len(self.mean)))
-
-    def evaluate(self, estimator):
-        return {"mean_error": float(np.sum((estimator.mean_ - self.mean) ** 2))}
-
-
-class RecordingSource(DuckLinearSource):
+class RecordingSource(LinearSource):
     """Remembers every draw (for n_jobs=1, where repeats run in this process)."""
 
     def __init__(self, coef, noise=1.0):
-        super().__init__(coef, noise)
+        super().__init__(coef, noise=noise)
         self.draws = []
 
     def sample(self, n_samples, random_state=None):
@@ -70,7 +48,7 @@ class RecordingSource(DuckLinearSource):
 
 
 COEF = [1.5, -0.5, 2.0]
-SOURCE = DuckLinearSource(COEF, noise=0.7)
+SOURCE = LinearSource(COEF, noise=0.7, intercept=0.25)
 N_SAMPLES = 23
 
 
@@ -167,7 +145,7 @@ def test_the_source_draw_leaves_the_synthetic_streams_alone():
 
 
 def test_density_source():
-    source = DuckGaussianSource([0.5, -1.0])
+    source = GaussianSource([0.5, -1.0], [[1.0, 0.3], [0.3, 0.5]])
     retrainer = RecursiveDensityRetrainer(GaussianDensity(), n_generations=4)
     result = collapse_curve(
         retrainer,
@@ -197,7 +175,7 @@ def test_truth_excess_risk_matches_the_ols_closed_form(data):
     # every repeat draws its own X (the unconditional Monte Carlo).
     d, n, sigma, n_generations = 3, 17, 0.7, 5
     covariance = np.array([[2.0, 0.6, 0.0], [0.6, 1.0, -0.3], [0.0, -0.3, 0.5]])
-    source = DuckLinearSource([1.0, -2.0, 0.25], noise=sigma, covariance=covariance)
+    source = LinearSource([1.0, -2.0, 0.25], noise=sigma, covariance=covariance)
     retrainer = RecursiveRetrainer(
         LinearRegression(fit_intercept=False),
         n_generations=n_generations,
@@ -228,7 +206,7 @@ def test_truth_excess_risk_matches_the_fresh_design_closed_form():
     # Fresh Gaussian inputs every generation (Dohmatob et al.):
     # sigma^2 d/(T - d - 1) + g sigma0^2 d/(T0 - d - 1).
     d, n, n_synthetic, sigma, sigma0, n_generations = 4, 19, 13, 0.6, 0.9, 4
-    source = DuckLinearSource([0.5, 1.0, -1.0, 2.0], noise=sigma)
+    source = LinearSource([0.5, 1.0, -1.0, 2.0], noise=sigma)
     retrainer = RecursiveRetrainer(
         LinearRegression(fit_intercept=False),
         n_generations=n_generations,
@@ -399,7 +377,7 @@ def test_density_test_log_likelihood():
     # with a source and no X_test, no test key
     sourced = collapse_curve(
         retrainer,
-        source=DuckGaussianSource([0.0, 0.0]),
+        source=GaussianSource([0.0, 0.0], np.eye(2)),
         n_samples=17,
         n_repeats=2,
         random_state=0,
@@ -446,3 +424,226 @@ def test_an_error_on_generation_0_is_raised():
             scoring="neg_log_loss",
             n_repeats=1,
         )
+
+
+# ----------------------------------------------------------------------
+# Any object with sample and evaluate is a source; errors name the parameter
+# ----------------------------------------------------------------------
+def test_a_duck_typed_source():
+    result = collapse_curve(
+        _ols(),
+        source=DuckSource(COEF),
+        n_samples=N_SAMPLES,
+        n_repeats=2,
+        random_state=0,
+    )
+    assert [k for k in result if k.startswith("truth_")] == ["truth_coef_error"]
+    assert result["truth_coef_error"].shape == (2, 4)
+
+
+class BadSample(DuckSource):
+    def __init__(self, coef, returned):
+        super().__init__(coef)
+        self.returned = returned
+
+    def sample(self, n_samples, random_state=None):
+        X, y = super().sample(n_samples, random_state)
+        return {"rows": (X[:-1], y[:-1]), "triple": (X, y, y)}[self.returned]
+
+
+class BadEvaluate(DuckSource):
+    def __init__(self, coef, returned):
+        super().__init__(coef)
+        self.returned = returned
+
+    def evaluate(self, estimator):
+        return self.returned
+
+
+@pytest.mark.parametrize(
+    "kwargs, error, match",
+    [
+        (
+            dict(X=X_REAL, y=Y_REAL, source=SOURCE, n_samples=5),
+            ValueError,
+            "either as X .and y. or from a source, not both; got X and y",
+        ),
+        (dict(X=X_REAL, source=SOURCE, n_samples=5), ValueError, "got X and"),
+        (dict(), ValueError, "needs real data: pass X"),
+        (dict(y=Y_REAL), ValueError, "needs real data"),
+        (dict(source=SOURCE), ValueError, "needs n_samples"),
+        (
+            dict(X=X_REAL, y=Y_REAL, n_samples=5),
+            ValueError,
+            "n_samples=5 is the number of rows each repeat draws from source",
+        ),
+        (
+            dict(source=object(), n_samples=5),
+            ValueError,
+            "'source' parameter of collapse_curve must be an object implementing "
+            "'sample' and 'evaluate'",
+        ),
+        (dict(source=SOURCE, n_samples=0), ValueError, "'n_samples' parameter"),
+        (
+            dict(X=X_REAL, y=Y_REAL, y_test=Y_TEST),
+            ValueError,
+            "y_test was given without X_test",
+        ),
+        (
+            dict(X=X_REAL, y=Y_REAL, scoring="r2"),
+            ValueError,
+            "scoring was given without X_test",
+        ),
+        (
+            dict(X=X_REAL, y=Y_REAL, X_test=X_TEST),
+            ValueError,
+            "X_test needs y_test to score the supervised estimator",
+        ),
+        (
+            dict(X=X_REAL, y=Y_REAL, X_test=X_TEST, y_test=Y_TEST[:-1]),
+            ValueError,
+            "inconsistent numbers of samples",
+        ),
+        (
+            dict(X=X_REAL, y=Y_REAL, X_test=X_TEST, y_test=Y_TEST, scoring="nope"),
+            ValueError,
+            "'scoring' parameter",
+        ),
+        (
+            dict(source=BadSample(COEF, "rows"), n_samples=9),
+            ValueError,
+            r"BadSample.sample\(n_samples=9\) returned X with 8 rows",
+        ),
+        (
+            dict(source=BadSample(COEF, "triple"), n_samples=9),
+            TypeError,
+            "must return X or a tuple",
+        ),
+        (
+            dict(source=BadEvaluate(COEF, [1.0]), n_samples=9),
+            TypeError,
+            r"BadEvaluate.evaluate\(fitted_model\) must return a dict",
+        ),
+        (
+            dict(source=BadEvaluate(COEF, {"a": [1.0, 2.0]}), n_samples=9),
+            TypeError,
+            "one number per metric name",
+        ),
+    ],
+)
+def test_errors_name_the_parameter(kwargs, error, match):
+    with pytest.raises(error, match=match):
+        collapse_curve(_ols(), n_repeats=1, **kwargs)
+
+
+def test_density_test_set_errors():
+    retrainer = RecursiveDensityRetrainer(GaussianDensity(), n_generations=1)
+    X = np.random.default_rng(0).normal(size=(9, 2))
+    with pytest.raises(ValueError, match="y_test was given for the density"):
+        collapse_curve(retrainer, X, X_test=X, y_test=np.zeros(9), n_repeats=1)
+    # the same with a source: the kind is read from the estimator's tags
+    with pytest.raises(ValueError, match="y_test was given for the density"):
+        collapse_curve(
+            retrainer,
+            source=GaussianSource([0.0, 0.0], np.eye(2)),
+            n_samples=9,
+            X_test=X,
+            y_test=np.zeros(9),
+            n_repeats=1,
+        )
+
+
+def test_a_measure_key_may_not_shadow_a_truth_key():
+    def measure(estimator):
+        return {"truth_coef_error": np.zeros(estimator.n_generations_ + 1)}
+
+    with pytest.raises(ValueError, match="'truth_coef_error'.*already uses"):
+        collapse_curve(
+            _ols(), source=SOURCE, n_samples=N_SAMPLES, n_repeats=1, measure=measure
+        )
+
+
+def test_export_round_trip_keeps_the_source_seeds(tmp_path):
+    pytest.importorskip("pandas")
+    from skcollapse.model_selection import CollapseCurveResult
+
+    result = collapse_curve(
+        _ols(),
+        source=SOURCE,
+        n_samples=N_SAMPLES,
+        X_test=X_TEST,
+        y_test=Y_TEST,
+        n_repeats=3,
+        random_state=0,
+    )
+    result.to_csv(tmp_path / "r.csv")
+    for back in (
+        CollapseCurveResult.from_csv(tmp_path / "r.csv"),
+        CollapseCurveResult.from_frame(result.to_frame()),
+    ):
+        assert back["source_seeds"].dtype == np.int64
+        np.testing.assert_array_equal(back["source_seeds"], result["source_seeds"])
+        np.testing.assert_array_equal(
+            back["truth_excess_risk"], result["truth_excess_risk"]
+        )
+        np.testing.assert_array_equal(back["test_score"], result["test_score"])
+
+
+# ----------------------------------------------------------------------
+# Absorption: the generation of collapse per repeat
+# ----------------------------------------------------------------------
+def test_collapse_generation_is_where_stop_on_collapse_stops():
+    # Seddik's chain on three tokens, n = 7 rows: absorbed at a Dirac mass
+    # (entropy 0, one token left) after a few generations; the loop stops
+    # there, the truth keys are measured up to it and NaN after.
+    source = CategoricalSource([0.5, 0.3, 0.2])
+    retrainer = RecursiveDensityRetrainer(
+        CategoricalDensity(),
+        n_generations=150,
+        stop_on_collapse=True,
+        collapse_threshold=0.0,
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", CollapseWarning)  # asked for: no warning
+        result = collapse_curve(
+            retrainer, source=source, n_samples=7, n_repeats=8, random_state=0
+        )
+    stopped = result["n_generations"]
+    assert np.all(result["termination_condition"] == "collapsed")
+    np.testing.assert_array_equal(result["collapse_generation"], stopped)
+    assert len(np.unique(stopped)) > 2  # repeats absorb at different generations
+    for i, last in enumerate(stopped):
+        assert result["truth_support_size"][i, last] == 1
+        assert np.all(result["truth_support_size"][i, :last] > 1)
+        assert result["entropy"][i, last] == 0
+        for key in ("truth_support_size", "truth_total_variation", "entropy"):
+            assert np.isnan(result[key][i, last + 1 :]).all(), key
+
+
+def test_no_collapse_within_the_run_is_nan():
+    retrainer = RecursiveDensityRetrainer(CategoricalDensity(), n_generations=2)
+    result = collapse_curve(
+        retrainer,
+        source=CategoricalSource([0.25, 0.25, 0.5]),
+        n_samples=500,
+        n_repeats=2,
+        random_state=0,
+    )
+    assert np.isnan(result["collapse_generation"]).all()
+    assert result["collapse_generation"].dtype == float
+
+
+def test_the_early_stop_warning_points_at_the_caller():
+    # three synthetic labels per generation: classes vanish, and
+    # LogisticRegression soon cannot be fitted ("degenerate")
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(30, 2))
+    y = np.repeat([0, 1, 2], 10)
+    retrainer = RecursiveRetrainer(
+        LogisticRegression(), synthetic_size=3, n_generations=8
+    )
+    with pytest.warns(CollapseWarning, match="stopped before") as caught:
+        collapse_curve(retrainer, X, y, n_repeats=4, random_state=0)
+    assert [w.filename for w in caught if "stopped before" in str(w.message)] == [
+        __file__
+    ]
