@@ -15,11 +15,11 @@ from sklearn.linear_model import LinearRegression, LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-import skcollapse.datasets
 from skcollapse import RecursiveDensityRetrainer, RecursiveRetrainer
 from skcollapse._loop import round_count
 from skcollapse._problem import InputError
 from skcollapse._random import SeedTable, Stream
+from skcollapse.datasets import GaussianSource, LinearSource
 from skcollapse.generative import GaussianDensity
 
 COEF = np.array([1.0, -2.0, 0.5])
@@ -220,10 +220,24 @@ def test_a_fresh_density_loop(data):
     assert est.trajectory_["mean_shift"][-1] > 3.0
 
 
-def test_fresh_with_a_sources_object_of_skcollapse_datasets(data):
-    LinearSource = getattr(skcollapse.datasets, "LinearSource", None)
-    if LinearSource is None:
-        pytest.skip("skcollapse.datasets.LinearSource is not there yet")
+def test_a_density_loop_with_a_gaussian_source(data):
+    X, _ = data
+    source = GaussianSource(np.full(3, 3.0), np.eye(3))
+    est = RecursiveDensityRetrainer(
+        RecordingGaussian(),
+        n_generations=3,
+        real_sampling="fresh",
+        real_source=source,
+        real_fraction=0.5,
+        random_state=1,
+    ).fit(X)
+    seeds = SeedTable(1)
+    for g in range(1, 4):
+        expected = source.sample(16, random_state=seeds.seed(g, Stream.FRESH_REAL))
+        np.testing.assert_array_equal(est.estimators_[g].X_seen_[:16], expected)
+
+
+def test_fresh_with_a_linear_source(data):
     X, y = data
     source = LinearSource(COEF, noise=0.3)
     est = fresh(LinearRegression(), real_source=source, n_generations=3).fit(X, y)
