@@ -1,0 +1,263 @@
+"""Mutation testing of skcollapse, one module at a time (mutmut 3).
+
+Run from anywhere, with the ``mutation`` extra installed
+(``pip install -e ".[test,mutation]"``)::
+
+    python tools/mutation.py theory          # one target
+    python tools/mutation.py loop sampling   # several, one after the other
+    python tools/mutation.py --list          # the targets and their tests
+
+Each target mutates the files (and, for the problems, the functions) listed in
+``TARGETS`` below and runs only the fast tests relevant to them (``-m "not
+slow"``, stop at the first failure, one worker). mutmut works in a
+``mutants/`` folder at the root of the repository (a copy of the package with
+every mutant compiled in behind a trampoline); it is deleted before each
+target unless ``--keep`` is given. The summary and the diff of every surviving
+mutant are written to ``mutants/report-<target>.txt`` (and printed).
+
+Why mutmut 3: it is maintained, it compiles all mutants of a module into one
+copy and switches between them at run time, it maps every function to the
+tests that call it (one instrumented run of the selection), and it forks a
+warm interpreter per mutant, so a mutant costs the few tests that reach the
+mutated function instead of a fresh interpreter importing scikit-learn
+(cosmic-ray's model: several seconds per mutant before a test runs).
+
+Two adjustments to mutmut's defaults, both here and nowhere else:
+
+- mutmut skips every decorated function (a decorator may cache or register).
+  The public theory functions carry scikit-learn's ``validate_params``, which
+  does neither, so functions whose only decorators are in
+  ``MUTATE_DECORATED`` are mutated like undecorated ones. Functions under
+  ``functools.lru_cache`` stay skipped: the cache filled by the original
+  would answer for the mutants.
+- mutmut reads its configuration from ``[tool.mutmut]``; the per-target
+  configuration lives in ``TARGETS`` instead and is set before mutmut runs.
+
+Mutation testing is not part of CI (too long); the kill rates measured with
+this script, and the surviving mutants judged equivalent, are listed in
+``tests/mutation_survivors.md`` and the README's developer section.
+"""
+
+# Authors: The skcollapse developers
+# SPDX-License-Identifier: BSD-3-Clause
+
+import argparse
+import dataclasses
+import os
+import shutil
+import sys
+from collections import Counter
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+_FAST = ["-m", "not slow", "-p", "no:cacheprovider", "-p", "no:xdist"]
+
+# name: (files to mutate, mutant-name patterns or None for all, tests to run)
+TARGETS = {
+    "theory": (
+        ["skcollapse/theory/*.py"],
+        None,
+        [
+            "tests/test_theory_gaussian.py",
+            "tests/test_theory_linear.py",
+            "tests/test_theory_categorical.py",
+            "tests/test_theory_zipf.py",
+            "tests/test_theory_validation.py",
+            "tests/test_theory_estimators.py",
+        ],
+    ),
+    "sampling": (
+        ["skcollapse/_sampling.py"],
+        None,
+        [
+            "tests/test_sampling.py",
+            "tests/test_density.py",
+            "tests/test_robustness_density.py",
+        ],
+    ),
+    "loop": (
+        ["skcollapse/_loop.py"],
+        None,
+        [
+            "tests/test_loop.py",
+            "tests/test_retrainer.py",
+            "tests/test_density.py",
+            "tests/test_contract.py",
+            "tests/test_random.py",
+        ],
+    ),
+    # The supervised problem: the Problem class and the module's helpers
+    # (noise draws, predictive sampler), not the estimator's docstring class.
+    "retrainer": (
+        ["skcollapse/retrainer.py"],
+        ["skcollapse.retrainer.xǁ_SupervisedProblemǁ*", "skcollapse.retrainer.x_*"],
+        [
+            "tests/test_retrainer.py",
+            "tests/test_robustness_supervised.py",
+            "tests/test_loop.py",
+            "tests/test_contract.py",
+        ],
+    ),
+    "density": (
+        ["skcollapse/density.py"],
+        ["skcollapse.density.xǁ_DensityProblemǁ*", "skcollapse.density.x_*"],
+        [
+            "tests/test_density.py",
+            "tests/test_robustness_density.py",
+            "tests/test_loop.py",
+        ],
+    ),
+}
+
+MUTATE_DECORATED = frozenset({"validate_params"})
+
+
+def _decorator_name(decorator):
+    import libcst as cst
+
+    while isinstance(decorator, cst.Call):
+        decorator = decorator.func
+    if isinstance(decorator, cst.Attribute):
+        return decorator.attr.value
+    return getattr(decorator, "value", "")
+
+
+def _allow_decorators():
+    import libcst as cst
+    from libcst.metadata import PositionProvider
+    from mutmut.mutation import file_mutation
+
+    visitor = file_mutation.MutationVisitor
+    original = visitor._skip_node_and_children
+
+    def skip(self, node):
+        if (
+            isinstance(node, cst.FunctionDef)
+            and node.decorators
+            and all(
+                _decorator_name(d.decorator) in MUTATE_DECORATED
+                for d in node.decorators
+            )
+        ):
+            position = self.get_metadata(PositionProvider, node, None)
+            if position and position.start.line in self._ignored_node_lines:
+                self.ignored_functions.add(node.name.value)
+                return True
+            return False
+        return original(self, node)
+
+    visitor._skip_node_and_children = skip
+
+
+def _configure(files, tests):
+    from mutmut import configuration
+
+    configuration.reset_config()
+    configuration._guess_source_paths = lambda: ["skcollapse"]
+    cfg = configuration.config()
+    configuration._config = dataclasses.replace(
+        cfg,
+        source_paths=[Path("skcollapse")],
+        resolved_mutated_source_paths=[ROOT / "mutants" / "skcollapse"],
+        only_mutate=list(files),
+        pytest_add_cli_args=list(_FAST),
+        pytest_add_cli_args_test_selection=[t for t in tests if Path(t).exists()],
+        use_git_change_detection=False,
+    )
+
+
+def _report(name, patterns):
+    import fnmatch
+
+    from mutmut.mutation.data import SourceFileMutationData
+    from mutmut.mutation.diff_apply import get_diff_for_mutant
+    from mutmut.stats import status_by_exit_code
+    from mutmut.utils.file_utils import walk_mutatable_files
+
+    counts = Counter()
+    survivors = []
+    for path in walk_mutatable_files():
+        data = SourceFileMutationData(path=path)
+        data.load()
+        for key, code in data.exit_code_by_key.items():
+            if patterns and not any(fnmatch.fnmatch(key, p) for p in patterns):
+                continue
+            status = status_by_exit_code[code]
+            counts[status] += 1
+            if status != "killed":
+                survivors.append((key, status, path))
+    total = sum(counts.values())
+    killed = counts["killed"] + counts["timeout"]
+    lines = [
+        f"target {name}: {total} mutants, {killed} killed "
+        f"({100 * killed / max(total, 1):.1f}%)",
+        "  " + ", ".join(f"{k}: {v}" for k, v in sorted(counts.items())),
+        "",
+    ]
+    for key, status, path in survivors:
+        lines.append(f"# {key}: {status}")
+        lines.append(get_diff_for_mutant(key, path=path))
+    text = "\n".join(lines)
+    (ROOT / "mutants" / f"report-{name}.txt").write_text(text, encoding="utf-8")
+    print(text)
+    return killed, total
+
+
+def run_target(name, keep=False, only=None):
+    files, patterns, tests = TARGETS[name]
+    os.chdir(ROOT)
+    if not keep and (ROOT / "mutants").exists():
+        shutil.rmtree(ROOT / "mutants")
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
+    _configure(files, tests)
+    _allow_decorators()
+    from mutmut.__main__ import _run
+
+    selected = list(only) if only else list(patterns or [])
+    try:
+        _run(selected, max_children=1)
+    except SystemExit as exc:
+        if exc.code not in (0, None):
+            raise
+    return _report(name, patterns)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("targets", nargs="*", help=f"any of {', '.join(TARGETS)}")
+    parser.add_argument("--list", action="store_true", help="list the targets")
+    parser.add_argument(
+        "--keep", action="store_true", help="reuse mutants/ (results cached)"
+    )
+    parser.add_argument(
+        "--only", nargs="+", help="mutant-name patterns (fnmatch) to run"
+    )
+    args = parser.parse_args(argv)
+    if args.list or not args.targets:
+        for name, (files, patterns, tests) in TARGETS.items():
+            print(f"{name}: mutate {' '.join(files)}")
+            if patterns:
+                print(f"  functions {' '.join(patterns)}")
+            print(f"  tests {' '.join(tests)}")
+        return 0
+    unknown = [t for t in args.targets if t not in TARGETS]
+    if unknown:
+        parser.error(f"unknown target(s) {unknown}; choose from {list(TARGETS)}")
+    if len(args.targets) > 1:
+        # mutmut keeps module-level state: one target per interpreter.
+        import subprocess
+
+        for name in args.targets:
+            subprocess.run(
+                [sys.executable, __file__, name, *(["--keep"] if args.keep else [])],
+                check=True,
+            )
+        return 0
+    run_target(args.targets[0], keep=args.keep, only=args.only)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
