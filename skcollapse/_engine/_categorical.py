@@ -224,6 +224,8 @@ class CategoricalFamily(DensityFamily):
     def _compact(self, keep):
         """Drop the columns no repeat needs any more (``keep`` marks those
         needed), when that narrows the layout enough."""
+        if not self.auto and self.alpha > 0:
+            return  # smoothing over a given vocabulary: every token matters
         layout = self.layout
         if self.uses_real:
             keep = keep | _gather(self.real_present, layout.columns)
