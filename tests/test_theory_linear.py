@@ -173,6 +173,45 @@ def test_optimal_ridge_penalty_approximate_and_alpha():
     assert np.all(np.diff(exact) > 0)
 
 
+def test_optimal_ridge_penalty_with_awkward_noise_and_norm():
+    # sigma, sigma0 and ||w*|| of 1 hide sigma**2 against sigma, or / against *
+    # ||w*||^2: the closed form and the argmin at noise=1.3, synthetic_noise=0.6,
+    # coef_norm=0.7, d=7, T=31, T0=23
+    kwargs = dict(
+        n_features=7,
+        n_real=31,
+        noise=1.3,
+        n_synthetic=23,
+        synthetic_noise=0.6,
+        coef_norm=0.7,
+    )
+    g = np.arange(4)
+    approx = optimal_ridge_penalty(3, method="approximate", **kwargs)
+    expected = 7 / 31 * (1.3**2 + g * 0.6**2 * 31 / (23 - 7 - 1)) / 0.7**2
+    np.testing.assert_allclose(approx, expected, rtol=1e-12)
+    alpha = optimal_ridge_penalty(3, method="approximate", as_alpha=True, **kwargs)
+    np.testing.assert_allclose(alpha, 31 * expected, rtol=1e-12)
+    penalty, error = optimal_ridge_penalty(3, return_error=True, **kwargs)
+    for generation in (0, 1, 3):
+        at = linear_regression_error(
+            generation,
+            design="fresh",
+            ridge=penalty[generation],
+            synthetic_ridge=0.0,
+            **kwargs,
+        )[-1]
+        assert error[generation] == pytest.approx(at, rel=1e-6)
+        for factor in (0.7, 1.4):
+            other = linear_regression_error(
+                generation,
+                design="fresh",
+                ridge=factor * penalty[generation],
+                synthetic_ridge=0.0,
+                **kwargs,
+            )[-1]
+            assert other > error[generation]
+
+
 def test_strong_collapse_references():
     # synthetic shares p2 = 0.01, 0.1, 0.5
     error = strong_collapse_error([0.99, 0.9, 0.5], n_features=100, n_train=1000)
