@@ -99,15 +99,15 @@ CHECKS_NEEDING_SEVERAL_COLUMNS = [
 ]
 
 
-def run_python_script(script, cwd, *, timeout):
-    """Run ``python script`` as a user would (off-screen plots, one BLAS
+def run_python_script(script, cwd, *, timeout, args=()):
+    """Run ``python script *args`` as a user would (off-screen plots, one BLAS
     thread); return the completed process."""
     import subprocess
     import sys
 
     env = {**os.environ, "OPENBLAS_NUM_THREADS": "1", "MPLBACKEND": "Agg"}
     return subprocess.run(
-        [sys.executable, str(script)],
+        [sys.executable, str(script), *map(str, args)],
         cwd=cwd,
         env=env,
         capture_output=True,
