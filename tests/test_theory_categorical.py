@@ -168,11 +168,52 @@ def test_categorical_collapse_bounds_monte_carlo():
     np.testing.assert_array_equal(bounds["fixation_probability"], p)
 
 
+def _exact_collapse_probability(p, n, n_generations):
+    """P(tau <= g), g = 0..n_generations, by the two-type marginals of
+    :func:`_expected_absorption_time` (fixation is absorbing)."""
+    k = np.arange(n + 1)
+    transition = stats.binom.pmf(k[None, :], n, k[:, None] / n)
+    counts = stats.binom.pmf(k[None, :], n, np.asarray(p)[:, None])
+    collapsed = []
+    for _ in range(n_generations + 1):
+        collapsed.append(counts[:, n].sum())
+        counts = counts @ transition
+    return np.array(collapsed)
+
+
+def test_categorical_collapse_bounds_values_and_the_exact_probability():
+    # p = (0.5, 0.3, 0.2), n = 7 (odd, three tokens): S_0 = 0.38; Seddik et
+    # al.'s bounds with survival (1 - S_0)(1 - 1/n)^(g+1):
+    # lower = max(0, 1 - n survival), upper = 1 - survival / (1 - 1/3)
+    bounds = categorical_collapse_bounds(20, [0.5, 0.3, 0.2], n_real=7)
+    g = [0, 1, 5, 20]
+    np.testing.assert_allclose(
+        bounds["collapse_probability_lower"][g], [0, 0, 0, 0.829546], atol=1e-6
+    )
+    np.testing.assert_allclose(
+        bounds["collapse_probability_upper"][g],
+        [0.202857, 0.316735, 0.631190, 0.963474],
+        atol=1e-6,
+    )
+    assert float(bounds["absorption_time_lower"]) == pytest.approx(0.62 * 6 * 1.5)
+    assert float(bounds["absorption_time_upper"]) == pytest.approx(0.62 * 42)
+    # they bound the exact collapse probability
+    exact = _exact_collapse_probability([0.5, 0.3, 0.2], 7, 20)
+    assert np.all(bounds["collapse_probability_lower"] <= exact + 1e-12)
+    assert np.all(exact <= bounds["collapse_probability_upper"] + 1e-12)
+    assert bounds["absorption_time_lower"] <= _expected_absorption_time(
+        [0.5, 0.3, 0.2], 7
+    )
+
+
 def test_categorical_collapse_bounds_edge_cases():
     bounds = categorical_collapse_bounds(3, [1.0, 0.0], n_real=5)
     np.testing.assert_array_equal(bounds["collapse_probability_lower"], 1.0)
     np.testing.assert_array_equal(bounds["collapse_probability_upper"], 1.0)
+    assert bounds["collapse_probability_upper"].shape == (4,)
+    assert bounds["collapse_probability_upper"].dtype == float
     assert bounds["absorption_time_upper"] == 0
+    assert bounds["absorption_time_lower"] == 0
     bounds = categorical_collapse_bounds(3, [0.5, 0.5], n_real=1, n_synthetic=1)
     np.testing.assert_array_equal(bounds["collapse_probability_lower"], 1.0)
     assert bounds["generation"].shape == (4,)

@@ -160,3 +160,28 @@ def test_gaussian_refit_matches_the_direct_formula_where_it_is_accurate(
     w2 = moments["mean_error"] + total_variance - 2 * std + 1
     # (whose cancellation costs it ~1e-12 in absolute terms at m = 1000)
     np.testing.assert_allclose(moments["wasserstein2"], w2, rtol=1e-10, atol=1e-11)
+
+
+_PI_50 = "3.14159265358979323846264338327950288419716939937510"
+
+
+def _exact_jensen_gap(m):
+    """``D(m) = log x - 2 log R(x)``, ``x = (m - 1)/2`` an integer (m odd):
+    ``R(x)^2 = ((2x)!)^2 pi / (16^x (x!)^2 ((x - 1)!)^2)`` in 50-digit decimals."""
+    from decimal import Decimal, localcontext
+    from math import factorial
+
+    x = (m - 1) // 2
+    with localcontext() as ctx:
+        ctx.prec = 50
+        numerator = Decimal(factorial(2 * x) ** 2).ln() + Decimal(_PI_50).ln()
+        denominator = Decimal(16**x * factorial(x) ** 2 * factorial(x - 1) ** 2).ln()
+        return float(Decimal(x).ln() - (numerator - denominator))
+
+
+@pytest.mark.parametrize("m", [39, 41, 61, 201])
+def test_jensen_gap_against_exact_factorials(m):
+    # m = 41 is the first m of the asymptotic series (x = 20); 39 is gammaln's
+    from skcollapse.theory._gaussian import _jensen_gap
+
+    assert _jensen_gap(m) == pytest.approx(_exact_jensen_gap(m), rel=1e-12, abs=0)

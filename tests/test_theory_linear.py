@@ -212,6 +212,20 @@ def test_optimal_ridge_penalty_with_awkward_noise_and_norm():
             assert other > error[generation]
 
 
+def test_strong_collapse_error_noise_and_shift_other_than_one():
+    # E = sigma^2 r + p2^2 c^2 + p1 p2 c^2 r, r = phi / (1 - phi), phi = d/n:
+    # d=9, n=50 (r = 9/41), sigma=1.7, c^2=0.6
+    r = 9 / 41
+    expected = [
+        1.7**2 * r + p2**2 * 0.6 + (1 - p2) * p2 * 0.6 * r for p2 in (0.3, 0.65)
+    ]
+    error = strong_collapse_error(
+        [0.7, 0.35], n_features=9, n_train=50, noise=1.7, shift=0.6
+    )
+    np.testing.assert_allclose(error, expected, rtol=1e-12)
+    np.testing.assert_allclose(error, [0.716049, 0.917854], atol=1e-6)
+
+
 def test_strong_collapse_references():
     # synthetic shares p2 = 0.01, 0.1, 0.5
     error = strong_collapse_error([0.99, 0.9, 0.5], n_features=100, n_train=1000)
