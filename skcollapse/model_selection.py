@@ -384,9 +384,10 @@ def collapse_curve(
 
     >>> X_test, y_test = X[80:], y[80:]
     >>> result = collapse_curve(retrainer, X[:80], y[:80], X_test=X_test,
-    ...                         y_test=y_test, scoring=["r2", "max_error"],
+    ...                         y_test=y_test,
+    ...                         scoring=["r2", "neg_mean_absolute_error"],
     ...                         n_repeats=4, random_state=0)
-    >>> result["test_r2"].shape, result["test_max_error"].shape
+    >>> result["test_r2"].shape, result["test_neg_mean_absolute_error"].shape
     ((4, 6), (4, 6))
 
     Against a known truth, each repeat with its own real data:

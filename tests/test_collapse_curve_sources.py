@@ -173,7 +173,7 @@ def test_truth_excess_risk_matches_the_ols_closed_form(data):
     # sigma^2 d / (n - d - 1) c_g, with c_g = g + 1 (replace) or
     # 1 + sum_{j=2}^{g+1} 1/j^2 (accumulate), for any Sigma: exact only once
     # every repeat draws its own X (the unconditional Monte Carlo).
-    d, n, sigma, n_generations = 3, 17, 0.7, 5
+    d, n, sigma, n_generations = 3, 17, 0.7, 4
     covariance = np.array([[2.0, 0.6, 0.0], [0.6, 1.0, -0.3], [0.0, -0.3, 0.5]])
     source = LinearSource([1.0, -2.0, 0.25], noise=sigma, covariance=covariance)
     retrainer = RecursiveRetrainer(
@@ -184,7 +184,7 @@ def test_truth_excess_risk_matches_the_ols_closed_form(data):
         label_noise=sigma,
     )
     result = collapse_curve(
-        retrainer, source=source, n_samples=n, n_repeats=1500, random_state=0
+        retrainer, source=source, n_samples=n, n_repeats=500, random_state=0
     )
     expected = linear_regression_error(
         n_generations, n_features=d, n_real=n, noise=sigma, data=data
@@ -215,7 +215,7 @@ def test_truth_excess_risk_matches_the_fresh_design_closed_form():
         label_noise=sigma0,
     )
     result = collapse_curve(
-        retrainer, source=source, n_samples=n, n_repeats=1500, random_state=1
+        retrainer, source=source, n_samples=n, n_repeats=600, random_state=1
     )
     expected = linear_regression_error(
         n_generations,
