@@ -42,10 +42,21 @@ Categorical distributions (Seddik et al.):
 - :func:`categorical_collapse_bounds`: bounds on the probability and time of
   total collapse.
 
-Gaussian refitting (Shumailov et al.; Alemohammad et al.):
+Gaussian refitting (Shumailov et al.; Alemohammad et al.; Gerstgrasser et
+al.):
 
 - :func:`gaussian_refit`: expected mean error, variance, standard deviation
-  and Wasserstein distance.
+  and Wasserstein distance; replace or accumulate, with the real rows kept
+  or drawn fresh, weighted (the accumulated mean error stays below
+  ``pi^2/6`` times generation 0's).
+
+Fresh real data every generation (golden-ratio weighting, He, Xu & Cheng):
+
+- :func:`optimal_real_weight`: the weight of fresh real data minimising the
+  long-run error, ``(sqrt(k^2 + 4k) - k)/2`` for ``k = n_real/n_synthetic``
+  (0.618 at ``k = 1``), or the ``synthetic_weight`` that gives it.
+- :func:`linear_fresh_data_error`: excess risk of least squares retrained on
+  fresh real rows and its own weighted synthetic rows.
 
 Zipf data (A Tale of Tails, Dohmatob et al.):
 
@@ -57,6 +68,7 @@ Zipf data (A Tale of Tails, Dohmatob et al.):
 # SPDX-License-Identifier: BSD-3-Clause
 
 from ._categorical import categorical_collapse_bounds, categorical_collision
+from ._fresh import linear_fresh_data_error, optimal_real_weight
 from ._gaussian import gaussian_refit
 from ._linear import (
     linear_regression_error,
@@ -72,5 +84,7 @@ __all__ = [
     "categorical_collision",
     "categorical_collapse_bounds",
     "gaussian_refit",
+    "optimal_real_weight",
+    "linear_fresh_data_error",
     "zipf_error",
 ]
