@@ -125,3 +125,40 @@ MESSAGES = {
 def test_refusal_messages(name, params, match):
     with pytest.raises(ValueError, match=match):
         _call(name, **params)
+
+
+@pytest.mark.parametrize(
+    "value, kwargs, valid",
+    [
+        (0.0, dict(low=0), True),  # a closed lower end admits it
+        (0.0, dict(low=0, low_open=True), False),  # an open one does not
+        (1e-300, dict(low=0, low_open=True), True),
+        (1.0, dict(low=0, high=1), True),
+        (-0.5, dict(low=0, high=1), False),  # below low, although <= high
+        (1.5, dict(low=0, high=1), False),
+        ([3, 4.5], dict(low=1, integer=True), False),
+        ([3, 4], dict(low=1, integer=True), True),
+        (np.inf, dict(low=0), False),
+    ],
+)
+def test_check_array_values_ends(value, kwargs, valid):
+    from sklearn.utils._param_validation import InvalidParameterError
+
+    from skcollapse.theory._validation import check_array_values
+
+    if valid:
+        out = check_array_values(value, "x", "f", **kwargs)
+        assert out.dtype == float
+        np.testing.assert_array_equal(out, value)
+    else:
+        with pytest.raises(InvalidParameterError, match="'x' parameter of f"):
+            check_array_values(value, "x", "f", **kwargs)
+
+
+def test_sizes_admit_their_minimum():
+    # size(m) is closed at m: the smallest row count is valid, one less not
+    from sklearn.utils._param_validation import InvalidParameterError
+
+    assert theory.categorical_collision(0, [0.5, 0.5], n_real=1).shape == (1,)
+    with pytest.raises(InvalidParameterError, match="n_real"):
+        theory.categorical_collision(0, [0.5, 0.5], n_real=0)
