@@ -15,7 +15,7 @@ from skcollapse._random import SeedTable, Stream
 from skcollapse.datasets import CategoricalSource, GaussianSource, LinearSource
 from skcollapse.generative import CategoricalDensity, GaussianDensity
 from skcollapse.model_selection import collapse_curve
-from skcollapse.theory import linear_regression_error
+from skcollapse.theory import gaussian_refit, linear_regression_error
 from skcollapse.utils._testing import assert_mc_agrees
 
 
@@ -227,6 +227,40 @@ def test_truth_excess_risk_matches_the_fresh_design_closed_form():
         synthetic_noise=sigma0,
     )
     assert_mc_agrees(result["truth_excess_risk"], expected, family_wise="bonferroni")
+
+
+@pytest.mark.slow
+def test_truth_of_a_gaussian_refit_matches_its_closed_form():
+    # A Gaussian refitted on its own samples drawn at temperature 0.8
+    # (Shumailov et al., Alemohammad et al.): E||mu_g - mu*||^2 and
+    # E tr Sigma_g / tr Sigma* against the truth, from each repeat's own
+    # real sample of 13 rows.
+    covariance = np.array([[1.5, -0.4], [-0.4, 0.7]])
+    source = GaussianSource([2.0, -1.0], covariance)
+    n, temperature, n_generations = 13, 0.8, 5
+    retrainer = RecursiveDensityRetrainer(
+        GaussianDensity(), n_generations=n_generations, temperature=temperature
+    )
+    result = collapse_curve(
+        retrainer, source=source, n_samples=n, n_repeats=800, random_state=2
+    )
+    theory = gaussian_refit(
+        n_generations,
+        n_real=n,
+        n_features=2,
+        variance=np.trace(covariance),
+        temperature=temperature,
+    )
+    assert_mc_agrees(
+        np.hstack(
+            [
+                result["truth_mean_error"],
+                result["truth_covariance_trace_ratio"] * np.trace(covariance),
+            ]
+        ),
+        np.concatenate([theory["mean_error"], theory["total_variance"]]),
+        family_wise="bonferroni",
+    )
 
 
 def test_one_fixed_real_sample_is_not_the_unconditional_curve():
