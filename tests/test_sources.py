@@ -639,7 +639,7 @@ def _mixture_pdf(X, weights, means, covariances):
     )
 
 
-@pytest.mark.parametrize("model_kind", ["gmm", "gaussian", "kde"])
+@pytest.mark.parametrize("model_kind", ["gmm", "gaussian", "kde", "kde-weighted"])
 def test_mixture_ise_and_tails_are_exact(model_kind):
     source = GaussianMixtureSource(
         [0.3, 0.7],
@@ -647,11 +647,17 @@ def test_mixture_ise_and_tails_are_exact(model_kind):
         [[[0.5, 0.2], [0.2, 1.0]], [[1.0, 0.0], [0.0, 0.3]]],
     )
     X = source.sample(63, random_state=13)
+    weights = np.random.default_rng(0).uniform(0.2, 3.0, size=len(X))
     model = {
         "gmm": GaussianMixture(2, random_state=0),
         "gaussian": GaussianDensity(),
         "kde": KernelDensity(bandwidth=0.6),
-    }[model_kind].fit(X)
+        "kde-weighted": KernelDensity(bandwidth=0.6),
+    }[model_kind]
+    if model_kind == "kde-weighted":
+        model.fit(X, sample_weight=weights)
+    else:
+        model.fit(X)
     metrics = source.evaluate(model)
     assert metrics["l2_distance"] == pytest.approx(np.sqrt(metrics["ise"]))
     truth = (source.weights, source.means, source.covariances)
