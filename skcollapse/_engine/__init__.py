@@ -33,6 +33,7 @@ from .._random import SeedTable
 from ._batched import run_chunk
 from ._categorical import CategoricalFamily
 from ._gaussian import GaussianFamily
+from ._linear import LinearFamily
 from ._protocol import RealData
 
 __all__ = ["ENGINES", "FAMILIES", "batched_curve", "resolve_engine"]
@@ -43,18 +44,23 @@ ENGINES = ("auto", "batched", "refit")
 #: may change what a generation does).
 FAMILIES = {
     "RecursiveDensityRetrainer": (CategoricalFamily, GaussianFamily),
+    "RecursiveRetrainer": (LinearFamily,),
 }
 
 
 def _families():
     from ..density import RecursiveDensityRetrainer
+    from ..retrainer import RecursiveRetrainer
 
-    classes = {"RecursiveDensityRetrainer": RecursiveDensityRetrainer}
+    classes = {
+        "RecursiveDensityRetrainer": RecursiveDensityRetrainer,
+        "RecursiveRetrainer": RecursiveRetrainer,
+    }
     return {classes[name]: families for name, families in FAMILIES.items()}
 
 
 #: Repeats per chunk at most (memory is bounded by the chunk).
-MAX_CHUNK = 512
+MAX_CHUNK = 4096
 
 # Parameters of the meta-estimators the batched loop does not implement, with
 # the value it does (the refit path's default).
@@ -90,9 +96,9 @@ def _reason(estimator, y, measure, return_estimators):
         covered = ", ".join(sorted(cls.__name__ for cls in _families()))
         return None, f"estimator={name} (batched: {covered})"
     base = getattr(estimator, "estimator", None)
-    family = next((f for f in families if type(base) is f.base), None)
+    family = next((f for f in families if type(base) in f.bases()), None)
     if family is None:
-        covered = ", ".join(f.base.__name__ for f in families)
+        covered = ", ".join(b.__name__ for f in families for b in f.bases())
         return None, f"{name}(estimator={type(base).__name__}) (batched: {covered})"
     params = dict(estimator.get_params(deep=False))
     for key, default in _LOOP_DEFAULTS.items():
@@ -101,7 +107,8 @@ def _reason(estimator, y, measure, return_estimators):
             return None, f"{name}({key}={value!r})"
     if params.get("real_sampling") not in ("fixed", "resample"):
         return None, f"{name}(real_sampling={params.get('real_sampling')!r})"
-    if y is not None:
+    supervised = name == "RecursiveRetrainer"
+    if not supervised and y is not None:
         return None, f"y={type(y).__name__} for {name}, which fits X alone"
     reason = family.covers(estimator)
     if reason is not None:
@@ -135,48 +142,65 @@ def resolve_engine(engine, estimator, X, y, params, measure, return_estimators):
     return family
 
 
-def _first_generation(estimator, X, seed, params):
+def _first_generation(estimator, X, y, seed, params):
     """Generation 0 of one repeat through the refit path itself: the same
     fitted model, record and input errors."""
     first = clone(estimator).set_params(
         random_state=int(seed), n_generations=0, store_estimators=False
     )
-    first.fit(X, **params)
+    if y is None:
+        first.fit(X, **params)
+    else:
+        first.fit(X, y, **params)
     record = {key: value[0] for key, value in first.trajectory_.items()}
     return first, record
 
 
-def _real_data(first, X, seed, params):
-    """The real rows a repeat's refit problem sees (after the validation split)."""
+def _real_data(first, X, y, seed, params):
+    """The real rows a repeat's refit problem sees (after the validation
+    split): ``(X, y, weight, X_val, y_val)``."""
     X = check_array(X, dtype="numeric")
-    weight = first._route_sample_weight(X, params.get("sample_weight"), {})
-    (X, weight), validation = first._split_validation(SeedTable(int(seed)), X, weight)
-    X_val = None if validation is None else validation[0]
-    return X, weight, X_val
+    supervised = y is not None
+    if supervised:
+        y = check_array(y, ensure_2d=False, dtype="numeric", input_name="y")
+    weight = first._route_sample_weight(
+        X, params.get("sample_weight"), {}, uniform_is_none=supervised
+    )
+    seeds = SeedTable(int(seed))
+    if supervised:
+        (X, y, weight), validation = first._split_validation(seeds, X, y, weight)
+        X_val, y_val = (None, None) if validation is None else validation[:2]
+    else:
+        (X, weight), validation = first._split_validation(seeds, X, weight)
+        X_val = None if validation is None else validation[0]
+        y_val = None
+    return X, y, weight, X_val, y_val
 
 
-def _chunk_input(estimator, X, seeds, params):
+def _chunk_input(estimator, X, y, seeds, params):
     """Generation 0 and the real data of a chunk: shared, unless each repeat
     has its own validation split."""
     per_repeat = estimator.get_params(deep=False).get("validation_fraction") is not None
     firsts, records, parts = [], [], []
     for seed in seeds if per_repeat else seeds[:1]:
-        first, record = _first_generation(estimator, X, seed, params)
+        first, record = _first_generation(estimator, X, y, seed, params)
         firsts.append(first.estimator_)
         records.append(record)
-        parts.append(_real_data(first, X, seed, params))
+        parts.append(_real_data(first, X, y, seed, params))
     stack = [None if p[0] is None else np.stack(p) for p in zip(*parts)]
     real = RealData(
         X=np.asarray(stack[0]),
-        weight=stack[1],
-        X_val=stack[2],
+        y=stack[1],
+        weight=stack[2],
+        X_val=stack[3],
+        y_val=stack[4],
     )
     return real, firsts, records
 
 
-def _run_chunk(estimator, family, X, seeds, params, threads):
+def _run_chunk(estimator, family, X, y, seeds, params, threads):
     def run():
-        real, models, records = _chunk_input(estimator, X, seeds, params)
+        real, models, records = _chunk_input(estimator, X, y, seeds, params)
         if len(records) == 1:
             records = records * len(seeds)
         return run_chunk(estimator, family, real, models, records, seeds)
@@ -191,6 +215,7 @@ def batched_curve(
     family,
     estimator,
     X,
+    y,
     seeds,
     *,
     params=None,
@@ -221,7 +246,15 @@ def batched_curve(
     progress = _Progress(n_repeats, verbose)
     try:
         outputs = parallel(
-            task(estimator, family, X, seeds[s : s + size], params or {}, inner_threads)
+            task(
+                estimator,
+                family,
+                X,
+                y,
+                seeds[s : s + size],
+                params or {},
+                inner_threads,
+            )
             for s in range(0, n_repeats, size)
         )
         index = 0

@@ -83,9 +83,10 @@ def run_chunk(owner, family, real, models, first_records, seeds):
     n_repeats = len(seeds)
     n_generations = owner.n_generations
     keys = [key for key in first_records[0] if key != "generation"]
+    keys += [key for key in family.new_keys(owner) if key not in keys]
     trajectory = {key: np.full((n_repeats, n_generations + 1), np.nan) for key in keys}
     for key in keys:
-        trajectory[key][:, 0] = [record[key] for record in first_records]
+        trajectory[key][:, 0] = [record.get(key, np.nan) for record in first_records]
     n_done = np.full(n_repeats, n_generations)
     termination = np.full(n_repeats, "max_generations", dtype=object)
 
@@ -102,6 +103,7 @@ def run_chunk(owner, family, real, models, first_records, seeds):
     alive = np.arange(n_repeats)
     synthetic = None  # the synthetic part: statistics, or Rows when subsampling
     for generation in range(1, n_generations + 1):
+        streams.horizon = n_generations - generation + 1
         rows = streams.subset(n_real, n_keep) if resample else fixed_rows
         batch = problem.synthesize(streams, n_synthetic, as_rows=subsample)
         if synthetic is None or replace:

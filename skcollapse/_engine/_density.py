@@ -28,6 +28,11 @@ class DensityFamily(BatchedProblem):
 
     #: The base estimator class the family reproduces (exactly that class).
     base = None
+
+    @classmethod
+    def bases(cls):
+        return (cls.base,)
+
     #: The metrics it computes.
     computable = frozenset()
 

@@ -158,6 +158,12 @@ class BatchedProblem(ABC):
         family-specific parameters, else the reason, naming the estimator or
         parameter and the value that is not covered."""
 
+    @classmethod
+    def new_keys(cls, owner):
+        """Trajectory keys the refit path records from generation 1 on only
+        (appended after generation 0's keys, as the refit trajectory does)."""
+        return ()
+
     @abstractmethod
     def synthesize(self, streams, n_samples, as_rows):
         """Every repeat's synthetic batch of ``n_samples`` rows drawn from its

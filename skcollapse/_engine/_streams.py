@@ -1,18 +1,21 @@
 """Random streams of the batched engine: one generator per repeat.
 
-Every draw of a repeat comes from its own generator, seeded from the repeat's
-:class:`~skcollapse._random.SeedTable` (the ``random_state`` that
-``collapse_curve`` drew for it, the same ``seeds`` entry the refit path
-uses), so a repeat's trajectory does not depend on which other repeats share
-its chunk: the result is the same for any ``n_jobs``, ``chunk_size`` or
-backend, and the first ``k`` repeats of a run are a run of ``k`` repeats.
+Every draw of a repeat comes from its own generator, seeded from the
+repeat's ``random_state`` (the ``seeds`` entry ``collapse_curve`` drew for
+it, the one the refit path uses; through a spawn key of its own, so it is
+none of the refit's streams), so a repeat's trajectory does not depend on
+which other repeats share its chunk: the result is the same for any
+``n_jobs``, ``chunk_size`` or backend, and the first ``k`` repeats of a run
+are a run of ``k`` repeats.
 
 Numbers are drawn in blocks of :data:`BLOCK` values per repeat and handed
 out generation after generation, so a generation costs a few array slices,
 not a Python call per repeat. Each kind of draw (uniforms, normals,
-chi-square variates of a given degree) has its own generator per repeat,
-so the kinds never interleave; other distributions are built from them
-(inverse CDFs, random keys).
+chi-square variates of a given degree) has its own buffer; a buffer is
+refilled from the repeat's generator when it runs out, at moments that
+depend only on the configuration (every repeat of a run asks for the same
+counts in the same order), so the draws do not depend on the chunk. Other
+distributions are built from these (inverse CDFs, random keys).
 """
 
 # Authors: The skcollapse developers
@@ -20,7 +23,10 @@ so the kinds never interleave; other distributions are built from them
 
 import numpy as np
 
-from .._random import SeedTable, Stream
+#: The spawn key of the engine's generators: a repeat's engine stream is
+#: never one of its refit streams (``SeedTable`` draws those from the seed
+#: itself).
+_KEY = (0x5EED, 1)
 
 #: Values drawn per repeat at a time; a constant (never a function of the
 #: chunk), so that every repeat consumes its generator in the same way
@@ -36,10 +42,10 @@ class _Buffer:
         self.values = np.empty((len(generators), 0))
         self.position = 0
 
-    def take(self, count):
+    def take(self, count, horizon=1):
         if self.position + count > self.values.shape[1]:
             left = self.values[:, self.position :]
-            size = max(count, BLOCK)
+            size = max(count, min(BLOCK, count * horizon))
             fresh = np.stack([self.draw(g, size) for g in self.generators])
             self.values = np.concatenate([left, fresh], axis=1)
             self.position = 0
@@ -62,25 +68,26 @@ class RepeatStreams:
     """
 
     def __init__(self, seeds):
-        self.bases = [SeedTable(int(seed)).seed(0, Stream.SYNTHESIS) for seed in seeds]
+        self.generators = [
+            np.random.default_rng(np.random.SeedSequence(int(seed), spawn_key=_KEY))
+            for seed in seeds
+        ]
         self._buffers = {}
+        #: Generations left, set by the loop: a buffer draws at most that
+        #: many generations' worth of values ahead (never a function of the
+        #: chunk, so the draws stay the same).
+        self.horizon = 1
 
     def _buffer(self, key, draw):
-        """The buffer of one kind of draw, with its own generator per repeat
-        (so that kinds never interleave in one generator)."""
         buffer = self._buffers.get(key)
         if buffer is None:
-            generators = [
-                np.random.default_rng(np.random.SeedSequence(base, spawn_key=key))
-                for base in self.bases
-            ]
-            buffer = self._buffers[key] = _Buffer(generators, draw)
+            buffer = self._buffers[key] = _Buffer(self.generators, draw)
         return buffer
 
     def _take(self, key, draw, shape):
         shape = tuple(int(n) for n in np.atleast_1d(shape))
         count = int(np.prod(shape)) if shape else 1
-        return self._buffer(key, draw).take(count).reshape((-1, *shape))
+        return self._buffer(key, draw).take(count, self.horizon).reshape((-1, *shape))
 
     def uniform(self, shape):
         """Uniforms on ``[0, 1)`` of shape ``(n_repeats, *shape)``."""
@@ -107,6 +114,6 @@ class RepeatStreams:
 
     def keep(self, rows):
         """Keep only the repeats at ``rows`` (the others have stopped)."""
-        self.bases = [self.bases[i] for i in rows]
+        self.generators = [self.generators[i] for i in rows]
         for buffer in self._buffers.values():
             buffer.keep(rows)

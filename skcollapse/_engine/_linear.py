@@ -1,0 +1,608 @@
+"""Batched ``RecursiveRetrainer`` over ``LinearRegression`` and ``Ridge``.
+
+With ``inputs="reuse"`` or ``"bootstrap"`` every training row, real or
+synthetic, has the inputs of one real row (a *design row*), so a training set
+is summarised per design row: its total weight ``c_i``, its weighted label
+sum ``s_i`` (what the weighted least-squares fit needs), and, for
+``label_noise="residual"``, its unweighted count, label sum and the
+within-row scatter of the labels (what the residuals of the refit's
+``batch.y - predict(batch.X)`` need, without cancellation). Accumulating is
+a running sum of these. The fit solves the normal equations of the centred
+problem (the weighted means removed, as scikit-learn centres for the
+intercept) with the ridge penalty, so ``LinearRegression``, ``Ridge`` and
+both ``fit_intercept`` give the refit's coefficients up to rounding. With a
+unit weight on every design row (the fixed-design chain: ``inputs="reuse"``
+and as many synthetic rows as real ones) the Gram matrix is the same in
+every generation and repeat and is factorised once.
+"""
+
+# Authors: The skcollapse developers
+# SPDX-License-Identifier: BSD-3-Clause
+
+import numbers
+
+import numpy as np
+from sklearn.linear_model import LinearRegression, Ridge
+
+from ._density import broadcast
+from ._protocol import BatchedProblem, Rows
+
+__all__ = ["LinearFamily"]
+
+#: Ridge solvers that compute the exact solution (the others iterate to a
+#: tolerance).
+_EXACT_SOLVERS = ("auto", "svd", "cholesky")
+
+
+class _Design:
+    """Per design row: weight ``c`` (None: 1 on every row), weighted label sum
+    ``s``; for residuals, count ``m``, label sum ``u`` and the within-row
+    scatter ``within`` (per output); rows ``n_rows``."""
+
+    def __init__(self, c, s, n_rows, m=None, u=None, within=None):
+        self.c, self.s, self.n_rows = c, s, n_rows
+        self.m, self.u, self.within = m, u, within
+
+    def _full(self):
+        c = np.ones(self.s.shape[:2]) if self.c is None else self.c
+        m = c if self.m is None and self.c is None else self.m
+        return c, m
+
+    def __add__(self, other):
+        ca, ma = self._full()
+        cb, mb = other._full()
+        within = None
+        if self.within is not None:
+            total = ma + mb
+            with np.errstate(invalid="ignore", divide="ignore"):
+                gap = self.u / ma[:, :, None] - other.u / mb[:, :, None]
+                share = np.where(total > 0, ma * mb / total, 0.0)
+            gap = np.where((ma > 0)[:, :, None] & (mb > 0)[:, :, None], gap, 0.0)
+            within = self.within + other.within + np.einsum("rn,rnk->rk", share, gap**2)
+        return _Design(
+            ca + cb,
+            self.s + other.s,
+            self.n_rows + other.n_rows,
+            None if ma is None else ma + mb,
+            None if self.u is None else self.u + other.u,
+            within,
+        )
+
+    def keep(self, repeats):
+        def pick(a):
+            return None if a is None else a[repeats]
+
+        return _Design(
+            pick(self.c),
+            self.s[repeats],
+            self.n_rows[repeats],
+            pick(self.m),
+            pick(self.u),
+            pick(self.within),
+        )
+
+
+class _Shortcut:
+    """A synthetic batch of the fixed-design chain, as the fit sees it: the
+    previous coefficients, the noise level and ``xi = Q'z``; ``outside`` is
+    the squared norm of the rest of ``z`` (see ``LinearFamily``)."""
+
+    def __init__(self, theta, sigma, xi, outside, n_rows):
+        self.theta, self.sigma, self.xi = theta, sigma, xi
+        self.outside, self.n_rows = outside, n_rows
+
+    def keep(self, repeats):
+        return _Shortcut(
+            self.theta[repeats],
+            self.sigma[repeats],
+            self.xi[repeats],
+            self.outside[repeats],
+            self.n_rows,
+        )
+
+
+def _per_row(index, values, n_design, weight=None):
+    """Sums of ``values`` (n_repeats, n_rows, k), or of ``weight``, per design
+    row ``index`` (n_repeats, n_rows) -> (n_repeats, n_design[, k])."""
+    n_repeats = index.shape[0]
+    flat = (index + (np.arange(n_repeats) * n_design)[:, None]).ravel()
+    size = n_repeats * n_design
+    if values is None:
+        w = None if weight is None else weight.ravel()
+        return np.bincount(flat, weights=w, minlength=size).reshape(n_repeats, n_design)
+    out = np.empty((n_repeats, n_design, values.shape[2]))
+    for j in range(values.shape[2]):
+        v = values[:, :, j] if weight is None else values[:, :, j] * weight
+        out[:, :, j] = np.bincount(flat, weights=v.ravel(), minlength=size).reshape(
+            n_repeats, n_design
+        )
+    return out
+
+
+class LinearFamily(BatchedProblem):
+    """``RecursiveRetrainer(LinearRegression() or Ridge(alpha))`` on a fixed
+    design: ``inputs`` "reuse" or "bootstrap", ``label_noise`` a number or
+    ``"residual"``, any ``fit_intercept``, one or several outputs."""
+
+    diversity_key = "prediction_std"
+
+    @classmethod
+    def bases(cls):
+        return (LinearRegression, Ridge)
+
+    @classmethod
+    def covers(cls, owner):
+        base = owner.estimator
+        name = type(base).__name__
+        if getattr(base, "positive", False):
+            return f"{name}(positive=True)"
+        if isinstance(base, Ridge):
+            alpha = base.alpha
+            if not isinstance(alpha, numbers.Real) or isinstance(alpha, bool):
+                return f"Ridge(alpha={alpha!r}) (batched: a single float)"
+            if base.solver not in _EXACT_SOLVERS:
+                return f"Ridge(solver={base.solver!r}) (batched: {_EXACT_SOLVERS})"
+        if not isinstance(owner.inputs, str) or owner.inputs not in (
+            "reuse",
+            "bootstrap",
+        ):
+            return f"inputs={owner.inputs!r} (batched: 'reuse', 'bootstrap')"
+        noise = owner.label_noise
+        if noise == "auto":
+            noise = owner._check_own_params()
+        if isinstance(noise, str) and noise != "residual":
+            return f"label_noise={owner.label_noise!r} (batched: a number, 'residual')"
+        return None
+
+    @classmethod
+    def new_keys(cls, owner):
+        return ("synthetic_error", "selected_error")
+
+    def __init__(self, owner, real, models, n_repeats):
+        self.n_repeats = n_repeats
+        self.wanted = set(owner._check_metrics())
+        base = owner.estimator
+        self.fit_intercept = bool(base.fit_intercept)
+        self.alpha = float(base.alpha) if isinstance(base, Ridge) else 0.0
+        noise = owner.label_noise
+        if noise == "auto":
+            noise = owner._check_own_params()
+        self.residual = noise == "residual"
+        self.noise = None if self.residual else float(noise)
+        self.scale = np.sqrt(float(owner.temperature))
+        self.inputs = owner.inputs
+
+        X = np.asarray(real.X, dtype=float)
+        y = np.asarray(real.y, dtype=float)
+        if y.ndim == 2:
+            y = y[:, :, None]
+        self.X, self.y = X, y
+        n_real = self.n_real = X.shape[1]
+        self.weight = real.weight
+        self.weighted = real.weight is not None or owner.synthetic_weight != 1.0
+        self.synthetic_weight = float(owner.synthetic_weight)
+        self.real_rows = Rows(
+            broadcast(np.arange(n_real)[None], X.shape[0]),
+            real.weight,
+            np.ones((X.shape[0], n_real), dtype=bool),
+            y,
+        )
+        coef = [np.asarray(m.coef_, float).reshape(y.shape[2], -1) for m in models]
+        intercept = [
+            np.broadcast_to(np.asarray(m.intercept_, float), (y.shape[2],))
+            for m in models
+        ]
+        self.coef = broadcast(np.stack(coef), n_repeats).copy()  # (R, k, d)
+        self.intercept = broadcast(np.stack(intercept), n_repeats).copy()
+        self.output = self._predict(self.X)
+        self.first = self.output
+        self.real_total = np.sum((y - y.mean(axis=1, keepdims=True)) ** 2, axis=1)
+        self.validation = None
+        if real.X_val is not None:
+            y_val = np.asarray(real.y_val, dtype=float)
+            if y_val.ndim == 2:
+                y_val = y_val[:, :, None]
+            self.validation = (np.asarray(real.X_val, dtype=float), y_val)
+        if self.residual:
+            residual = y - self.output
+            self.residual_rms = np.sqrt(np.mean(residual**2, axis=1))  # (R', k)
+            self.residual_rms = broadcast(self.residual_rms, n_repeats)
+        self._shared = None
+        self._drawn = {}
+        self.shortcut = self._set_up_shortcut(owner)
+
+    def _set_up_shortcut(self, owner):
+        """The exact shortcut of the fixed-design chain, or None.
+
+        Fully synthetic replace loop, ``inputs="reuse"`` with one synthetic
+        row per real row, unweighted, one design for every repeat of full
+        column rank: the labels are ``f + sigma z`` with ``f`` in the column
+        space of the design ``D = Q R``, so the fit only sees ``xi = Q'z ~
+        N(0, I_p)``: ``theta_g = T theta_{g-1} + sigma A R' xi`` (``A`` the
+        inverse of the penalised Gram matrix, ``T = A D'D``, the identity
+        for least squares). What the metrics need of the rest of ``z`` is
+        ``eta``, its component along the residual ``y_perp`` of the real
+        labels (N(0, 1)), and the squared norm of the remainder
+        (chi-square with ``n - p - 1`` degrees of freedom): ``p + 2`` draws
+        per output instead of ``n``.
+        """
+        from .._loop import real_fraction_of, round_count, synthetic_count
+
+        n_real = self.n_real
+        n_keep = round_count(real_fraction_of(owner.real_fraction, owner.data), n_real)
+        if (
+            owner.data != "replace"
+            or n_keep
+            or self.inputs != "reuse"
+            or synthetic_count(owner.synthetic_size, n_real) != n_real
+            or self.weighted
+            or self.X.shape[0] != 1
+        ):
+            return None
+        design = self.X[0]
+        if self.fit_intercept:
+            design = np.c_[design, np.ones(n_real)]
+        n_columns = design.shape[1]
+        if n_real - n_columns < 2 or np.linalg.matrix_rank(design) < n_columns:
+            return None
+        q, r = np.linalg.qr(design)
+        centred = (
+            self.X[0] - self.X[0].mean(axis=0) if self.fit_intercept else self.X[0]
+        )
+        penalty = self.alpha * np.eye(n_columns)
+        if self.fit_intercept:
+            penalty[-1, -1] = 0.0
+        gram = design.T @ design
+        inverse = np.linalg.inv(gram + penalty)
+        y = self.y[0]
+        projected = q.T @ y
+        return {
+            "r": r,
+            "transition": inverse @ gram,
+            "noise": inverse @ r.T,
+            "projected": projected,  # Q'y, (p, k)
+            "perp": np.sqrt(np.maximum(np.sum(y**2, 0) - np.sum(projected**2, 0), 0)),
+            "df": n_real - n_columns - 1,
+            "spread": centred.T @ centred,  # of the predictions: beta' Xc'Xc beta
+            "first": self._theta(),
+        }
+
+    def _theta(self):
+        """Coefficients and intercept stacked as (n_repeats, p, k)."""
+        theta = np.swapaxes(self.coef, 1, 2)
+        if self.fit_intercept:
+            theta = np.concatenate([theta, self.intercept[:, None, :]], axis=1)
+        return theta
+
+    def _set_theta(self, theta):
+        d = self.X.shape[2]
+        self.coef = np.swapaxes(theta[:, :d, :], 1, 2)
+        self.intercept = (
+            theta[:, d, :] if self.fit_intercept else np.zeros(self.intercept.shape)
+        )
+
+    def keep(self, repeats):
+        self.n_repeats = len(repeats)
+        self.coef, self.intercept = self.coef[repeats], self.intercept[repeats]
+        self.output = self.output[repeats]
+        if self.residual:
+            self.residual_rms = self.residual_rms[repeats]
+        if self.first.shape[0] > 1:
+            self.first = self.first[repeats]
+        if self.X.shape[0] > 1:
+            self.X, self.y = self.X[repeats], self.y[repeats]
+            self.real_total = self.real_total[repeats]
+            self.real_rows = self.real_rows.keep(repeats)
+            if self.weight is not None:
+                self.weight = self.weight[repeats]
+            if self.validation is not None:
+                self.validation = tuple(v[repeats] for v in self.validation)
+            self._shared = None
+        self._drawn = {k: v[repeats] for k, v in self._drawn.items()}
+
+    def _predict(self, X):
+        """Every repeat's predictions at ``X`` (1 or n_repeats, n, d) -> (R, n, k)."""
+        if X.shape[0] == 1:
+            out = np.einsum("nd,rkd->rnk", X[0], self.coef)
+        else:
+            out = np.einsum("rnd,rkd->rnk", X, self.coef)
+        return out + self.intercept[:, None, :]
+
+    # -- the protocol -----------------------------------------------------
+    def _rows(self, streams, n_samples):
+        """The design rows of a synthetic batch (None: every row, in order)."""
+        n_real = self.n_real
+        if self.inputs == "bootstrap":
+            drawn = np.floor(streams.uniform(n_samples) * n_real).astype(np.int64)
+            return np.minimum(drawn, n_real - 1)
+        if n_samples == n_real:
+            return None
+        if n_samples > n_real:
+            rows = np.resize(np.arange(n_real), n_samples)
+            return np.broadcast_to(rows, (self.n_repeats, n_samples))
+        return streams.subset(n_real, n_samples)
+
+    def _noise_sigma(self):
+        """The label noise of every repeat, (R, k) or a float, and its scale."""
+        n_outputs = self.y.shape[2]
+        if self.residual:
+            sigma = self.residual_rms * self.scale  # (R, k)
+            noise_scale = (
+                sigma[:, 0] if n_outputs == 1 else np.sqrt(np.mean(sigma**2, axis=1))
+            )
+            return sigma, noise_scale
+        sigma = self.noise * self.scale
+        return sigma, np.full(self.n_repeats, sigma)
+
+    def _synthesize_shortcut(self, streams):
+        cut, (n_real, n_outputs) = self.shortcut, self.y.shape[1:]
+        n_columns = cut["r"].shape[0]
+        xi = streams.normal((n_columns, n_outputs))
+        eta = streams.normal(n_outputs)
+        rest = streams.chisquare(cut["df"], n_outputs)
+        sigma, noise_scale = self._noise_sigma()
+        sigma = np.broadcast_to(np.asarray(sigma, float), (self.n_repeats, n_outputs))
+        theta = self._theta()
+        # f - y = Q (R theta - Q'y) - y_perp
+        gap = np.einsum("pq,rqk->rpk", cut["r"], theta) - cut["projected"]
+        cross = np.einsum("rpk,rpk->rk", gap, xi) - cut["perp"] * eta
+        squares = np.sum(xi**2, axis=1) + eta**2 + rest
+        error = (
+            np.sum(gap**2, axis=1)
+            + cut["perp"] ** 2
+            + 2 * sigma * cross
+            + sigma**2 * squares
+        )
+        error = np.sum(error, axis=1) / (n_real * n_outputs)
+        self._drawn = {
+            "label_noise_scale": noise_scale,
+            "synthetic_error": error,
+            "selected_error": error,
+        }
+        return _Shortcut(theta, sigma, xi, eta**2 + rest, n_real)
+
+    def synthesize(self, streams, n_samples, as_rows):
+        if self.shortcut is not None and not as_rows:
+            return self._synthesize_shortcut(streams)
+        rows = self._rows(streams, n_samples)
+        n_outputs = self.y.shape[2]
+        noise = streams.normal((n_samples, n_outputs))
+        sigma, noise_scale = self._noise_sigma()
+        if self.residual:
+            noise = noise * sigma[:, None, :]
+        else:
+            noise = noise * sigma if sigma != 0 else 0.0
+        y_real = broadcast(self.y, self.n_repeats)
+        if rows is None:
+            labels = self.output + noise
+            reference = y_real
+        else:
+            index = rows[:, :, None]
+            labels = np.take_along_axis(self.output, index, axis=1) + noise
+            reference = np.take_along_axis(y_real, index, axis=1)
+        error = np.mean((labels - reference) ** 2, axis=(1, 2))
+        self._drawn = {
+            "label_noise_scale": noise_scale,
+            "synthetic_error": error,
+            "selected_error": error,
+        }
+        weight = None
+        if self.weighted:
+            real_weight = (
+                1.0 if self.weight is None else broadcast(self.weight, self.n_repeats)
+            )
+            if self.weight is None:
+                weight = np.full(labels.shape[:2], self.synthetic_weight)
+            elif rows is None:
+                weight = self.synthetic_weight * real_weight
+            else:
+                weight = self.synthetic_weight * np.take_along_axis(
+                    real_weight, rows, axis=1
+                )
+        if as_rows:
+            index = (
+                np.broadcast_to(np.arange(self.n_real), labels.shape[:2])
+                if rows is None
+                else rows
+            )
+            return Rows(index, weight, np.zeros(labels.shape[:2], bool), labels)
+        if rows is None:
+            return self._identity_stats(labels, weight)
+        return self.stats_of(Rows(rows, weight, None, labels))
+
+    def _identity_stats(self, labels, weight):
+        """Statistics of one row per design row, in order."""
+        n = np.full(labels.shape[0], labels.shape[1])
+        within = np.zeros((labels.shape[0], labels.shape[2])) if self.residual else None
+        if weight is None:
+            return _Design(None, labels, n, None, labels, within)
+        m = np.ones(labels.shape[:2])
+        return _Design(weight, labels * weight[:, :, None], n, m, labels, within)
+
+    def real_part(self, rows, as_rows):
+        real = self.real_rows
+        n = self.n_repeats
+        real = Rows(
+            broadcast(real.values, n),
+            broadcast(real.weight, n),
+            broadcast(real.real, n),
+            broadcast(real.extra, n),
+        )
+        if rows is not None:
+            real = real.take(rows)
+        if as_rows:
+            return real
+        if rows is None:
+            return self._identity_stats(real.extra, real.weight)
+        return self.stats_of(real)
+
+    def stats_of(self, rows):
+        index, labels, weight = rows.values, rows.extra, rows.weight
+        n_design = self.n_real
+        n = np.full(index.shape[0], index.shape[1])
+        c = _per_row(index, None, n_design, weight)
+        s = _per_row(index, labels, n_design, weight)
+        if not self.residual:
+            return _Design(c, s, n)
+        m = _per_row(index, None, n_design) if weight is not None else c
+        u = _per_row(index, labels, n_design) if weight is not None else s
+        squares = _per_row(index, labels**2, n_design)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            mean = np.where(m[:, :, None] > 0, u / m[:, :, None], 0.0)
+        within = np.sum(squares - m[:, :, None] * mean**2, axis=1)
+        return _Design(c, s, n, m, u, np.maximum(within, 0.0))
+
+    def _solve(self, stats):
+        """Coefficients and intercepts of every repeat's weighted (ridge)
+        least-squares fit on its design-row statistics."""
+        X, k = self.X, stats.s.shape[2]
+        d = X.shape[2]
+        shared = stats.c is None and X.shape[0] == 1
+        if shared:
+            if self._shared is None:
+                mean = X[0].mean(axis=0) if self.fit_intercept else np.zeros(d)
+                centred = X[0] - mean
+                gram = centred.T @ centred + self.alpha * np.eye(d)
+                self._shared = (mean, centred, np.linalg.pinv(gram, hermitian=True))
+            mean, centred, inverse = self._shared
+            total = np.full(stats.s.shape[0], X.shape[1], dtype=float)
+            y_mean = stats.s.sum(axis=1) / total[:, None]
+            right = np.einsum("nd,rnk->rdk", centred, stats.s)
+            if self.fit_intercept:
+                right -= centred.sum(axis=0)[None, :, None] * y_mean[:, None, :]
+            coef = np.einsum("de,rek->rkd", inverse, right)
+            intercept = (
+                y_mean - np.einsum("d,rkd->rk", mean, coef)
+                if self.fit_intercept
+                else np.zeros_like(y_mean)
+            )
+            return coef, intercept
+        c = np.ones(stats.s.shape[:2]) if stats.c is None else stats.c
+        Xb = broadcast(X, c.shape[0])
+        total = c.sum(axis=1)
+        if self.fit_intercept:
+            mean = np.einsum("rn,rnd->rd", c, Xb) / total[:, None]
+            y_mean = stats.s.sum(axis=1) / total[:, None]
+        else:
+            mean = np.zeros((c.shape[0], d))
+            y_mean = np.zeros((c.shape[0], k))
+        centred = Xb - mean[:, None, :]
+        gram = np.einsum("rn,rnd,rne->rde", c, centred, centred)
+        gram += self.alpha * np.eye(d)
+        right = np.einsum(
+            "rnd,rnk->rdk", centred, stats.s - c[:, :, None] * y_mean[:, None, :]
+        )
+        coef = None
+        if self.alpha > 0:
+            try:
+                coef = np.linalg.solve(gram, right)
+            except np.linalg.LinAlgError:
+                coef = None
+        if coef is None:  # least squares: the minimum-norm solution, as lstsq
+            coef = np.linalg.pinv(gram, hermitian=True) @ right
+        coef = np.swapaxes(coef, 1, 2)
+        intercept = y_mean - np.einsum("rd,rkd->rk", mean, coef)
+        return coef, intercept
+
+    def _fit_shortcut(self, stats):
+        cut = self.shortcut
+        with np.errstate(all="ignore"):
+            theta = np.einsum("pq,rqk->rpk", cut["transition"], stats.theta)
+            theta += stats.sigma[:, None, :] * np.einsum(
+                "pq,rqk->rpk", cut["noise"], stats.xi
+            )
+        degenerate = ~np.all(np.isfinite(theta), axis=(1, 2))
+        if np.any(degenerate):
+            theta = np.where(degenerate[:, None, None], stats.theta, theta)
+        if self.residual:
+            # the training residuals: R (theta_old - theta) + sigma xi in the
+            # column space, sigma times the rest of z outside it
+            inside = (
+                np.einsum("pq,rqk->rpk", cut["r"], stats.theta - theta)
+                + stats.sigma[:, None, :] * stats.xi
+            )
+            rss = np.sum(inside**2, axis=1) + stats.sigma**2 * stats.outside
+            rms = np.sqrt(rss / stats.n_rows)
+            self.residual_rms = np.where(degenerate[:, None], self.residual_rms, rms)
+        self._set_theta(theta)
+        self._theta_now = theta
+        return degenerate
+
+    def _measure_shortcut(self):
+        """The metrics of the fixed-design chain from the coefficients: the
+        predictions at the real rows are ``Q R theta``."""
+        cut, theta, record = self.shortcut, self._theta_now, dict(self._drawn)
+        (n_real, n_outputs), wanted = self.y.shape[1:], self.wanted
+        r = cut["r"]
+        if "score_real" in wanted:
+            gap = np.einsum("pq,rqk->rpk", r, theta) - cut["projected"]
+            residual = np.sum(gap**2, axis=1) + cut["perp"] ** 2
+            record["score_real"] = self._score(residual, self.real_total)
+        d = self.X.shape[2]
+        beta = theta[:, :d, :]
+        spread = np.einsum("rdk,de,rek->rk", beta, cut["spread"], beta)
+        record["prediction_std"] = np.mean(np.sqrt(np.maximum(spread, 0) / n_real), 1)
+        if "drift" in wanted:
+            change = np.einsum("pq,rqk->rpk", r, theta - cut["first"])
+            record["drift"] = np.sqrt(
+                np.sum(change**2, axis=(1, 2)) / (n_real * n_outputs)
+            )
+        return record
+
+    def fit(self, stats, generation):
+        if isinstance(stats, _Shortcut):
+            return self._fit_shortcut(stats)
+        with np.errstate(all="ignore"):
+            coef, intercept = self._solve(stats)
+        finite = np.all(np.isfinite(stats.s), axis=(1, 2)) & np.all(
+            np.isfinite(coef), axis=(1, 2)
+        )
+        degenerate = ~finite
+        if np.any(degenerate):
+            coef = np.where(finite[:, None, None], coef, self.coef)
+            intercept = np.where(finite[:, None], intercept, self.intercept)
+        self.coef, self.intercept = coef, intercept
+        self.output = self._predict(self.X)
+        if self.residual:
+            m = stats.m if stats.m is not None else np.ones(stats.s.shape[:2])
+            with np.errstate(invalid="ignore", divide="ignore"):
+                mean = np.where(m[:, :, None] > 0, stats.u / m[:, :, None], 0.0)
+            output = broadcast(self.output, m.shape[0])
+            between = np.einsum("rn,rnk->rk", m, (mean - output) ** 2)
+            rss = stats.within + between
+            rms = np.sqrt(rss / stats.n_rows[:, None])
+            self.residual_rms = np.where(finite[:, None], rms, self.residual_rms)
+        return degenerate
+
+    def measure(self, stats, generation):
+        if isinstance(stats, _Shortcut):
+            return self._measure_shortcut()
+        output, wanted, record = self.output, self.wanted, dict(self._drawn)
+        y = broadcast(self.y, output.shape[0])
+        if "score_real" in wanted:
+            record["score_real"] = self._r2(y, output, self.real_total)
+        if self.validation is not None and "score_validation" in wanted:
+            X_val, y_val = self.validation
+            y_val = broadcast(y_val, output.shape[0])
+            total = np.sum((y_val - y_val.mean(axis=1, keepdims=True)) ** 2, axis=1)
+            record["score_validation"] = self._r2(y_val, self._predict(X_val), total)
+        centred = output - output.mean(axis=1, keepdims=True)
+        record["prediction_std"] = np.mean(np.sqrt(np.mean(centred**2, axis=1)), 1)
+        if "drift" in wanted:
+            record["drift"] = np.sqrt(np.mean((output - self.first) ** 2, axis=(1, 2)))
+        return record
+
+    @classmethod
+    def _r2(cls, y, prediction, total):
+        """``_metrics.r2`` row-wise: mean over outputs, constant targets scored
+        1 when predicted exactly, else 0."""
+        return cls._score(np.sum((y - prediction) ** 2, axis=1), total)
+
+    @staticmethod
+    def _score(residual, total):
+        total = broadcast(total, residual.shape[0])
+        with np.errstate(invalid="ignore", divide="ignore"):
+            score = np.where(
+                total > 0, 1 - residual / total, np.where(residual == 0, 1.0, 0.0)
+            )
+        return np.mean(score, axis=1)
