@@ -290,8 +290,10 @@ def collapse_curve(
           ``stop_on_collapse``);
         - ``"collapse_generation"``: float ndarray of shape ``(n_repeats,)``,
           each repeat's ``collapse_generation_``, the first generation whose
-          diversity fell to the estimator's ``collapse_threshold`` of
-          generation 0's (NaN for None: no collapse within the run);
+          diversity is at or below the estimator's ``collapse_threshold``
+          times generation 0's (0 when generation 0 has none; NaN for None:
+          no collapse within the run). Under ``stop_on_collapse=True`` it is
+          the generation the repeat stopped at;
         - ``"fit_time"``: ndarray of shape ``(n_repeats,)``, seconds spent
           fitting (and evaluating) each repeat in its worker (the only entry
           that is not reproducible);
