@@ -239,7 +239,7 @@ def test_through_the_density_retrainer_and_a_source(params):
     # Monte Carlo of the theory). truth_mean_error is ||mu_g - mu||^2, the
     # squared mean_shift ||mu_g - mu_0||^2 (the training set's weighted mean
     # is the model's), tr Sigma times truth_covariance_trace_ratio tr Sigma_g.
-    n_real, n_generations, n_repeats = 11, 5, 500
+    n_real, n_generations, n_repeats = 11, 5, 400
     source = GaussianSource(MEAN, COVARIANCE)
     estimator = RecursiveDensityRetrainer(
         GaussianDensity(), n_generations=n_generations, **params
