@@ -428,8 +428,12 @@ class _Source:
     their constructor parameters in ``_repr_params``.
     """
 
-    #: Whether ``sample`` returns ``(X, y)`` (True) or ``X`` (False).
-    supervised = False
+    _supervised = False
+
+    @property
+    def supervised(self):
+        """Whether ``sample`` returns ``(X, y)`` (True) or ``X`` only (False)."""
+        return self._supervised
 
     def sample(self, n_samples, random_state=None):
         """Draw ``n_samples`` independent samples from the source.
@@ -575,7 +579,7 @@ class LinearSource(_Source):
     True
     """
 
-    supervised = True
+    _supervised = True
 
     def __init__(self, coef, *, noise=1.0, covariance=None, intercept=0.0):
         name = "LinearSource"
@@ -1074,7 +1078,7 @@ class GaussianMixtureSource(_Source):
 
 # --------------------------------------------------------- CategoricalSource
 class CategoricalSource(_Source):
-    """Distribution over the integer tokens ``0 .. n_categories - 1``.
+    """Distribution over the integer tokens 0 to ``n_categories - 1``.
 
     Tokens come as one integer column, the input of
     :class:`~skcollapse.generative.CategoricalDensity`.
@@ -1335,7 +1339,7 @@ class GaussianClassificationSource(_Source):
     True
     """
 
-    supervised = True
+    _supervised = True
 
     def __init__(self, mean, *, n_classes=2):
         name = "GaussianClassificationSource"
