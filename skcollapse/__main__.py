@@ -1,4 +1,11 @@
-"""Command line of skcollapse: ``python -m skcollapse demo``.
+"""Command line of skcollapse: ``python -m skcollapse demo | reproduce``.
+
+``reproduce`` runs the experiments of :mod:`skcollapse.experiments` (every
+paper's headline result, checked against its closed form): ``reproduce
+--list`` shows them, ``reproduce NAME [NAME ...] | all`` runs them, prints
+the table of checks and writes ``NAME.png``, ``NAME.csv`` and ``NAME.json``
+into ``--out``. Exit status 0 when every check passes, 1 when one fails, 2
+on bad arguments. The console script ``skcollapse`` is the same command.
 
 The demo is the canonical experiment of the field on scikit-learn's bundled
 diabetes data: a ridge regression refitted for 20 generations on its own
@@ -133,6 +140,7 @@ def main(argv=None):
         prog="python -m skcollapse",
         description="skcollapse: simulate, measure and mitigate model collapse.",
     )
+    parser.add_argument("--version", action="version", version=_version())
     commands = parser.add_subparsers(dest="command", required=True)
     demo = commands.add_parser(
         "demo", help="replace vs accumulate vs real-data mixing on the diabetes data"
@@ -149,8 +157,110 @@ def main(argv=None):
     demo.add_argument(
         "--alpha", type=_penalty, default=0.1, help="Ridge penalty >= 0; default: 0.1"
     )
+    _add_reproduce(commands)
     args = parser.parse_args(argv)
+    if args.command == "reproduce":
+        return _reproduce(args.subparser, args)
     run_demo(n_generations=args.generations, random_state=args.seed, alpha=args.alpha)
+    return 0
+
+
+def _version():
+    from . import __version__
+
+    return f"skcollapse {__version__}"
+
+
+def _add_reproduce(commands):
+    reproduce = commands.add_parser(
+        "reproduce",
+        help="every paper's headline result, checked against its closed form",
+        description=(
+            "Run experiments of skcollapse.experiments, print their checks "
+            "(simulated mean, standard error, closed form, pass/fail) and write "
+            "NAME.png, NAME.csv and NAME.json into --out. Exit status 0 when "
+            "every check passes, 1 when one fails."
+        ),
+    )
+    reproduce.add_argument(
+        "names", nargs="*", metavar="NAME", help="experiment names, or 'all'"
+    )
+    reproduce.add_argument(
+        "--list", action="store_true", help="list the experiments and exit"
+    )
+    reproduce.add_argument(
+        "--scale",
+        choices=["quick", "paper"],
+        default="quick",
+        help="quick: under a minute each on 2 cores; paper: the paper's sizes",
+    )
+    reproduce.add_argument(
+        "--out",
+        default="skcollapse-results",
+        metavar="DIR",
+        help="directory of the figures, tables and JSON (default: skcollapse-results)",
+    )
+    reproduce.add_argument(
+        "--random-state", type=_bounded_int(0, 2**32 - 1), default=0, metavar="N"
+    )
+    reproduce.add_argument("--n-jobs", type=_n_jobs, default=None, metavar="N")
+    reproduce.set_defaults(subparser=reproduce)
+
+
+def _n_jobs(text):
+    """An argparse type: an int other than 0 (-1: every core)."""
+    value = _bounded_int(-(2**31))(text)
+    if value == 0:
+        raise argparse.ArgumentTypeError("must be a non-zero int (-1: every core)")
+    return value
+
+
+def _reproduce(parser, args, file=None):
+    from .experiments import EXPERIMENTS
+
+    file = sys.stdout if file is None else file
+    if args.list:
+        for name, entry in EXPERIMENTS.items():
+            seconds = ", ".join(f"{k} ~{v:g} s" for k, v in entry.seconds.items())
+            print(
+                f"{name}\n    {entry.paper}\n    {entry.claim}\n    {seconds}",
+                file=file,
+            )
+        return 0
+    if not args.names:
+        parser.error("give experiment names, 'all', or --list")
+    names = list(EXPERIMENTS) if args.names == ["all"] else args.names
+    unknown = [name for name in names if name not in EXPERIMENTS]
+    if unknown:
+        parser.error(
+            f"unknown experiment(s) {unknown}; accepted: 'all' or {sorted(EXPERIMENTS)}"
+        )
+    failed = []
+    for name in names:
+        entry = EXPERIMENTS[name]
+        print(
+            f"== {name} ({args.scale} scale, about {entry.seconds[args.scale]:g} s) "
+            f"== {entry.paper}",
+            file=file,
+            flush=True,
+        )
+        result = entry.function(
+            scale=args.scale, random_state=args.random_state, n_jobs=args.n_jobs
+        )
+        for line in result.format_checks():
+            print(line, file=file)
+        paths = result.save(args.out)
+        print(
+            f"{'passed' if result.passed else 'FAILED'} in {result.elapsed:.1f} s; "
+            f"wrote {', '.join(paths)}",
+            file=file,
+            flush=True,
+        )
+        if not result.passed:
+            failed.append(name)
+    if failed:
+        print(f"checks failed: {', '.join(failed)}", file=file)
+        return 1
     return 0
 
 

@@ -1,0 +1,84 @@
+"""Every paper's headline result, one function each, checked against theory.
+
+Each function runs one paper's experiment through the public estimators of
+skcollapse (with :func:`~skcollapse.model_selection.collapse_curve` and a
+data source of :mod:`skcollapse.datasets`), compares every checked quantity
+with its closed form in :mod:`skcollapse.theory`, and returns an
+:class:`ExperimentResult`: the tidy table, the checks (each can fail), the
+figure (:meth:`ExperimentResult.plot`) and its files
+(:meth:`ExperimentResult.save`). ``python -m skcollapse reproduce`` is a thin
+layer over them.
+
+Every function takes ``scale`` (``"quick"``: under a minute on 2 cores;
+``"paper"``: the paper's own sizes), ``random_state`` and ``n_jobs``, plus
+its own settings; settings named ``theory_*`` compute the closed forms for
+another setting than the simulated one, which makes the checks fail (how the
+test suite proves that each check can fail).
+
+Read more in the :ref:`User Guide <reproduce>`.
+
+Examples
+--------
+>>> from skcollapse.experiments import EXPERIMENTS
+>>> sorted(EXPERIMENTS)[:2]
+['gerstgrasser-accumulate', 'mad-sampling-bias']
+>>> EXPERIMENTS["shumailov-gaussian"].paper.split(",")[0]
+'Shumailov'
+"""
+
+# Authors: The skcollapse developers
+# SPDX-License-Identifier: BSD-3-Clause
+
+from ._base import EXPERIMENTS, SCALES, Check, Experiment, ExperimentResult
+from ._gaussian import mad_sampling_bias, shumailov_gaussian
+from ._regression import gerstgrasser_accumulate
+from ._seddik import seddik_fully_synthetic, seddik_partially_synthetic
+
+__all__ = [
+    "EXPERIMENTS",
+    "SCALES",
+    "Check",
+    "Experiment",
+    "ExperimentResult",
+    "gerstgrasser_accumulate",
+    "mad_sampling_bias",
+    "run",
+    "seddik_fully_synthetic",
+    "seddik_partially_synthetic",
+    "shumailov_gaussian",
+]
+
+
+def run(name, *, scale="quick", random_state=0, n_jobs=None, **settings):
+    """Run the experiment called ``name``; returns its ExperimentResult.
+
+    Parameters
+    ----------
+    name : str
+        A key of :data:`EXPERIMENTS`.
+
+    scale : {"quick", "paper"}, default="quick"
+        Sizes of the run.
+
+    random_state : int, default=0
+        Seed.
+
+    n_jobs : int, default=None
+        Repeats run in parallel.
+
+    **settings : dict
+        The experiment's own settings.
+
+    Returns
+    -------
+    result : ExperimentResult
+    """
+    if name not in EXPERIMENTS:
+        raise ValueError(
+            f"name={name!r} is not an experiment; accepted: {sorted(EXPERIMENTS)}."
+        )
+    if scale not in SCALES:
+        raise ValueError(f"scale={scale!r} is not accepted; accepted: {list(SCALES)}.")
+    return EXPERIMENTS[name].function(
+        scale=scale, random_state=random_state, n_jobs=n_jobs, **settings
+    )

@@ -1,0 +1,178 @@
+"""The experiments of skcollapse.experiments and ``python -m skcollapse reproduce``.
+
+Every experiment runs at quick scale and passes its checks (slow tier); for
+each, one run with the closed forms computed for another setting must fail a
+check, so no experiment has checks that cannot fail.
+"""
+
+import json
+import math
+
+import numpy as np
+import pytest
+
+from skcollapse.__main__ import main
+from skcollapse.experiments import EXPERIMENTS, Check, ExperimentResult, run
+from skcollapse.experiments._base import Table, family_z, mean_and_se
+
+
+# --------------------------------------------------------------------------
+# checks
+# --------------------------------------------------------------------------
+def test_mean_check_passes_within_z_standard_errors_only():
+    assert Check("a", "mean", 1.29, 0.1, expected=1.0, z=3.0).passed
+    assert not Check("a", "mean", 1.31, 0.1, expected=1.0, z=3.0).passed
+    assert not Check("a", "mean", 1.0 + 1e-9, 0.0, expected=1.0).passed
+
+
+def test_bounds_and_one_sided_checks():
+    assert Check("b", "bounds", 0.5, 0.0, low=0.2, high=0.6).passed
+    assert not Check("b", "bounds", 0.7, 0.01, low=0.2, high=0.6, z=3).passed
+    assert Check("b", "bounds", 0.62, 0.01, low=0.2, high=0.6, z=3).passed
+    assert Check("c", "at_most", 1.02, 0.01, high=1.0, z=3).passed
+    assert not Check("c", "at_most", 1.04, 0.01, high=1.0, z=3).passed
+    assert not Check("d", "at_least", -0.04, 0.01, low=0.0, z=3).passed
+
+
+def test_a_nan_simulation_fails_and_a_bad_kind_is_refused():
+    assert not Check("e", "mean", math.nan, 0.1, expected=0.0).passed
+    with pytest.raises(ValueError, match="kind='median'"):
+        Check("e", "median", 1.0, 0.1)
+
+
+def test_family_z_is_bonferroni_over_the_checks():
+    assert family_z(1) == pytest.approx(3.0, abs=1e-3)
+    assert family_z(20) > family_z(10) > family_z(1)
+
+
+def test_mean_and_se_ignore_nan():
+    mean, se = mean_and_se(np.array([[1.0, np.nan], [3.0, 4.0], [5.0, np.nan]]))
+    np.testing.assert_allclose(mean, [3.0, 4.0])
+    assert se[0] == pytest.approx(2.0 / np.sqrt(3))
+
+
+# --------------------------------------------------------------------------
+# results and files
+# --------------------------------------------------------------------------
+def _result(passed=True):
+    table = Table()
+    table.add(
+        "replace", [0, 1, 2], "error", [1.0, 2.0, 3.0], [0.1, 0.1, 0.1], [1.0, 2.0, 3.0]
+    )
+    check = Check("error, g=2", "mean", 3.0 if passed else 4.0, 0.1, expected=3.0)
+    return ExperimentResult(
+        "gerstgrasser-accumulate", table.to_dict(), [check], {"n": 3}, "quick", 0, 0.5
+    )
+
+
+def test_result_files_hold_the_table_and_the_checks(tmp_path):
+    result = _result()
+    paths = result.save(tmp_path)
+    assert [p.rsplit(".", 1)[1] for p in paths] == ["png", "csv", "json"]
+    lines = (tmp_path / "gerstgrasser-accumulate.csv").read_text().splitlines()
+    assert lines[0] == "condition,generation,quantity,mean,standard_error,theory"
+    assert lines[2] == "replace,1,error,2.0,0.1,2.0"
+    saved = json.loads((tmp_path / "gerstgrasser-accumulate.json").read_text())
+    assert saved["passed"] is True and saved["params"] == {"n": 3}
+    assert saved["checks"][0]["expected"] == 3.0
+    assert saved["versions"]["numpy"] == np.__version__
+    frame = result.to_frame()
+    assert frame.shape == (3, 6) and list(frame["mean"]) == [1.0, 2.0, 3.0]
+
+
+def test_run_refuses_unknown_names_and_scales():
+    with pytest.raises(ValueError, match="name='nope' is not an experiment"):
+        run("nope")
+    with pytest.raises(ValueError, match="scale='huge'"):
+        run("shumailov-gaussian", scale="huge")
+
+
+# --------------------------------------------------------------------------
+# command line
+# --------------------------------------------------------------------------
+def test_list_names_every_experiment(capsys):
+    assert main(["reproduce", "--list"]) == 0
+    out = capsys.readouterr().out
+    for name, entry in EXPERIMENTS.items():
+        assert name in out and entry.claim in out
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["reproduce"], "give experiment names"),
+        (["reproduce", "nope"], "unknown experiment"),
+        (["reproduce", "all", "--scale", "huge"], "invalid choice: 'huge'"),
+        (["reproduce", "all", "--n-jobs", "0"], "non-zero"),
+        (["reproduce", "all", "--random-state", "-1"], "must be an int"),
+    ],
+)
+def test_bad_arguments_exit_2_with_a_message(argv, message, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(argv)
+    assert exit_info.value.code == 2
+    assert message in capsys.readouterr().err
+
+
+def test_version(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--version"])
+    assert exit_info.value.code == 0
+    assert capsys.readouterr().out.startswith("skcollapse ")
+
+
+@pytest.mark.parametrize("passed, status", [(True, 0), (False, 1)])
+def test_exit_status_says_whether_every_check_passed(
+    passed, status, tmp_path, capsys, monkeypatch
+):
+    from skcollapse.experiments import _base
+
+    entry = EXPERIMENTS["gerstgrasser-accumulate"]
+    fake = _base.Experiment(
+        entry.name, lambda **_: _result(passed), entry.paper, entry.claim, entry.seconds
+    )
+    monkeypatch.setitem(EXPERIMENTS, entry.name, fake)
+    argv = ["reproduce", entry.name, "--out", str(tmp_path)]
+    assert main(argv) == status
+    out = capsys.readouterr().out
+    assert ("pass" if passed else "FAIL") in out
+    assert (tmp_path / f"{entry.name}.json").exists()
+
+
+# --------------------------------------------------------------------------
+# every experiment at quick scale, and a check that must fail
+# --------------------------------------------------------------------------
+# For each experiment: settings under which the closed forms describe another
+# setting than the one simulated (a check must then fail), with few repeats.
+MISMATCHED = {
+    "seddik-fully-synthetic": {"theory_n_tokens": 60, "n_repeats": 60},
+    "seddik-partially-synthetic": {
+        "theory_n_synthetic": 1,
+        "n_synthetic": (500,),
+        "n_repeats": 60,
+    },
+    "shumailov-gaussian": {"theory_n_samples": 5, "n_repeats": 60},
+    "mad-sampling-bias": {"theory_temperature": 0.5, "n_repeats": 60},
+    "gerstgrasser-accumulate": {"theory_data": "replace", "n_repeats": 100},
+}
+
+
+def test_every_experiment_has_a_mismatch_setting():
+    assert set(MISMATCHED) == set(EXPERIMENTS)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", sorted(EXPERIMENTS))
+def test_experiment_passes_at_quick_scale(name, tmp_path):
+    result = run(name, scale="quick", random_state=0, n_jobs=2)
+    failed = [check.name for check in result.checks if not check.passed]
+    assert not failed, failed
+    assert len(result.checks) >= 3
+    result.save(tmp_path)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", sorted(MISMATCHED))
+def test_experiment_fails_against_the_theory_of_another_setting(name):
+    result = run(name, scale="quick", random_state=0, n_jobs=2, **MISMATCHED[name])
+    assert not result.passed
