@@ -301,7 +301,7 @@ def test_mixture_temperature_keeps_means_and_weights():
         _assert_covariance(X[rows], 0.5 * mixture.covariances_[k])
 
 
-@pytest.mark.parametrize("temperature", [1.0, 0.25, 4.0])
+@pytest.mark.parametrize("temperature", [1.0, 0.25, 2.0, 4.0])
 def test_kde_gaussian_temperature_scales_the_kernel_variance(temperature):
     # a single stored point: the samples are the kernel itself
     kde = KernelDensity(kernel="gaussian", bandwidth=0.5).fit([[1.0, 2.0]])
@@ -406,3 +406,53 @@ def test_duck_typed_density_estimator_samples():
     first = draw_samples(duck, 4, random_state=3)
     assert first.shape == (4, 2)
     np.testing.assert_array_equal(first, draw_samples(duck, 4, random_state=3))
+
+
+# ------------------------------------------------- what another sample returns
+class _Returns(DensityMixin, BaseEstimator):
+    """A density whose sample(n) returns ``make(n)`` (no random_state at all)."""
+
+    def __init__(self, make=None, n_features=2):
+        self.make = make
+        self.n_features = n_features
+
+    def fit(self, X, y=None):
+        self.n_features_in_ = self.n_features
+        return self
+
+    def score_samples(self, X):
+        return np.zeros(len(X))
+
+    def sample(self, n_samples=1):
+        return self.make(n_samples)
+
+
+def test_a_one_dimensional_draw_is_one_column():
+    est = _Returns(lambda n: np.arange(n, dtype=float), n_features=1).fit(None)
+    X = draw_samples(est, 5, random_state=0)
+    assert X.shape == (5, 1)
+    np.testing.assert_array_equal(X[:, 0], np.arange(5.0))
+    # a tuple: its first element
+    est = _Returns(lambda n: (np.ones((n, 2)), np.zeros(n)), n_features=2).fit(None)
+    np.testing.assert_array_equal(draw_samples(est, 3, random_state=0), np.ones((3, 2)))
+
+
+@pytest.mark.parametrize(
+    "make, match",
+    [
+        (
+            lambda n: np.array(["a"] * n),
+            r"_Returns.sample\(3\) returned an array of dtype <U1; it must return ",
+        ),
+        (lambda n: np.ones((n + 1, 2)), r"shape \(4, 2\); it must return 3 rows"),
+        (lambda n: np.ones((n, 2, 1)), r"shape \(3, 2, 1\)"),
+        (lambda n: np.ones((n, 3)), r"returned 3 column\(s\).*n_features_in_=2"),
+    ],
+    ids=["strings", "rows", "ndim", "columns"],
+)
+def test_a_wrong_draw_is_refused_with_what_was_returned(make, match):
+    from skcollapse._problem import InputError
+
+    est = _Returns(make, n_features=2).fit(None)
+    with pytest.raises(InputError, match=match):
+        draw_samples(est, 3, random_state=0)
