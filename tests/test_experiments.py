@@ -154,6 +154,8 @@ MISMATCHED = {
     "shumailov-gaussian": {"theory_n_samples": 5, "n_repeats": 60},
     "mad-sampling-bias": {"theory_temperature": 0.5, "n_repeats": 60},
     "gerstgrasser-accumulate": {"theory_data": "replace", "n_repeats": 100},
+    "demystified-regression": {"theory_n_samples": 20, "n_repeats": 60},
+    "strong-collapse": {"theory_shift": 0.2, "n_repeats": 40},
 }
 
 

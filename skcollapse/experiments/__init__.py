@@ -21,7 +21,7 @@ Examples
 --------
 >>> from skcollapse.experiments import EXPERIMENTS
 >>> sorted(EXPERIMENTS)[:2]
-['gerstgrasser-accumulate', 'mad-sampling-bias']
+['demystified-regression', 'gerstgrasser-accumulate']
 >>> EXPERIMENTS["shumailov-gaussian"].paper.split(",")[0]
 'Shumailov'
 """
@@ -31,7 +31,11 @@ Examples
 
 from ._base import EXPERIMENTS, SCALES, Check, Experiment, ExperimentResult
 from ._gaussian import mad_sampling_bias, shumailov_gaussian
-from ._regression import gerstgrasser_accumulate
+from ._regression import (
+    demystified_regression,
+    gerstgrasser_accumulate,
+    strong_collapse,
+)
 from ._seddik import seddik_fully_synthetic, seddik_partially_synthetic
 
 __all__ = [
@@ -40,12 +44,14 @@ __all__ = [
     "Check",
     "Experiment",
     "ExperimentResult",
+    "demystified_regression",
     "gerstgrasser_accumulate",
     "mad_sampling_bias",
     "run",
     "seddik_fully_synthetic",
     "seddik_partially_synthetic",
     "shumailov_gaussian",
+    "strong_collapse",
 ]
 
 

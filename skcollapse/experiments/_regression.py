@@ -161,3 +161,283 @@ def _plot(result, ax):
         )
         ax.legend(fontsize="small")
     ax.set_ylabel("excess risk ||w_g - w*||^2")
+
+
+class GaussianInputs:
+    """Fresh isotropic Gaussian inputs ``N(0, I_d)``, the ``inputs`` callable
+    of :class:`~skcollapse.RecursiveRetrainer` for a fresh design (picklable,
+    so that repeats can run in other processes)."""
+
+    def __init__(self, n_features):
+        self.n_features = n_features
+
+    def __call__(self, n_samples, random_state):
+        rng = np.random.default_rng(random_state)
+        return rng.standard_normal((n_samples, self.n_features))
+
+
+@register(
+    "demystified-regression",
+    "Dohmatob, Feng, Kempe 2024, Model Collapse Demystified: the Case of "
+    "Regression (NeurIPS; arXiv:2402.07712)",
+    "Fresh-design OLS retrained on its own labels: the error grows linearly,"
+    " sigma^2 d/(T-d-1) + n sigma0^2 d/(T0-d-1); over-parameterised and"
+    " noise-free, min-norm fits forget: 1 - (T0/d)^(n+1)",
+    {"quick": 20, "paper": 200},
+)
+def demystified_regression(
+    scale="quick",
+    random_state=0,
+    n_jobs=None,
+    *,
+    n_features=None,
+    n_samples=None,
+    n_repeats=None,
+    n_generations=None,
+    theory_n_samples=None,
+):
+    """Dohmatob, Feng and Kempe's chain of regressions on fresh inputs.
+
+    Two conditions. **OLS**: ``x ~ N(0, I_d)``, ``T`` real rows ``y = x'w* +
+    N(0, 1)`` (``||w*|| = 1``, a :class:`~skcollapse.datasets.LinearSource`),
+    every generation fitted by OLS on ``T`` fresh Gaussian inputs
+    (``inputs`` a callable) labelled by the previous generation plus
+    ``N(0, 1)``. **Min-norm**: ``d`` larger than the rows, no noise: each
+    generation is the minimum-norm interpolator (``LinearRegression`` on fewer
+    rows than features) of the previous one's labels.
+
+    Checks (family-wise): the mean excess risk ``||w_g - w*||^2`` of both
+    conditions at three generations against
+    :func:`skcollapse.theory.linear_regression_error` (``design="fresh"``).
+
+    Parameters
+    ----------
+    scale : {"quick", "paper"}, default="quick"
+        ``"quick"``: OLS ``d = 10``, ``T = 40``, min-norm ``d = 20``, ``T =
+        10``, 8 generations, 200 repeats. ``"paper"``: the paper's OLS sizes
+        ``d = 50``, ``T = T0 = 200`` and min-norm ``d = 100``, ``T0 = 50``,
+        10 generations, 2,000 repeats (the reference values 0.3356, 0.6711,
+        2.0134, 3.6913 at n = 0, 1, 5, 10).
+
+    random_state, n_jobs : int
+        Seed; parallel repeats.
+
+    n_features, n_samples : int, default=None
+        The OLS condition's ``d`` and ``T`` (the min-norm one uses ``2 d``
+        features and ``T / 4`` rows).
+
+    n_repeats, n_generations : int, default=None
+        Override the scale's.
+
+    theory_n_samples : int, default=None
+        Compute the OLS closed form with this ``T`` (to see the checks fail).
+
+    Returns
+    -------
+    result : ExperimentResult
+    """
+    from sklearn.linear_model import LinearRegression
+
+    from .. import RecursiveRetrainer
+    from ..datasets import LinearSource
+    from ..model_selection import collapse_curve
+
+    start = time.perf_counter()
+    quick = scale == "quick"
+    d = n_features or (10 if quick else 50)
+    T = n_samples or (40 if quick else 200)
+    G = n_generations or (8 if quick else 10)
+    repeats = n_repeats or (200 if quick else 2000)
+    rng = np.random.default_rng(random_state)
+    conditions = {
+        "OLS": (d, T, 1.0),
+        "min-norm": (2 * d, max(T // 4, 2), 0.0),
+    }
+    table, pending = Table(), []
+    for name, (n_feat, n_rows, noise) in conditions.items():
+        coef = rng.standard_normal(n_feat)
+        coef /= np.linalg.norm(coef)
+        estimator = RecursiveRetrainer(
+            LinearRegression(fit_intercept=False),
+            n_generations=G,
+            inputs=GaussianInputs(n_feat),
+            label_noise=noise,
+            metrics=["score_real"],
+        )
+        result = collapse_curve(
+            estimator,
+            source=LinearSource(coef, noise=noise),
+            n_samples=n_rows,
+            n_repeats=repeats,
+            random_state=random_state,
+            n_jobs=n_jobs,
+        )
+        generations = np.asarray(result["generation"])
+        n_theory = theory_n_samples if (theory_n_samples and name == "OLS") else n_rows
+        theory = linear_regression_error(
+            G, n_features=n_feat, n_real=n_theory, noise=noise, design="fresh"
+        )
+        m, se = mean_and_se(result["truth_excess_risk"])
+        table.add(name, generations, "excess_risk", m, se, theory)
+        for g in (1, G // 2, G):
+            pending.append(
+                ("mean", f"excess risk, {name}, g={g}", m[g], se[g], theory[g])
+            )
+    return ExperimentResult(
+        "demystified-regression",
+        table.to_dict(),
+        _make_checks(pending),
+        {
+            "conditions": {k: list(v) for k, v in conditions.items()},
+            "n_generations": G,
+            "n_repeats": repeats,
+            "theory_n_samples": theory_n_samples,
+        },
+        scale,
+        random_state,
+        time.perf_counter() - start,
+    )
+
+
+@register(
+    "strong-collapse",
+    "Dohmatob, Feng, Subramonian, Kempe 2025, Strong Model Collapse (ICLR; "
+    "arXiv:2410.04840)",
+    "Any constant share p2 of synthetic data leaves a plateau p2^2 c^2 in the"
+    " test error of OLS, however much data is added",
+    {"quick": 15, "paper": 120},
+)
+def strong_collapse(
+    scale="quick",
+    random_state=0,
+    n_jobs=None,
+    *,
+    n_features=None,
+    synthetic_shares=None,
+    n_train=None,
+    n_repeats=None,
+    theory_shift=None,
+):
+    """Strong model collapse: OLS trained once on real and synthetic rows.
+
+    Real rows ``y = x'w1 + N(0, 1)`` and synthetic rows ``y = x'w2 + N(0, 1)``
+    (two :class:`~skcollapse.datasets.LinearSource`, ``||w2 - w1||^2 = c^2 =
+    1``), mixed with a synthetic share ``p2``; the model is tested on real
+    data (the excess risk of the real source's ``evaluate``).
+
+    Checks (family-wise): the mean test risk for every ``p2`` and training
+    size against :func:`skcollapse.theory.strong_collapse_error` (a
+    deterministic equivalent, exact up to ``O(1/n)``), and the plateau: at the
+    largest size, the risk of the largest ``p2`` is at least ``p2^2 c^2``.
+
+    Parameters
+    ----------
+    scale : {"quick", "paper"}, default="quick"
+        ``"quick"``: ``d = 20``, ``n`` in (100, 400, 1600), ``p2`` in (0,
+        0.1, 0.5), 200 repeats. ``"paper"``: ``d = 100``, ``n`` in (1000,
+        4000, 16000), ``p2`` in (0.01, 0.1, 0.5), 400 repeats (the reference
+        values 0.1123, 0.1311, 0.3889 at ``n = 1000``).
+
+    random_state, n_jobs : int
+        Seed; ``n_jobs`` is accepted for a uniform signature (the fits are
+        single).
+
+    n_features : int, default=None
+        ``d``.
+
+    synthetic_shares, n_train : tuple, default=None
+        Override the scale's ``p2`` and sizes.
+
+    n_repeats : int, default=None
+        Override the scale's.
+
+    theory_shift : float, default=None
+        Compute the closed form with this ``c^2`` (to see the checks fail).
+
+    Returns
+    -------
+    result : ExperimentResult
+    """
+    from sklearn.linear_model import LinearRegression
+
+    from .._random import draw_seed
+    from ..datasets import LinearSource
+    from ..theory import strong_collapse_error
+
+    start = time.perf_counter()
+    quick = scale == "quick"
+    d = n_features or (20 if quick else 100)
+    shares = tuple(synthetic_shares or ((0.0, 0.1, 0.5) if quick else (0.01, 0.1, 0.5)))
+    sizes = tuple(n_train or ((100, 400, 1600) if quick else (1000, 4000, 16000)))
+    repeats = n_repeats or (200 if quick else 400)
+    rng = np.random.default_rng(random_state)
+    w1 = rng.standard_normal(d)
+    w1 /= np.linalg.norm(w1)
+    direction = rng.standard_normal(d)
+    direction /= np.linalg.norm(direction)
+    real, synthetic = LinearSource(w1), LinearSource(w1 + direction)
+    table, pending, plateau = Table(), [], None
+    for p2 in shares:
+        means, ses, theory = [], [], []
+        for n in sizes:
+            n2 = int(round(p2 * n))
+            risks = []
+            for _ in range(repeats):
+                X1, y1 = real.sample(n - n2, random_state=draw_seed(rng))
+                X2, y2 = synthetic.sample(n2, random_state=draw_seed(rng))
+                model = LinearRegression(fit_intercept=False).fit(
+                    np.vstack([X1, X2]), np.concatenate([y1, y2])
+                )
+                risks.append(real.evaluate(model)["excess_risk"])
+            m, se = mean_and_se(np.asarray(risks))
+            closed = float(
+                strong_collapse_error(
+                    1 - n2 / n,
+                    n_features=d,
+                    n_train=n,
+                    shift=1.0 if theory_shift is None else theory_shift,
+                )
+            )
+            means.append(m)
+            ses.append(se)
+            theory.append(closed)
+            pending.append(("mean", f"risk, p2={p2:g}, n={n}", m, se, closed))
+            if p2 == max(shares) and n == max(sizes):
+                plateau = (m, se, p2**2)
+        # the table's "generation" column holds the training size here
+        table.add(f"p2={p2:g}", sizes, "test_risk", means, ses, theory)
+    m, se, floor = plateau
+    pending.append(
+        (
+            "at_least",
+            f"plateau: risk at p2={max(shares):g}, n={max(sizes)}",
+            m,
+            se,
+            floor,
+        )
+    )
+    return ExperimentResult(
+        "strong-collapse",
+        table.to_dict(),
+        _make_checks(pending),
+        {
+            "n_features": d,
+            "synthetic_shares": shares,
+            "n_train": sizes,
+            "n_repeats": repeats,
+            "theory_shift": theory_shift,
+        },
+        scale,
+        random_state,
+        time.perf_counter() - start,
+        plotter=_plot_strong,
+    )
+
+
+def _plot_strong(result, ax):
+    from ._base import plot_table
+
+    plot_table(result, ax, quantities=["test_risk"], log=True)
+    ax.set_xscale("log")
+    ax.set_xlabel("training rows n (real and synthetic)")
+    ax.set_ylabel("test risk on real data")
