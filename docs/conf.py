@@ -30,7 +30,17 @@ extensions = [
     "sphinx.ext.mathjax",
     "numpydoc",
     "sphinx_gallery.gen_gallery",
+    "matplotlib.sphinxext.plot_directive",
 ]
+
+# The figure of every user-guide page is a ``.. plot::`` directive: its code
+# is shown above the figure it draws at build time (seconds per page), and
+# tests/test_docs.py runs the same code.
+plot_include_source = True
+plot_html_show_source_link = False
+plot_html_show_formats = False
+plot_formats = [("png", 100)]
+plot_pre_code = ""  # every figure's code imports what it uses
 
 templates_path = ["_templates"]
 autosummary_generate = True

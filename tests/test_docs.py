@@ -60,6 +60,70 @@ def test_every_user_guide_page_has_a_snippet_and_is_in_the_toctree():
         assert f"user_guide/{page.stem}" in index, f"{_name(page)} not in the toctree"
 
 
+def _figure_code(page):
+    """The code of every ``.. plot::`` directive of a page, dedented."""
+    import textwrap
+
+    blocks, lines = [], page.read_text(encoding="utf-8").splitlines()
+    for start, line in enumerate(lines):
+        if line.strip() != ".. plot::":
+            continue
+        body = []
+        for line in lines[start + 1 :]:
+            if line.strip() and not line.startswith("   "):
+                break
+            body.append(line)
+        code = textwrap.dedent("\n".join(body))
+        # the options (:caption: and its continuation lines) end at a blank line
+        blocks.append(
+            code.split("\n\n", 1)[1] if code.lstrip().startswith(":") else code
+        )
+    return blocks
+
+
+FIGURE_DIRECTIVES = (".. plot::", ".. image::", ".. minigallery::", ".. figure::")
+
+
+def test_every_user_guide_page_has_a_figure():
+    """One page per concept, each with a snippet and a figure."""
+    for page in GUIDE:
+        text = page.read_text(encoding="utf-8")
+        assert any(d in text for d in FIGURE_DIRECTIVES), f"{_name(page)}: no figure"
+
+
+# The figures whose code takes more than a few seconds.
+SLOW_FIGURES = {"generative.rst", "sources.rst"}
+
+
+@pytest.mark.parametrize(
+    "page",
+    [
+        pytest.param(p, marks=pytest.mark.slow) if p.name in SLOW_FIGURES else p
+        for p in GUIDE
+        if _figure_code(p)
+    ],
+    ids=_name,
+)
+def test_figures_draw(page, monkeypatch, tmp_path):
+    """The code of each ``.. plot::`` figure runs and draws something (the docs
+    build runs it too, but a broken figure should fail the tests first)."""
+    matplotlib = pytest.importorskip("matplotlib")
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    monkeypatch.chdir(tmp_path)
+    plt.close("all")
+    try:
+        for code in _figure_code(page):
+            exec(compile(code, str(page), "exec"), {"__name__": "__docs__"})
+        figures = [plt.figure(n) for n in plt.get_fignums()]
+        assert figures, f"{_name(page)}: the figure code drew no figure"
+        for figure in figures:
+            assert any(ax.has_data() for ax in figure.axes), _name(page)
+    finally:
+        plt.close("all")
+
+
 def test_install_page_shows_the_version():
     assert "|release|" in (DOCS / "install.rst").read_text(encoding="utf-8")
 
