@@ -116,15 +116,24 @@ def _reason(estimator, y, measure, return_estimators):
     return family, None
 
 
-def resolve_engine(engine, estimator, X, y, params, measure, return_estimators):
+def resolve_engine(
+    engine, estimator, X, y, params, measure, return_estimators, refit_only=None
+):
     """The batched family to run, or None for the refit path.
 
-    ``engine="batched"`` for a configuration it does not cover raises a
-    ValueError naming the estimator or parameter and the value.
+    ``refit_only``: arguments of ``collapse_curve`` that only the refit path
+    implements, ``{name: value}`` (covered when None). ``engine="batched"``
+    for a configuration it does not cover raises a ValueError naming the
+    estimator or parameter and the value.
     """
     if engine == "refit":
         return None
-    if sp.issparse(X):
+    given = {k: v for k, v in (refit_only or {}).items() if v is not None}
+    if given:
+        name = next(iter(given))
+        family = None
+        reason = f"{name}={type(given[name]).__name__} (the batched engine runs on X)"
+    elif sp.issparse(X):
         family, reason = None, "a sparse X"
     elif set(params or {}) - {"sample_weight"}:
         family = None
@@ -289,7 +298,7 @@ def batched_curve(
         result[name] = np.concatenate([o[name] for o in outputs])
     result["n_generations"] = result["n_generations"].astype(int)
     result["fit_time"] = np.concatenate([o["fit_time"] for o in outputs])
-    result["engine"] = "batched"
+    result["engine"] = np.full(n_repeats, "batched", dtype=object)
     _warn_early_stops(result, estimator.n_generations)
     return result
 

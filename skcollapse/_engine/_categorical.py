@@ -50,16 +50,24 @@ def _inverse_cdf(cdf, uniforms):
     return out
 
 
+def _row_sum(values):
+    """Row sums in sequence (a cumulative sum): a column of zeros anywhere
+    leaves them unchanged to the last bit, so a repeat's numbers do not
+    depend on the width of its chunk's layout (pairwise summation, numpy's
+    ``sum``, groups the terms by the row's length)."""
+    return np.cumsum(values, axis=1)[:, -1]
+
+
 def _temper_rows(p, temperature):
     """``generative._temper`` row-wise: ``p ** (1 / temperature)``, normalised."""
     if temperature == 1.0:
-        return p / p.sum(axis=1, keepdims=True)
+        return p / _row_sum(p)[:, None]
     with np.errstate(divide="ignore"):
         log_p = np.log(p)
     with np.errstate(over="ignore", invalid="ignore"):
         logits = (log_p - np.max(log_p, axis=1, keepdims=True)) / temperature
     tempered = np.exp(np.where(p > 0, logits, -np.inf))
-    return tempered / tempered.sum(axis=1, keepdims=True)
+    return tempered / _row_sum(tempered)[:, None]
 
 
 def _gather(dense, columns):
@@ -323,7 +331,7 @@ class CategoricalFamily(DensityFamily):
     def fit(self, stats, generation):
         stats = stats.aligned(self.layout)
         counts = stats.counts
-        total = counts.sum(axis=1, keepdims=True)
+        total = _row_sum(counts)[:, None]
         if self.auto:
             seen = counts > 0
             n_seen = seen.sum(axis=1, keepdims=True)
@@ -353,14 +361,13 @@ class CategoricalFamily(DensityFamily):
             keep[:, self.top_k :] = False
         if self.top_p is not None:
             kept_mass = np.where(keep, ranked, 0.0)
-            cumulative = np.cumsum(kept_mass, axis=1) / kept_mass.sum(
-                axis=1, keepdims=True
-            )
+            cumulative = np.cumsum(kept_mass, axis=1)
+            cumulative /= cumulative[:, -1:]
             n_nucleus = np.sum(cumulative < self.top_p - 1e-12, axis=1) + 1
             keep &= np.arange(p.shape[1]) < n_nucleus[:, None]
         cut = np.zeros_like(p)
         np.put_along_axis(cut, order, np.where(keep, ranked, 0.0), axis=1)
-        return cut / cut.sum(axis=1, keepdims=True)
+        return cut / _row_sum(cut)[:, None]
 
     def _mean_log(self, dense, present, distinct, total, log_p):
         """Mean log-probability of counted tokens: -inf when one of them is
@@ -370,7 +377,7 @@ class CategoricalFamily(DensityFamily):
         covered = np.sum(_gather(present, columns) & (columns < self.n_categories), 1)
         with np.errstate(invalid="ignore"):
             terms = np.where(counts > 0, counts * log_p, 0.0)
-        return np.where(covered < distinct, -np.inf, terms.sum(axis=1) / total)
+        return np.where(covered < distinct, -np.inf, _row_sum(terms) / total)
 
     def measure(self, stats, generation):
         p, wanted, record = self.p, self.wanted, {}
@@ -390,11 +397,11 @@ class CategoricalFamily(DensityFamily):
             record["log_likelihood_validation"] = np.where(
                 present[:, -1], -np.inf, value
             )
-        counts, total = stats.counts, stats.counts.sum(axis=1)
+        counts, total = stats.counts, _row_sum(stats.counts)
         values = self.values[stats.layout.columns]
-        mean = np.sum(counts * values, axis=1) / total
+        mean = _row_sum(counts * values) / total
         if "total_variance" in wanted:
-            spread = np.sum(counts * (values - mean[:, None]) ** 2, axis=1)
+            spread = _row_sum(counts * (values - mean[:, None]) ** 2)
             with np.errstate(invalid="ignore", divide="ignore"):
                 variance = spread / (total - stats.sum_squares / total)
             record["total_variance"] = np.where(stats.n_rows < 2, 0.0, variance)
@@ -411,7 +418,7 @@ class CategoricalFamily(DensityFamily):
         if "entropy" in wanted:
             with np.errstate(invalid="ignore"):
                 terms = np.where(support, p * log_p, 0.0)
-            record["entropy"] = -np.sum(terms, axis=1)
+            record["entropy"] = -_row_sum(terms)
         if "collision" in wanted:
-            record["collision"] = np.sum(p**2, axis=1)
+            record["collision"] = _row_sum(p**2)
         return record
