@@ -16,6 +16,7 @@ from sklearn.utils.validation import check_consistent_length
 from threadpoolctl import threadpool_limits
 
 from ._compat import HasMethods, StrOptions, validate_params
+from ._engine import batched_curve, resolve_engine
 from ._loop import DEGENERATE_ERRORS, CollapseWarning
 from ._params import RANDOM_STATE, Interval
 from ._progress import make_bar
@@ -75,6 +76,7 @@ TEST_LOG_LIKELIHOOD = "test_log_likelihood"
             StrOptions({"auto"}),
         ],
         "inner_threads": [Interval(numbers.Integral, 1, None, closed="left"), None],
+        "engine": [StrOptions({"auto", "batched", "refit"})],
     },
     prefer_skip_nested_validation=False,
 )
@@ -98,6 +100,7 @@ def collapse_curve(
     pre_dispatch="2*n_jobs",
     chunk_size="auto",
     inner_threads=1,
+    engine="auto",
 ):
     """Fit independent collapse trajectories and stack them per generation.
 
@@ -249,6 +252,21 @@ def collapse_curve(
         many times the work on a shared machine. ``None`` leaves the thread
         pools as they are (for example to use
         ``joblib.parallel_config(inner_max_num_threads=...)``).
+
+    engine : {"auto", "batched", "refit"}, default="auto"
+        How the repeats run. ``"refit"``: each repeat is the fit of its own
+        clone, generation by generation (the reference semantics).
+        ``"batched"``: every repeat of a chunk advanced at once in array
+        operations on sufficient statistics, for the configurations whose
+        refit has them (:ref:`engine`): the same keys, shapes, dtypes and
+        padding, equal to ``"refit"`` in distribution but not bit for bit
+        (a repeat's ``seeds`` entry then reproduces its batched trajectory,
+        not a refit of its clone); a configuration it does not cover raises
+        a ValueError naming it. ``"auto"``: batched when covered, refit
+        otherwise. ``measure`` and ``return_estimators=True`` need each
+        repeat's fitted estimators, so ``"auto"`` runs them refit.
+        ``result["engine"]`` (one entry per repeat, like
+        ``"termination_condition"``) says which engine ran.
 
     Returns
     -------
@@ -415,6 +433,16 @@ def collapse_curve(
     )
     rng = check_random_state(random_state)
     seeds = draw_seed(rng, size=n_repeats)
+    family = resolve_engine(
+        engine, estimator, X, y, params, measure, return_estimators,
+        refit_only={"source": source, "X_test": X_test},
+    )  # fmt: skip
+    if family is not None:
+        return batched_curve(
+            family, estimator, X, y, seeds, params=params, n_jobs=n_jobs,
+            pre_dispatch=pre_dispatch, chunk_size=chunk_size,
+            inner_threads=inner_threads, verbose=verbose,
+        )  # fmt: skip
     repeats = _refit_repeats(
         estimator,
         X,
@@ -429,7 +457,9 @@ def collapse_curve(
         chunk_size=chunk_size,
         inner_threads=inner_threads,
     )
-    return _collect(estimator, repeats, seeds, task)
+    result = _collect(estimator, repeats, seeds, task)
+    result["engine"] = np.full(n_repeats, "refit", dtype=object)
+    return result
 
 
 # ----------------------------------------------------------------------
