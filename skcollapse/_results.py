@@ -24,6 +24,7 @@ _REPEAT_DTYPES = {
     "termination_condition": object,
     "collapse_generation": np.float64,
     "fit_time": np.float64,
+    "engine": object,
 }
 # Columns of the tidy table that are not keys of the result.
 _INDEX_COLUMNS = ("repeat", "generation")

@@ -94,7 +94,9 @@ def test_result_layout(regression_data, retrainer):
 
 def test_rows_are_refits_with_the_recorded_seeds(regression_data, retrainer):
     X, y = regression_data
-    result = collapse_curve(retrainer, X, y, n_repeats=3, random_state=1)
+    result = collapse_curve(
+        retrainer, X, y, n_repeats=3, random_state=1, engine="refit"
+    )
     for i, seed in enumerate(result["seeds"]):
         refit = retrainer.set_params(random_state=int(seed)).fit(X, y)
         np.testing.assert_array_equal(result["drift"][i], refit.trajectory_["drift"])
@@ -171,7 +173,7 @@ def test_backend_without_streaming_falls_back(regression_data, retrainer, capsys
 # ----------------------------------------------------------------------
 def test_return_estimators(regression_data, retrainer):
     X, y = regression_data
-    light = collapse_curve(retrainer, X, y, n_repeats=2, random_state=0)
+    light = collapse_curve(retrainer, X, y, n_repeats=2, random_state=0, engine="refit")
     full = collapse_curve(
         retrainer, X, y, n_repeats=2, random_state=0, return_estimators=True
     )
@@ -290,7 +292,7 @@ def test_recursive_density_retrainer():
     retrainer = density.RecursiveDensityRetrainer(
         generative.GaussianDensity(), n_generations=3
     )
-    result = collapse_curve(retrainer, X, n_repeats=3, random_state=0)
+    result = collapse_curve(retrainer, X, n_repeats=3, random_state=0, engine="refit")
     single = retrainer.set_params(random_state=int(result["seeds"][1])).fit(X)
     for key, values in single.trajectory_.items():
         if key != "generation":

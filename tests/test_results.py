@@ -132,6 +132,7 @@ def test_to_frame_is_tidy(stub_result):
         "termination_condition",
         "collapse_generation",
         "fit_time",
+        "engine",
     ]
     assert list(frame.columns) == [
         "repeat",
