@@ -22,7 +22,7 @@ law of the chain, small enough here to compute.
 # The experiment
 # --------------
 # Three tokens of probabilities 0.5, 0.3 and 0.2, ``n = 12`` tokens per
-# generation, 300 repeats, each drawing its own real tokens from a
+# generation, 600 repeats, each drawing its own real tokens from a
 # :class:`~skcollapse.datasets.CategoricalSource` (the unconditional Monte
 # Carlo of the theory).
 import itertools
@@ -52,7 +52,7 @@ SAVE_DIR = _save_dir()
 # sphinx_gallery_end_ignore
 
 probabilities = np.array([0.5, 0.3, 0.2])
-n_tokens, n_repeats, cap = 12, 300, 150
+n_tokens, n_repeats, cap = 12, 600, 150
 source = CategoricalSource(probabilities)
 estimator = RecursiveDensityRetrainer(
     CategoricalDensity(),
