@@ -632,3 +632,45 @@ def test_replace_keeps_memory_flat_over_generations():
     few, many = peak(3), peak(15)
     batch = X.nbytes + y.nbytes
     assert many - few < 2 * batch  # 12 more batches kept would be ~2 MB
+
+
+# --------------------------------------------------------------------------
+# the selection a verifier makes (what is kept, not only how many)
+# --------------------------------------------------------------------------
+def test_select_best_of_k_keeps_each_slots_best_candidate():
+    from skcollapse._loop import select
+
+    # 3 slots x 2 candidates; the best of each slot is not always the first
+    scores = np.array([0.1, 0.9, 0.5, 0.2, 0.3, 0.7])
+    np.testing.assert_array_equal(select(scores, 3, 2, None, None), [1, 2, 5])
+    # 2 slots x 3 candidates
+    scores = np.array([0.2, 0.1, 0.8, 0.6, 0.4, 0.5])
+    np.testing.assert_array_equal(select(scores, 2, 3, None, None), [2, 3])
+
+
+def test_select_threshold_keeps_scores_at_least_the_threshold():
+    from skcollapse._loop import select
+
+    scores = np.array([0.5, 0.2, 0.5, 0.7, 0.1])
+    np.testing.assert_array_equal(select(scores, 5, 1, None, 0.5), [0, 2, 3])
+
+
+def test_select_threshold_and_keep_fraction_apply_together():
+    from skcollapse._loop import select
+
+    # keep_fraction=0.6 of 5 slots: the best ceil(3.0) = 3 (rows 3, 0, 2);
+    # threshold 0.55 then drops rows 0 and 2 of those
+    scores = np.array([0.5, 0.2, 0.5, 0.7, 0.1])
+    np.testing.assert_array_equal(select(scores, 5, 1, 0.6, 0.55), [3])
+    np.testing.assert_array_equal(select(scores, 5, 1, 0.6, None), [0, 2, 3])
+
+
+def test_select_ties_keep_the_earlier_rows():
+    from skcollapse._loop import select
+
+    # 41 slots (more than numpy's insertion-sort cutoff): all tied but two
+    scores = np.zeros(41)
+    scores[[7, 30]] = 1.0
+    # ceil(0.2 * 41) = 9: the two best, then the 7 earliest of the ties
+    kept = select(scores, 41, 1, 0.2, None)
+    np.testing.assert_array_equal(kept, [0, 1, 2, 3, 4, 5, 6, 7, 30])
