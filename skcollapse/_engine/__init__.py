@@ -301,9 +301,3 @@ def batched_curve(
     result["engine"] = np.full(n_repeats, "batched", dtype=object)
     _warn_early_stops(result, estimator.n_generations)
     return result
-
-
-def check_engine(engine):
-    if not isinstance(engine, str) or engine not in ENGINES:
-        raise ValueError(f"engine must be one of {ENGINES}; got {engine!r}.")
-    return engine
