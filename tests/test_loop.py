@@ -674,3 +674,60 @@ def test_select_ties_keep_the_earlier_rows():
     # ceil(0.2 * 41) = 9: the two best, then the 7 earliest of the ties
     kept = select(scores, 41, 1, 0.2, None)
     np.testing.assert_array_equal(kept, [0, 1, 2, 3, 4, 5, 6, 7, 30])
+
+
+class _WeightedMean(BaseEstimator):
+    """MeanModel's fit with weights; records the rows and weights received."""
+
+    def __init__(self, random_state=None):
+        self.random_state = random_state
+
+    def fit(self, X, y=None, sample_weight=None):
+        self.X_seen_ = np.array(X, copy=True)
+        self.weight_seen_ = (
+            None if sample_weight is None else np.array(sample_weight, copy=True)
+        )
+        self.mean_ = float(np.average(np.asarray(X)[:, 0], weights=sample_weight))
+        return self
+
+
+class _WeightedToy(ToyProblem):
+    """ToyProblem whose real rows carry weights and whose draws weigh 0.3."""
+
+    def __init__(self, X, weight):
+        super().__init__(X)
+        self.real = Batch(X=X, origin=np.zeros(len(X), dtype=int), weight=weight)
+
+    def fit(self, estimator, batch):
+        return estimator.fit(batch.X, sample_weight=batch.weight)
+
+    def synthesize(self, model, n_samples, rng, *, generation, n_candidates):
+        synthesis = super().synthesize(
+            model, n_samples, rng, generation=generation, n_candidates=n_candidates
+        )
+        batch = synthesis.batch
+        batch = Batch(X=batch.X, origin=batch.origin, weight=np.full(len(batch), 0.3))
+        return Synthesis(batch, synthesis.record)
+
+
+def test_accumulate_keeps_every_rows_weight(X):
+    # 7 real rows weighted 1..7, then 3 rows of weight 0.3 per generation: the
+    # pool hands every row's own weight to the fit, generation after generation
+    weight = np.arange(1.0, 8.0)
+    result = run(
+        X,
+        problem=_WeightedToy(X, weight),
+        estimator=_WeightedMean(),
+        n_generations=3,
+        data="accumulate",
+        synthetic_size=3,
+        store_estimators=True,
+    )
+    for g, model in enumerate(result.estimators):
+        np.testing.assert_array_equal(
+            model.weight_seen_, np.concatenate([weight, np.full(3 * g, 0.3)])
+        )
+        np.testing.assert_array_equal(model.X_seen_[:7], X)
+        assert model.mean_ == pytest.approx(
+            np.average(model.X_seen_[:, 0], weights=model.weight_seen_)
+        )
