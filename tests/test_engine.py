@@ -45,7 +45,7 @@ def assert_same_layout(batched, refit):
     assert list(batched) == list(refit)
     for key in refit:
         a, b = np.asarray(batched[key]), np.asarray(refit[key])
-        assert a.shape == b.shape and a.dtype == b.dtype, key
+        assert a.shape[1:] == b.shape[1:] and a.dtype == b.dtype, key
     assert set(batched["engine"]) == {"batched"}
     assert set(refit["engine"]) == {"refit"}
 
@@ -162,8 +162,8 @@ UNCOVERED = [
     ),
     (
         RecursiveDensityRetrainer(GaussianDensity(), n_generations=2,
-                                  stop_on_collapse=True),
-        "stop_on_collapse=True",
+                                  accumulate_window=1, data="accumulate"),
+        "accumulate_window=1",
         X_GAUSS,
         None,
         {},
@@ -290,6 +290,46 @@ def test_one_token_left_goes_on():
     assert np.all(result["collision"][absorbed, -1] == 1.0)
     assert set(result["termination_condition"]) == {"max_generations"}
     assert np.all(result["n_generations"] == 60)
+
+
+@pytest.mark.slow
+def test_stop_on_collapse_absorption_matches_refit():
+    """Seddik et al.'s absorption: the loop stops at the first generation of
+    one token left (``collapse_threshold=0``), ``"collapsed"``; the
+    generation is recorded, nothing after it; the absorption times of both
+    engines have one distribution."""
+    tokens = np.array([[0], [1], [1], [2], [3], [3], [3], [2], [0]])
+    estimator = RecursiveDensityRetrainer(
+        CategoricalDensity(), n_generations=80, stop_on_collapse=True,
+        collapse_threshold=0.0,
+    )  # fmt: skip
+    batched = _curve(estimator, tokens, n_repeats=400, random_state=0)
+    refit = _curve(estimator, tokens, engine="refit", n_repeats=60, random_state=1)
+    assert_same_layout(batched, refit)
+    for result in (batched, refit):
+        stopped = result["termination_condition"] == "collapsed"
+        assert stopped.mean() > 0.95
+        n = result["n_generations"][stopped]
+        rows = np.flatnonzero(stopped)
+        assert np.all(result["entropy"][rows, n] == 0)  # recorded, and last
+        assert np.all(np.isnan(result["entropy"][rows[n < 80], n[n < 80] + 1]))
+        np.testing.assert_array_equal(result["collapse_generation"][stopped], n)
+    a, b = batched["n_generations"], refit["n_generations"]
+    assert stats.ks_2samp(a, b).pvalue > 0.0027
+
+
+def test_stop_on_collapse_at_generation_0_as_refit():
+    """Generation 0 already a Dirac mass stops at once, as in the refit."""
+    estimator = RecursiveDensityRetrainer(
+        CategoricalDensity(), n_generations=5, stop_on_collapse=True
+    )
+    dirac = np.ones((5, 1), dtype=int)
+    b0 = _curve(estimator, dirac, n_repeats=3, random_state=0)
+    r0 = _curve(estimator, dirac, engine="refit", n_repeats=3, random_state=0)
+    for key in r0:
+        if key not in ("fit_time", "engine"):
+            np.testing.assert_array_equal(b0[key], r0[key], err_msg=key)
+    assert list(b0["termination_condition"]) == ["collapsed"] * 3
 
 
 # ----------------------------------------------------------------------

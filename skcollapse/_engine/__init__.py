@@ -70,7 +70,6 @@ _LOOP_DEFAULTS = {
     "fine_tune": False,
     "n_candidates": 1,
     "real_source": None,
-    "stop_on_collapse": False,
     "accumulate_window": None,
     "correction": None,
     "verbose": 0,

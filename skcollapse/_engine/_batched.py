@@ -23,6 +23,7 @@ import numpy as np
 
 from .._loop import (
     _collapse_generation,
+    _is_collapsed,
     real_fraction_of,
     round_count,
     synthetic_count,
@@ -90,19 +91,33 @@ def run_chunk(owner, family, real, models, first_records, seeds):
     n_done = np.full(n_repeats, n_generations)
     termination = np.full(n_repeats, "max_generations", dtype=object)
 
+    alive = np.arange(n_repeats)
+    stop = getattr(owner, "stop_on_collapse", False)
+    # generation 0's diversity: the reference of stop_on_collapse
+    reference = trajectory[family.diversity_key][:, 0].copy()
+    if stop:
+        first = np.array(
+            [_is_collapsed(0, d, d, owner.collapse_threshold) for d in reference]
+        )
+        n_done[first] = 0
+        termination[first] = "collapsed"
+        alive = np.flatnonzero(~first)
+
     problem = family(owner, real, models, n_repeats)
     streams = RepeatStreams(seeds)
+    if len(alive) < n_repeats:  # repeats already collapsed at generation 0
+        problem.keep(alive)
+        streams.keep(alive)
     n_real = real.n_rows
     n_synthetic = synthetic_count(owner.synthetic_size, n_real)
     n_keep = round_count(real_fraction_of(owner.real_fraction, owner.data), n_real)
-    fixed_rows = _fixed_real_rows(seeds, n_keep, n_real)
+    fixed_rows = _fixed_real_rows(np.asarray(seeds)[alive], n_keep, n_real)
     resample = owner.real_sampling == "resample" and 0 < n_keep < n_real
     subsample = owner.data == "accumulate-subsample"
     replace = owner.data == "replace"
 
-    alive = np.arange(n_repeats)
     synthetic = None  # the synthetic part: statistics, or Rows when subsampling
-    for generation in range(1, n_generations + 1):
+    for generation in range(1, n_generations + 1 if len(alive) else 1):
         streams.horizon = n_generations - generation + 1
         rows = streams.subset(n_real, n_keep) if resample else fixed_rows
         batch = problem.synthesize(streams, n_synthetic, as_rows=subsample)
@@ -159,6 +174,25 @@ def run_chunk(owner, family, real, models, first_records, seeds):
             )
         for key in keys:
             trajectory[key][alive, generation] = record[key]
+        if stop:
+            collapsed = _collapsed(
+                record[problem.diversity_key],
+                reference[alive],
+                owner.collapse_threshold,
+            )
+            if np.any(collapsed):
+                stopped = alive[collapsed]
+                n_done[stopped] = generation
+                termination[stopped] = "collapsed"
+                survivors = np.flatnonzero(~collapsed)
+                alive = alive[survivors]
+                problem.keep(survivors)
+                streams.keep(survivors)
+                synthetic = synthetic.keep(survivors)
+                if fixed_rows is not None:
+                    fixed_rows = fixed_rows[survivors]
+                if not len(alive):
+                    break
 
     diversity = trajectory[problem.diversity_key]
     return {
@@ -177,3 +211,13 @@ def run_chunk(owner, family, real, models, first_records, seeds):
         ),
         "fit_time": np.full(n_repeats, (time.perf_counter() - start) / n_repeats),
     }
+
+
+def _collapsed(diversity, reference, threshold):
+    """``_loop._is_collapsed`` of a generation g >= 1, for every repeat."""
+    valid = np.isfinite(reference) & (reference >= 0)
+    with np.errstate(invalid="ignore"):
+        below = np.where(
+            reference == 0, diversity == 0, diversity <= threshold * reference
+        )
+    return valid & below
