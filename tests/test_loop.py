@@ -731,3 +731,41 @@ def test_accumulate_keeps_every_rows_weight(X):
         assert model.mean_ == pytest.approx(
             np.average(model.X_seen_[:, 0], weights=model.weight_seen_)
         )
+
+
+def test_a_growing_column_promotes_its_dtype_and_keeps_earlier_views():
+    from skcollapse._loop import _Column
+
+    column = _Column(np.array([1, 2, 3]))
+    column.append(np.array([4, 5]))
+    assert column.view().dtype.kind == "i"  # ints stay ints
+    early = column.view()
+    column.append(np.array([0.5]))  # a float promotes the column
+    np.testing.assert_array_equal(column.view(), [1, 2, 3, 4, 5, 0.5])
+    assert column.view().dtype == float
+    np.testing.assert_array_equal(early, [1, 2, 3, 4, 5])
+    for _ in range(20):  # many appends beyond the capacity
+        column.append(np.array([7.0, 8.0]))
+    assert len(column.view()) == 46
+    np.testing.assert_array_equal(column.view()[-2:], [7.0, 8.0])
+
+
+def test_the_trajectory_keeps_counts_as_ints_and_any_value_it_is_given():
+    from skcollapse._loop import _Trajectory
+
+    t = _Trajectory(("generation", "n_train"))
+    for g in range(5):
+        record = {"generation": g, "n_train": 10 + g, "loss": 0.5 * g}
+        if g == 3:
+            record["note"] = "collapsed"  # not a number: an object column
+        t.append(record)
+        t["n_train"], t["loss"]  # read in every generation, as hooks do
+        if g >= 3:
+            t["note"]
+    assert t["n_train"].dtype.kind == "i"
+    np.testing.assert_array_equal(t["n_train"], [10, 11, 12, 13, 14])
+    np.testing.assert_allclose(t["loss"], [0, 0.5, 1.0, 1.5, 2.0])
+    note = t["note"]
+    assert note.dtype == object and len(note) == 5
+    assert note[3] == "collapsed" and all(np.isnan(note[i]) for i in (0, 1, 2, 4))
+    assert set(t.to_dict()) == {"generation", "n_train", "loss", "note"}
