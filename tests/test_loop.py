@@ -769,3 +769,25 @@ def test_the_trajectory_keeps_counts_as_ints_and_any_value_it_is_given():
     assert note.dtype == object and len(note) == 5
     assert note[3] == "collapsed" and all(np.isnan(note[i]) for i in (0, 1, 2, 4))
     assert set(t.to_dict()) == {"generation", "n_train", "loss", "note"}
+
+
+def test_accumulate_subsample_draws_rows_without_replacement(X):
+    class Recording(ToyProblem):
+        seen = []
+
+        def fit(self, estimator, batch):
+            self.seen.append(batch.X[:, 0].copy())
+            return super().fit(estimator, batch)
+
+    problem = Recording(X)
+    problem.seen = []
+    run(
+        X,
+        problem=problem,
+        n_generations=5,
+        data="accumulate-subsample",
+        synthetic_size=4,
+    )
+    for rows in problem.seen:
+        # 7 of the 7 + 4g pooled rows, all distinct (continuous draws)
+        assert len(rows) == 7 and len(np.unique(rows)) == 7
