@@ -675,3 +675,47 @@ def test_frequency_classifier_sampled_labels_follow_seddik_theorem_1():
         collisions[repeat] = np.sum(proba**2, axis=1)
     expected = 1 - (1 - 1 / n) ** n_generations * (1 - s0)
     assert_mc_agrees(collisions, expected)
+
+
+class _FirstColumnTokens(CategoricalDensity):
+    """CategoricalDensity of X's first column rounded to tokens: the stated
+    cause of SINGLE_COLUMN_REASON (several float columns) removed."""
+
+    def fit(self, X, y=None, sample_weight=None):
+        return super().fit(_first_column_tokens(X), y, sample_weight=sample_weight)
+
+    def score_samples(self, X):
+        return super().score_samples(_first_column_tokens(X))
+
+
+def _first_column_tokens(X):
+    X = np.asarray(X, dtype=float)
+    return np.round(X[:, :1]) if X.ndim == 2 else X
+
+
+@pytest.mark.parametrize(
+    "check_name",
+    [
+        "check_estimators_fit_returns_self",
+        "check_fit_idempotent",
+        "check_dict_unchanged",
+        "check_dont_overwrite_parameters",
+        "check_estimators_overwrite_params",
+        "check_methods_subset_invariance",
+        "check_methods_sample_order_invariance",
+        "check_pipeline_consistency",
+        "check_fit_score_takes_y",
+        "check_estimators_pickle",
+    ],
+)
+def test_single_column_reason_control(check_name):
+    # The expected failures of CategoricalDensity fail on its single-column
+    # ValueError, and the same checks pass once it reads one column of tokens
+    # (those about n_features_in_ are left out: the control drops columns).
+    from sklearn.utils import estimator_checks
+
+    assert check_name in _CATEGORICAL_CHECKS_NEEDING_SEVERAL_COLUMNS
+    check = getattr(estimator_checks, check_name)
+    with pytest.raises(ValueError, match="single column of integer tokens"):
+        check("CategoricalDensity", CategoricalDensity())
+    check("_FirstColumnTokens", _FirstColumnTokens())
