@@ -717,3 +717,19 @@ def test_verifier_without_score_samples():
         RecursiveDensityRetrainer(
             GaussianDensity(), verifier=Ridge(), keep_fraction=0.5
         ).fit(_normal(10))
+
+
+@pytest.mark.parametrize("check_name", SAMPLE_WEIGHT_CHECKS)
+def test_no_base_weights_control(check_name):
+    # NO_BASE_WEIGHTS: the mixture loop fails on the sample_weight error, and
+    # the same check passes for a loop whose base takes weights
+    from sklearn.utils import estimator_checks
+
+    check = getattr(estimator_checks, check_name)
+    mixture = RecursiveDensityRetrainer(
+        GaussianMixture(init_params="random_from_data"), n_generations=2
+    )
+    with pytest.raises(ValueError, match="sample_weight"):
+        check(type(mixture).__name__, mixture)
+    weighted = RecursiveDensityRetrainer(GaussianDensity(), n_generations=2)
+    check(type(weighted).__name__, weighted)
