@@ -791,3 +791,14 @@ def test_accumulate_subsample_draws_rows_without_replacement(X):
     for rows in problem.seen:
         # 7 of the 7 + 4g pooled rows, all distinct (continuous draws)
         assert len(rows) == 7 and len(np.unique(rows)) == 7
+
+
+def test_a_callable_verifier_with_optional_parameters_gets_one_argument(X):
+    calls = []
+
+    def verifier(X_batch, scale=None):  # one required positional parameter
+        calls.append(scale)
+        return -np.abs(X_batch[:, 0])
+
+    run(X, n_generations=2, verifier=verifier, threshold=-1.0)
+    assert calls == [None, None]
