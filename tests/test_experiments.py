@@ -81,10 +81,12 @@ def test_result_files_hold_the_table_and_the_checks(tmp_path):
 
 
 def test_run_refuses_unknown_names_and_scales():
-    with pytest.raises(ValueError, match="name='nope' is not an experiment"):
+    with pytest.raises(ValueError, match="'name' parameter of run must be a str"):
         run("nope")
-    with pytest.raises(ValueError, match="scale='huge'"):
+    with pytest.raises(ValueError, match="'scale' parameter of run must be"):
         run("shumailov-gaussian", scale="huge")
+    with pytest.raises(ValueError, match="'n_repeats' parameter of .* Got 1"):
+        run("shumailov-gaussian", n_repeats=1)
 
 
 # --------------------------------------------------------------------------

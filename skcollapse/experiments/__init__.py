@@ -29,7 +29,15 @@ Examples
 # Authors: The skcollapse developers
 # SPDX-License-Identifier: BSD-3-Clause
 
-from ._base import EXPERIMENTS, SCALES, Check, Experiment, ExperimentResult
+from .._compat import StrOptions, validate_params
+from ._base import (
+    COMMON_CONSTRAINTS,
+    EXPERIMENTS,
+    SCALES,
+    Check,
+    Experiment,
+    ExperimentResult,
+)
 from ._gaussian import mad_sampling_bias, shumailov_gaussian
 from ._regression import (
     demystified_regression,
@@ -55,6 +63,11 @@ __all__ = [
 ]
 
 
+@validate_params(
+    {"name": [StrOptions(set(EXPERIMENTS))], **COMMON_CONSTRAINTS},
+    # the experiment function validates its own settings
+    prefer_skip_nested_validation=False,
+)
 def run(name, *, scale="quick", random_state=0, n_jobs=None, **settings):
     """Run the experiment called ``name``; returns its ExperimentResult.
 
@@ -79,12 +92,6 @@ def run(name, *, scale="quick", random_state=0, n_jobs=None, **settings):
     -------
     result : ExperimentResult
     """
-    if name not in EXPERIMENTS:
-        raise ValueError(
-            f"name={name!r} is not an experiment; accepted: {sorted(EXPERIMENTS)}."
-        )
-    if scale not in SCALES:
-        raise ValueError(f"scale={scale!r} is not accepted; accepted: {list(SCALES)}.")
     return EXPERIMENTS[name].function(
         scale=scale, random_state=random_state, n_jobs=n_jobs, **settings
     )

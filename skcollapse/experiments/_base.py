@@ -17,9 +17,13 @@ import math
 import os
 import platform
 from dataclasses import asdict, dataclass, field
+from numbers import Integral
 
 import numpy as np
 from scipy.stats import norm
+
+from .._compat import StrOptions, validate_params
+from .._params import Interval
 
 __all__ = ["Check", "Experiment", "ExperimentResult", "EXPERIMENTS", "SCALES"]
 
@@ -29,6 +33,19 @@ SCALES = ("quick", "paper")
 #: Family-wise error rate of the checks of one experiment: the chance that a
 #: correct simulation fails one of them (Bonferroni over its mean checks).
 FAMILY_ALPHA = 0.0027  # the two-sided tail of 3 standard errors, for one check
+
+#: Constraints of the parameters every experiment function takes.
+COMMON_CONSTRAINTS = {
+    "scale": [StrOptions(set(SCALES))],
+    "random_state": [Interval(Integral, 0, 2**32 - 1, closed="both")],
+    "n_jobs": [None, Interval(Integral, None, None, closed="neither")],
+}
+
+
+def count(low):
+    """``[None, an int >= low]``: an optional size or count."""
+    return [None, Interval(Integral, low, None, closed="left")]
+
 
 #: The table's columns, in order.
 TABLE_COLUMNS = (
@@ -430,12 +447,17 @@ class Experiment:
 EXPERIMENTS = {}
 
 
-def register(name, paper, claim, seconds):
-    """Decorator: add an experiment function to :data:`EXPERIMENTS`."""
+def register(name, paper, claim, seconds, constraints):
+    """Decorator: validate an experiment function's parameters
+    (:data:`COMMON_CONSTRAINTS` and ``constraints``) and add it to
+    :data:`EXPERIMENTS`."""
 
     def decorate(function):
-        EXPERIMENTS[name] = Experiment(name, function, paper, claim, dict(seconds))
-        function.experiment_name = name
-        return function
+        validated = validate_params(
+            {**COMMON_CONSTRAINTS, **constraints}, prefer_skip_nested_validation=True
+        )(function)
+        EXPERIMENTS[name] = Experiment(name, validated, paper, claim, dict(seconds))
+        validated.experiment_name = name
+        return validated
 
     return decorate

@@ -4,11 +4,13 @@
 # SPDX-License-Identifier: BSD-3-Clause
 
 import time
+from numbers import Integral, Real
 
 import numpy as np
 
+from .._params import Interval, Options
 from ..theory import gaussian_refit
-from ._base import ExperimentResult, Table, mean_and_se, register
+from ._base import ExperimentResult, Table, count, mean_and_se, register
 from ._seddik import _make_checks
 
 
@@ -19,6 +21,13 @@ from ._seddik import _make_checks
     "A Gaussian refitted on M of its own samples loses its spread: E sigma_n = "
     "sigma a(M)^n, the mean wanders (E(mu_n - mu)^2 = sigma^2 n/M), W2 grows",
     {"quick": 20, "paper": 600},
+    {
+        "n_samples": count(3),
+        "n_repeats": count(2),
+        "n_generations": count(1),
+        "ddof": [Options(Integral, {0, 1})],
+        "theory_n_samples": count(3),
+    },
 )
 def shumailov_gaussian(
     scale="quick",
@@ -134,6 +143,14 @@ def _plot_shumailov(result, ax):
     "With sampling bias lambda (temperature), E tr Sigma_t = lambda^t tr Sigma_0:"
     " lambda < 1 collapses geometrically, fast",
     {"quick": 15, "paper": 300},
+    {
+        "temperatures": [None, "array-like"],
+        "n_features": count(1),
+        "n_samples": count(3),
+        "n_repeats": count(2),
+        "n_generations": count(2),
+        "theory_temperature": [None, Interval(Real, 0, None, closed="neither")],
+    },
 )
 def mad_sampling_bias(
     scale="quick",

@@ -4,11 +4,14 @@
 # SPDX-License-Identifier: BSD-3-Clause
 
 import time
+from numbers import Real
 
 import numpy as np
 
+from .._compat import StrOptions
+from .._params import Interval
 from ..theory import linear_regression_error
-from ._base import ExperimentResult, Table, mean_and_se, register
+from ._base import ExperimentResult, Table, count, mean_and_se, register
 from ._seddik import _make_checks
 
 
@@ -21,6 +24,14 @@ from ._seddik import _make_checks
     " in the generations; accumulating it keeps the error below pi^2/6 times"
     " the first fit's",
     {"quick": 20, "paper": 240},
+    {
+        "n_features": count(1),
+        "n_samples": count(3),
+        "noise": [Interval(Real, 0, None, closed="neither")],
+        "n_repeats": count(2),
+        "n_generations": count(2),
+        "theory_data": [None, StrOptions({"replace", "accumulate"})],
+    },
 )
 def gerstgrasser_accumulate(
     scale="quick",
@@ -53,7 +64,7 @@ def gerstgrasser_accumulate(
     scale : {"quick", "paper"}, default="quick"
         ``"quick"``: ``d = 10``, ``T = 100``, 10 generations, 400 repeats.
         ``"paper"``: the same sizes, 50 generations, 3,000 repeats (the
-        reference Monte Carlo of PAPERS.md §6: replace 1.1236 and accumulate
+        reference Monte Carlo of Gerstgrasser et al.: replace 1.1236 and accumulate
         0.17413 at their n = 10).
 
     random_state, n_jobs : int
@@ -184,6 +195,13 @@ class GaussianInputs:
     " sigma^2 d/(T-d-1) + n sigma0^2 d/(T0-d-1); over-parameterised and"
     " noise-free, min-norm fits forget: 1 - (T0/d)^(n+1)",
     {"quick": 20, "paper": 200},
+    {
+        "n_features": count(1),
+        "n_samples": count(4),
+        "n_repeats": count(2),
+        "n_generations": count(2),
+        "theory_n_samples": count(3),
+    },
 )
 def demystified_regression(
     scale="quick",
@@ -306,6 +324,13 @@ def demystified_regression(
     "Any constant share p2 of synthetic data leaves a plateau p2^2 c^2 in the"
     " test error of OLS, however much data is added",
     {"quick": 15, "paper": 120},
+    {
+        "n_features": count(1),
+        "synthetic_shares": [None, "array-like"],
+        "n_train": [None, "array-like"],
+        "n_repeats": count(2),
+        "theory_shift": [None, Interval(Real, 0, None, closed="left")],
+    },
 )
 def strong_collapse(
     scale="quick",

@@ -9,11 +9,21 @@ on tokens the previous generation emitted.
 # SPDX-License-Identifier: BSD-3-Clause
 
 import time
+from numbers import Integral, Real
 
 import numpy as np
 
+from .._params import Interval
 from ..theory import categorical_collapse_bounds, categorical_collision
-from ._base import Check, ExperimentResult, Table, family_z, mean_and_se, register
+from ._base import (
+    Check,
+    ExperimentResult,
+    Table,
+    count,
+    family_z,
+    mean_and_se,
+    register,
+)
 
 PAPER_SEDDIK = (
     "Seddik, Chen, Hayou, Youssef, Debbah 2024, How Bad is Training on "
@@ -59,6 +69,14 @@ def _absorbed(values, result):
     " (1 - S_0), absorption inside Theorem 1's bounds, landing on token i with"
     " probability p_i",
     {"quick": 25, "paper": 900},
+    {
+        "n_categories": [Interval(Integral, 2, None, closed="left")],
+        "exponent": [Interval(Real, 0, None, closed="left")],
+        "n_tokens": [None, "array-like"],
+        "n_repeats": count(2),
+        "n_generations": count(1),
+        "theory_n_tokens": count(2),
+    },
 )
 def seddik_fully_synthetic(
     scale="quick",
@@ -228,6 +246,15 @@ def seddik_fully_synthetic(
     "Keeping N real tokens and adding n synthetic ones per generation, S_g"
     " converges to S_inf (Theorem 2): collapse is avoided when n << N",
     {"quick": 20, "paper": 300},
+    {
+        "n_categories": [Interval(Integral, 2, None, closed="left")],
+        "exponent": [Interval(Real, 0, None, closed="left")],
+        "n_real": count(1),
+        "n_synthetic": [None, "array-like"],
+        "n_repeats": count(2),
+        "n_generations": count(3),
+        "theory_n_synthetic": count(1),
+    },
 )
 def seddik_partially_synthetic(
     scale="quick",
@@ -248,7 +275,7 @@ def seddik_partially_synthetic(
     Checks: the mean collision ``S_g`` against Theorem 2 at four generations
     for every ratio ``n/N`` (family-wise); and the drift from generation 0,
     ``E||p(G) - p(0)||_1``, at most ``sqrt(n (s - 1))/N`` (Theorems 3-4 in
-    the simple form of PAPERS.md): synthetic data much smaller than real
+    a simple form derived from them): synthetic data much smaller than real
     data keeps the model near its real fit.
 
     Parameters
