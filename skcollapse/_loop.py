@@ -14,6 +14,7 @@ compose, schedule, fit, measure.
 # Authors: The skcollapse developers
 # SPDX-License-Identifier: BSD-3-Clause
 
+import contextlib
 import copy
 import inspect
 import math
@@ -28,6 +29,7 @@ from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
+from sklearn import config_context
 from sklearn.base import clone
 from sklearn.utils import get_tags
 
@@ -802,8 +804,17 @@ def run_generations(owner, problem, seeds):
         return _is_collapsed(generation, diversity, reference, owner.collapse_threshold)
 
     start = time.perf_counter()
+    unchecked = contextlib.ExitStack()
     try:
         for generation in range(owner.n_generations + 1):
+            if generation == 1 and schedule is None:
+                # Generation 0's fit has validated the base's parameters; a
+                # later clone differs from it only by its integer seeds (and,
+                # with fine_tune, a grown count), so scikit-learn's parameter
+                # validation is skipped from here on: it is a tenth of a short
+                # Ridge fit. A schedule sets other values: then every fit
+                # validates them.
+                unchecked.enter_context(config_context(skip_parameter_validation=True))
             record = {"generation": generation, "n_rejected": 0}
             train, synthesized = real, {}
             try:
@@ -887,6 +898,7 @@ def run_generations(owner, problem, seeds):
                 termination = "collapsed"
                 break
     finally:
+        unchecked.close()
         if owner.verbose:
             _end_progress()
 

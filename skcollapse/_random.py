@@ -131,8 +131,9 @@ class SeedTable:
     True
     """
 
-    #: Generations per block of seeds drawn at once.
-    BLOCK = 64
+    #: Generations per block of seeds drawn at once (a short fit draws one
+    #: small block; a long one a block every 16 generations).
+    BLOCK = 16
     #: Seeds per row: room for streams not yet named, so that adding a
     #: :class:`Stream` member never changes the seeds of the others.
     WIDTH = 32
