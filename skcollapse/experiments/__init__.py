@@ -91,6 +91,8 @@ def run(name, *, scale="quick", random_state=0, n_jobs=None, **settings):
     Returns
     -------
     result : ExperimentResult
+        The table, the checks (:attr:`ExperimentResult.passed`), the figure
+        and the files of the run.
     """
     return EXPERIMENTS[name].function(
         scale=scale, random_state=random_state, n_jobs=n_jobs, **settings

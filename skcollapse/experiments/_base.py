@@ -126,7 +126,13 @@ class Check:
             self.passed = bool(value >= self.low - slack)
 
     def describe(self):
-        """The closed form or the bounds, as text."""
+        """The closed form or the bounds, as text.
+
+        Returns
+        -------
+        text : str
+            For example ``"0.1124"``, ``"[0.2, 0.6]"`` or ``"<= 1"``.
+        """
         if self.kind == "mean":
             return f"{self.expected:.5g}"
         if self.kind == "bounds":
@@ -136,7 +142,13 @@ class Check:
         return f">= {self.low:.5g}"
 
     def as_dict(self):
-        """The check as JSON-ready numbers (NaN as None)."""
+        """The check as JSON-ready numbers (NaN as None).
+
+        Returns
+        -------
+        check : dict
+            Every field of the check.
+        """
         out = asdict(self)
         return {
             k: (None if isinstance(v, float) and math.isnan(v) else v)
@@ -280,7 +292,13 @@ class ExperimentResult:
         )
 
     def to_frame(self):
-        """The tidy table as a :class:`pandas.DataFrame` (needs pandas)."""
+        """The tidy table as a :class:`pandas.DataFrame` (needs pandas).
+
+        Returns
+        -------
+        frame : pandas.DataFrame
+            One row per condition, generation and quantity.
+        """
         try:
             import pandas as pd
         except ImportError as exc:
@@ -292,7 +310,13 @@ class ExperimentResult:
         return pd.DataFrame({name: self.table[name] for name in TABLE_COLUMNS})
 
     def to_csv(self, path):
-        """Write the tidy table as CSV (no pandas needed)."""
+        """Write the tidy table as CSV (no pandas needed).
+
+        Parameters
+        ----------
+        path : str or path-like
+            The file to write.
+        """
         with open(path, "w", newline="") as handle:
             writer = csv.writer(handle)
             writer.writerow(TABLE_COLUMNS)
@@ -301,8 +325,14 @@ class ExperimentResult:
                 writer.writerow([_csv_value(value) for value in row])
 
     def to_dict(self):
-        """Everything but the table, JSON-ready: parameters, scale, seed,
-        versions, elapsed time and every check with its numbers."""
+        """Everything but the table, JSON-ready.
+
+        Returns
+        -------
+        record : dict
+            Parameters, scale, seed, versions, elapsed time and every check
+            with its numbers.
+        """
         entry = EXPERIMENTS.get(self.name)
         return {
             "experiment": self.name,
@@ -318,12 +348,29 @@ class ExperimentResult:
         }
 
     def to_json(self, path):
-        """Write :meth:`to_dict` as JSON."""
+        """Write :meth:`to_dict` as JSON.
+
+        Parameters
+        ----------
+        path : str or path-like
+            The file to write.
+        """
         with open(path, "w") as handle:
             json.dump(self.to_dict(), handle, indent=2)
 
     def plot(self, ax=None):
-        """Draw the experiment's figure, with the theory overlaid; returns ``ax``."""
+        """Draw the experiment's figure, with the theory overlaid.
+
+        Parameters
+        ----------
+        ax : matplotlib Axes, default=None
+            Where to draw; None makes a new figure.
+
+        Returns
+        -------
+        ax : matplotlib Axes
+            The axes drawn on.
+        """
         from ..plotting import _check_matplotlib_support
 
         _check_matplotlib_support("ExperimentResult.plot")
@@ -338,7 +385,14 @@ class ExperimentResult:
         return ax
 
     def format_checks(self):
-        """The table of checks, as text lines."""
+        """The table of checks, as text lines.
+
+        Returns
+        -------
+        lines : list of str
+            A header, then one line per check: its name, the simulated value,
+            its standard error, the theory and pass/FAIL.
+        """
         lines = [
             f"{'check':44s} {'simulated':>11s} {'s.e.':>9s} {'theory':>20s}  result"
         ]
@@ -351,7 +405,18 @@ class ExperimentResult:
         return lines
 
     def save(self, directory):
-        """Write ``NAME.png``, ``NAME.csv`` and ``NAME.json`` into ``directory``."""
+        """Write ``NAME.png``, ``NAME.csv`` and ``NAME.json`` into ``directory``.
+
+        Parameters
+        ----------
+        directory : str or path-like
+            Created if it does not exist.
+
+        Returns
+        -------
+        paths : list of str
+            The three files written.
+        """
         import matplotlib
 
         os.makedirs(directory, exist_ok=True)

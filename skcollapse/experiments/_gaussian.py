@@ -74,6 +74,8 @@ def shumailov_gaussian(
     Returns
     -------
     result : ExperimentResult
+        The table, the checks (:attr:`ExperimentResult.passed`), the figure
+        and the files of the run.
     """
     from .. import RecursiveDensityRetrainer
     from ..datasets import GaussianSource
@@ -196,6 +198,8 @@ def mad_sampling_bias(
     Returns
     -------
     result : ExperimentResult
+        The table, the checks (:attr:`ExperimentResult.passed`), the figure
+        and the files of the run.
     """
     from .. import RecursiveDensityRetrainer
     from ..datasets import GaussianSource

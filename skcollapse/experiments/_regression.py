@@ -70,11 +70,14 @@ def gerstgrasser_accumulate(
     random_state, n_jobs : int
         Seed; parallel repeats.
 
-    n_features, n_samples, n_repeats, n_generations : int, default=None
-        Override the scale's.
+    n_features, n_samples : int, default=None
+        Override the scale's ``d`` and ``T``.
 
     noise : float, default=1.0
         ``sigma``, real and synthetic.
+
+    n_repeats, n_generations : int, default=None
+        Override the scale's.
 
     theory_data : {"replace", "accumulate"}, default=None
         Compare both regimes with this regime's closed form (to see the
@@ -83,6 +86,8 @@ def gerstgrasser_accumulate(
     Returns
     -------
     result : ExperimentResult
+        The table, the checks (:attr:`ExperimentResult.passed`), the figure
+        and the files of the run.
     """
     from sklearn.linear_model import LinearRegression
 
@@ -253,6 +258,8 @@ def demystified_regression(
     Returns
     -------
     result : ExperimentResult
+        The table, the checks (:attr:`ExperimentResult.passed`), the figure
+        and the files of the run.
     """
     from sklearn.linear_model import LinearRegression
 
@@ -382,6 +389,8 @@ def strong_collapse(
     Returns
     -------
     result : ExperimentResult
+        The table, the checks (:attr:`ExperimentResult.passed`), the figure
+        and the files of the run.
     """
     from sklearn.linear_model import LinearRegression
 

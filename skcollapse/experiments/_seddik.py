@@ -132,6 +132,8 @@ def seddik_fully_synthetic(
     Returns
     -------
     result : ExperimentResult
+        The table, the checks (:attr:`ExperimentResult.passed`), the figure
+        and the files of the run.
     """
     from .. import RecursiveDensityRetrainer
     from ..datasets import CategoricalSource
@@ -269,8 +271,10 @@ def seddik_partially_synthetic(
     n_generations=None,
     theory_n_synthetic=None,
 ):
-    """Seddik et al.'s Theorem 2: the same ``N`` real tokens in every
-    generation plus ``n`` fresh synthetic ones.
+    """Seddik et al.'s Theorem 2: ``N`` real tokens plus ``n`` synthetic ones.
+
+    The same ``N`` real tokens are kept in every generation, with ``n`` fresh
+    synthetic ones emitted by the previous generation.
 
     Checks: the mean collision ``S_g`` against Theorem 2 at four generations
     for every ratio ``n/N`` (family-wise); and the drift from generation 0,
@@ -285,7 +289,11 @@ def seddik_partially_synthetic(
         generations. ``"paper"``: ``N = 100``, ``n`` in (10, 100, 1000),
         1,000 repeats, 50 generations (the paper's ``N`` and horizon).
 
-    random_state, n_jobs : see :func:`seddik_fully_synthetic`.
+    random_state : int, default=0
+        Seed of the repeats.
+
+    n_jobs : int, default=None
+        Repeats run in parallel.
 
     n_categories, exponent : int, float
         The true distribution (Zipf).
@@ -306,6 +314,8 @@ def seddik_partially_synthetic(
     Returns
     -------
     result : ExperimentResult
+        The table, the checks (:attr:`ExperimentResult.passed`), the figure
+        and the files of the run.
     """
     from .. import RecursiveDensityRetrainer
     from ..datasets import CategoricalSource
