@@ -16,6 +16,7 @@ import json
 import math
 import os
 import platform
+import time
 from dataclasses import asdict, dataclass, field
 from numbers import Integral
 
@@ -210,6 +211,88 @@ class Table:
             )
             out[name] = np.asarray(values, dtype=dtype)
         return out
+
+
+def make_checks(pending):
+    """Checks from ``(kind, name, simulated, se, target)`` tuples, each allowed
+    the family-wise ``z`` of all of them (Bonferroni); ``target`` is the
+    closed form (``"mean"``), ``(low, high)`` (``"bounds"``) or the one bound
+    (``"at_least"``, ``"at_most"``)."""
+    z = family_z(len(pending))
+    checks = []
+    for kind, name, simulated, se, target in pending:
+        if kind == "mean":
+            bounds = {"expected": float(target)}
+        elif kind == "bounds":
+            bounds = {"low": float(target[0]), "high": float(target[1])}
+        elif kind == "at_least":
+            bounds = {"low": float(target)}
+        else:
+            bounds = {"high": float(target)}
+        checks.append(Check(name, kind, simulated, se, z=z, **bounds))
+    return checks
+
+
+class Recorder:
+    """What an experiment function builds as it runs.
+
+    The tidy table, the checks (made family-wise when the result is built),
+    the clock, and ``collapse_curve`` calls with the run's repeats, seed and
+    jobs.
+    """
+
+    def __init__(self, name, scale, random_state, n_jobs, n_repeats):
+        self.name, self.scale = name, scale
+        self.random_state, self.n_jobs, self.n_repeats = random_state, n_jobs, n_repeats
+        self.table = Table()
+        self.pending = []
+        self.start = time.perf_counter()
+
+    def curves(self, estimator, source, n_samples, **kwargs):
+        """``collapse_curve`` of ``estimator`` on data drawn from ``source``."""
+        from ..model_selection import collapse_curve
+
+        return collapse_curve(
+            estimator,
+            source=source,
+            n_samples=n_samples,
+            n_repeats=self.n_repeats,
+            random_state=self.random_state,
+            n_jobs=self.n_jobs,
+            **kwargs,
+        )
+
+    def curve(
+        self, condition, quantity, values, theory, generations, checked=(), label=None
+    ):
+        """Add a quantity's Monte Carlo mean per generation (``values`` of shape
+        ``(n_repeats, n_generations + 1)``) to the table, and a mean check
+        against ``theory`` at each generation of ``checked``; returns the mean
+        and its standard error."""
+        mean, se = mean_and_se(values)
+        self.table.add(condition, generations, quantity, mean, se, theory)
+        theory = np.broadcast_to(np.asarray(theory, dtype=float), np.shape(mean))
+        for g in checked:
+            name = f"{label or quantity}, {condition}, g={g}"
+            self.check("mean", name, mean[g], se[g], theory[g])
+        return mean, se
+
+    def check(self, kind, name, simulated, standard_error, target):
+        """A check to make (see :func:`make_checks`)."""
+        self.pending.append((kind, name, simulated, standard_error, target))
+
+    def result(self, params, plotter=None):
+        """The :class:`ExperimentResult` of the run."""
+        return ExperimentResult(
+            self.name,
+            self.table.to_dict(),
+            make_checks(self.pending),
+            params,
+            self.scale,
+            self.random_state,
+            time.perf_counter() - self.start,
+            plotter=plotter,
+        )
 
 
 def _versions():

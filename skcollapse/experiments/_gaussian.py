@@ -3,15 +3,13 @@
 # Authors: The skcollapse developers
 # SPDX-License-Identifier: BSD-3-Clause
 
-import time
 from numbers import Integral, Real
 
 import numpy as np
 
 from .._params import Interval, Options
 from ..theory import gaussian_refit
-from ._base import ExperimentResult, Table, count, mean_and_se, register
-from ._seddik import _make_checks
+from ._base import Recorder, count, register
 
 
 @register(
@@ -80,55 +78,35 @@ def shumailov_gaussian(
     from .. import RecursiveDensityRetrainer
     from ..datasets import GaussianSource
     from ..generative import GaussianDensity
-    from ..model_selection import collapse_curve
 
-    start = time.perf_counter()
     quick = scale == "quick"
     M = n_samples or (20 if quick else 100)
     G = n_generations or (60 if quick else 2000)
-    repeats = n_repeats or (200 if quick else 200)
+    repeats = n_repeats or 200
+    run = Recorder("shumailov-gaussian", scale, random_state, n_jobs, repeats)
     estimator = RecursiveDensityRetrainer(
         GaussianDensity(ddof=ddof), n_generations=G, metrics=["total_variance"]
     )
-    result = collapse_curve(
-        estimator,
-        source=GaussianSource([0.0], [[1.0]]),
-        n_samples=M,
-        n_repeats=repeats,
-        random_state=random_state,
-        n_jobs=n_jobs,
-    )
+    result = run.curves(estimator, GaussianSource([0.0], [[1.0]]), M)
     generations = np.asarray(result["generation"])
     theory = gaussian_refit(G, n_real=theory_n_samples or M, ddof=ddof)
-    table, pending = Table(), []
     # against the truth N(0, 1): the fitted variance is the trace ratio
     quantities = {
-        "std": (np.sqrt(result["truth_covariance_trace_ratio"]), theory["std"]),
-        "mean_error": (result["truth_mean_error"], theory["mean_error"]),
-        "wasserstein2": (result["truth_w2"], theory["wasserstein2"]),
+        "std": np.sqrt(result["truth_covariance_trace_ratio"]),
+        "mean_error": result["truth_mean_error"],
+        "wasserstein2": result["truth_w2"],
     }
     checked = sorted({1, G // 10, G // 2, G})
-    for name, (values, closed) in quantities.items():
-        m, se = mean_and_se(values)
-        table.add(f"M={M}", generations, name, m, se, closed)
-        for g in checked:
-            pending.append(("mean", f"{name}, g={g}", m[g], se[g], closed[g]))
-    return ExperimentResult(
-        "shumailov-gaussian",
-        table.to_dict(),
-        _make_checks(pending),
-        {
-            "n_samples": M,
-            "n_generations": G,
-            "n_repeats": repeats,
-            "ddof": ddof,
-            "theory_n_samples": theory_n_samples,
-        },
-        scale,
-        random_state,
-        time.perf_counter() - start,
-        plotter=_plot_shumailov,
-    )
+    for name, values in quantities.items():
+        run.curve(f"M={M}", name, values, theory[name], generations, checked)
+    params = {
+        "n_samples": M,
+        "n_generations": G,
+        "n_repeats": repeats,
+        "ddof": ddof,
+        "theory_n_samples": theory_n_samples,
+    }
+    return run.result(params, plotter=_plot_shumailov)
 
 
 def _plot_shumailov(result, ax):
@@ -204,17 +182,15 @@ def mad_sampling_bias(
     from .. import RecursiveDensityRetrainer
     from ..datasets import GaussianSource
     from ..generative import GaussianDensity
-    from ..model_selection import collapse_curve
 
-    start = time.perf_counter()
     quick = scale == "quick"
     lambdas = tuple(temperatures) if temperatures is not None else (0.8, 0.95, 1.0)
     d = n_features or (2 if quick else 10)
     n = n_samples or (50 if quick else 500)
     G = n_generations or (20 if quick else 50)
     repeats = n_repeats or (300 if quick else 500)
+    run = Recorder("mad-sampling-bias", scale, random_state, n_jobs, repeats)
     source = GaussianSource(np.zeros(d), np.eye(d))
-    table, pending = Table(), []
     for lam in lambdas:
         estimator = RecursiveDensityRetrainer(
             GaussianDensity(),
@@ -222,15 +198,7 @@ def mad_sampling_bias(
             temperature=lam,
             metrics=["total_variance"],
         )
-        result = collapse_curve(
-            estimator,
-            source=source,
-            n_samples=n,
-            n_repeats=repeats,
-            random_state=random_state,
-            n_jobs=n_jobs,
-        )
-        generations = np.asarray(result["generation"])
+        result = run.curves(estimator, source, n)
         theory = gaussian_refit(
             G,
             n_real=n,
@@ -239,29 +207,25 @@ def mad_sampling_bias(
             temperature=theory_temperature or lam,
         )["total_variance"]
         # tr Sigma_t of the fitted model: the trace ratio to the truth's (d)
-        m, se = mean_and_se(d * np.asarray(result["truth_covariance_trace_ratio"]))
-        table.add(f"lambda={lam:g}", generations, "trace", m, se, theory)
-        for g in (1, G // 2, G):
-            pending.append(
-                ("mean", f"tr Sigma_t, lambda={lam:g}, t={g}", m[g], se[g], theory[g])
-            )
-    return ExperimentResult(
-        "mad-sampling-bias",
-        table.to_dict(),
-        _make_checks(pending),
-        {
-            "temperatures": lambdas,
-            "n_features": d,
-            "n_samples": n,
-            "n_generations": G,
-            "n_repeats": repeats,
-            "theory_temperature": theory_temperature,
-        },
-        scale,
-        random_state,
-        time.perf_counter() - start,
-        plotter=_plot_mad,
-    )
+        values = d * np.asarray(result["truth_covariance_trace_ratio"])
+        run.curve(
+            f"lambda={lam:g}",
+            "trace",
+            values,
+            theory,
+            result["generation"],
+            (1, G // 2, G),
+            label="tr Sigma_t",
+        )
+    params = {
+        "temperatures": lambdas,
+        "n_features": d,
+        "n_samples": n,
+        "n_generations": G,
+        "n_repeats": repeats,
+        "theory_temperature": theory_temperature,
+    }
+    return run.result(params, plotter=_plot_mad)
 
 
 def _plot_mad(result, ax):

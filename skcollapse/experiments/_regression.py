@@ -3,7 +3,6 @@
 # Authors: The skcollapse developers
 # SPDX-License-Identifier: BSD-3-Clause
 
-import time
 from numbers import Real
 
 import numpy as np
@@ -11,8 +10,7 @@ import numpy as np
 from .._compat import StrOptions
 from .._params import Interval
 from ..theory import linear_regression_error
-from ._base import ExperimentResult, Table, count, mean_and_se, register
-from ._seddik import _make_checks
+from ._base import Recorder, count, mean_and_se, register
 
 
 @register(
@@ -93,19 +91,15 @@ def gerstgrasser_accumulate(
 
     from .. import RecursiveRetrainer
     from ..datasets import LinearSource
-    from ..model_selection import collapse_curve
 
-    start = time.perf_counter()
     quick = scale == "quick"
     d = n_features or 10
     T = n_samples or 100
     G = n_generations or (10 if quick else 50)
     repeats = n_repeats or (400 if quick else 3000)
-    rng = np.random.default_rng(random_state)
-    coef = rng.standard_normal(d)
-    coef /= np.linalg.norm(coef)
-    source = LinearSource(coef, noise=noise)
-    table, pending, errors = Table(), [], {}
+    run = Recorder("gerstgrasser-accumulate", scale, random_state, n_jobs, repeats)
+    source = LinearSource(_unit_vector(d, random_state), noise=noise)
+    errors = {}
     for data in ("replace", "accumulate"):
         estimator = RecursiveRetrainer(
             LinearRegression(fit_intercept=False),
@@ -114,17 +108,8 @@ def gerstgrasser_accumulate(
             label_noise=noise,
             metrics=["score_real"],
         )
-        result = collapse_curve(
-            estimator,
-            source=source,
-            n_samples=T,
-            n_repeats=repeats,
-            random_state=random_state,
-            n_jobs=n_jobs,
-        )
-        generations = np.asarray(result["generation"])
-        values = np.asarray(result["truth_excess_risk"])
-        errors[data] = values
+        result = run.curves(estimator, source, T)
+        errors[data] = values = np.asarray(result["truth_excess_risk"])
         theory = linear_regression_error(
             G,
             n_features=d,
@@ -133,35 +118,36 @@ def gerstgrasser_accumulate(
             data=theory_data or data,
             design="fixed",
         )
-        m, se = mean_and_se(values)
-        table.add(data, generations, "excess_risk", m, se, theory)
-        for g in (1, G // 2, G):
-            pending.append(
-                ("mean", f"excess risk, {data}, g={g}", m[g], se[g], theory[g])
-            )
+        run.curve(
+            data,
+            "excess_risk",
+            values,
+            theory,
+            result["generation"],
+            (1, G // 2, G),
+            label="excess risk",
+        )
     # accumulate stays below pi^2/6 times the first fit's error, per repeat pair
     accumulated = (
         errors["accumulate"][:, -1] - np.pi**2 / 6 * errors["accumulate"][:, 0]
     )
     m, se = mean_and_se(accumulated)
-    pending.append(("at_most", f"accumulate g={G} - pi^2/6 x g=0", m, se, 0.0))
-    return ExperimentResult(
-        "gerstgrasser-accumulate",
-        table.to_dict(),
-        _make_checks(pending),
-        {
-            "n_features": d,
-            "n_samples": T,
-            "noise": noise,
-            "n_generations": G,
-            "n_repeats": repeats,
-            "theory_data": theory_data,
-        },
-        scale,
-        random_state,
-        time.perf_counter() - start,
-        plotter=_plot,
-    )
+    run.check("at_most", f"accumulate g={G} - pi^2/6 x g=0", m, se, 0.0)
+    params = {
+        "n_features": d,
+        "n_samples": T,
+        "noise": noise,
+        "n_generations": G,
+        "n_repeats": repeats,
+        "theory_data": theory_data,
+    }
+    return run.result(params, plotter=_plot)
+
+
+def _unit_vector(n_features, random_state):
+    """A random direction of ``n_features`` dimensions, from the run's seed."""
+    vector = np.random.default_rng(random_state).standard_normal(n_features)
+    return vector / np.linalg.norm(vector)
 
 
 def _plot(result, ax):
@@ -265,23 +251,18 @@ def demystified_regression(
 
     from .. import RecursiveRetrainer
     from ..datasets import LinearSource
-    from ..model_selection import collapse_curve
 
-    start = time.perf_counter()
     quick = scale == "quick"
     d = n_features or (10 if quick else 50)
     T = n_samples or (40 if quick else 200)
     G = n_generations or (8 if quick else 10)
     repeats = n_repeats or (200 if quick else 2000)
-    rng = np.random.default_rng(random_state)
+    run = Recorder("demystified-regression", scale, random_state, n_jobs, repeats)
     conditions = {
         "OLS": (d, T, 1.0),
         "min-norm": (2 * d, max(T // 4, 2), 0.0),
     }
-    table, pending = Table(), []
     for name, (n_feat, n_rows, noise) in conditions.items():
-        coef = rng.standard_normal(n_feat)
-        coef /= np.linalg.norm(coef)
         estimator = RecursiveRetrainer(
             LinearRegression(fit_intercept=False),
             n_generations=G,
@@ -289,39 +270,28 @@ def demystified_regression(
             label_noise=noise,
             metrics=["score_real"],
         )
-        result = collapse_curve(
-            estimator,
-            source=LinearSource(coef, noise=noise),
-            n_samples=n_rows,
-            n_repeats=repeats,
-            random_state=random_state,
-            n_jobs=n_jobs,
-        )
-        generations = np.asarray(result["generation"])
+        source = LinearSource(_unit_vector(n_feat, random_state), noise=noise)
+        result = run.curves(estimator, source, n_rows)
         n_theory = theory_n_samples if (theory_n_samples and name == "OLS") else n_rows
         theory = linear_regression_error(
             G, n_features=n_feat, n_real=n_theory, noise=noise, design="fresh"
         )
-        m, se = mean_and_se(result["truth_excess_risk"])
-        table.add(name, generations, "excess_risk", m, se, theory)
-        for g in (1, G // 2, G):
-            pending.append(
-                ("mean", f"excess risk, {name}, g={g}", m[g], se[g], theory[g])
-            )
-    return ExperimentResult(
-        "demystified-regression",
-        table.to_dict(),
-        _make_checks(pending),
-        {
-            "conditions": {k: list(v) for k, v in conditions.items()},
-            "n_generations": G,
-            "n_repeats": repeats,
-            "theory_n_samples": theory_n_samples,
-        },
-        scale,
-        random_state,
-        time.perf_counter() - start,
-    )
+        run.curve(
+            name,
+            "excess_risk",
+            result["truth_excess_risk"],
+            theory,
+            result["generation"],
+            (1, G // 2, G),
+            label="excess risk",
+        )
+    params = {
+        "conditions": {k: list(v) for k, v in conditions.items()},
+        "n_generations": G,
+        "n_repeats": repeats,
+        "theory_n_samples": theory_n_samples,
+    }
+    return run.result(params)
 
 
 @register(
@@ -398,74 +368,56 @@ def strong_collapse(
     from ..datasets import LinearSource
     from ..theory import strong_collapse_error
 
-    start = time.perf_counter()
     quick = scale == "quick"
     d = n_features or (20 if quick else 100)
     shares = tuple(synthetic_shares or ((0.0, 0.1, 0.5) if quick else (0.01, 0.1, 0.5)))
     sizes = tuple(n_train or ((100, 400, 1600) if quick else (1000, 4000, 16000)))
     repeats = n_repeats or (200 if quick else 400)
+    run = Recorder("strong-collapse", scale, random_state, n_jobs, repeats)
     rng = np.random.default_rng(random_state)
-    w1 = rng.standard_normal(d)
-    w1 /= np.linalg.norm(w1)
-    direction = rng.standard_normal(d)
-    direction /= np.linalg.norm(direction)
-    real, synthetic = LinearSource(w1), LinearSource(w1 + direction)
-    table, pending, plateau = Table(), [], None
+    w1 = _unit_vector(d, rng)
+    real, synthetic = LinearSource(w1), LinearSource(w1 + _unit_vector(d, rng))
     for p2 in shares:
-        means, ses, theory = [], [], []
-        for n in sizes:
+        risks = np.empty((repeats, len(sizes)))
+        theory = []
+        for j, n in enumerate(sizes):
             n2 = int(round(p2 * n))
-            risks = []
-            for _ in range(repeats):
+            for i in range(repeats):
                 X1, y1 = real.sample(n - n2, random_state=draw_seed(rng))
                 X2, y2 = synthetic.sample(n2, random_state=draw_seed(rng))
                 model = LinearRegression(fit_intercept=False).fit(
                     np.vstack([X1, X2]), np.concatenate([y1, y2])
                 )
-                risks.append(real.evaluate(model)["excess_risk"])
-            m, se = mean_and_se(np.asarray(risks))
-            closed = float(
-                strong_collapse_error(
-                    1 - n2 / n,
-                    n_features=d,
-                    n_train=n,
-                    shift=1.0 if theory_shift is None else theory_shift,
+                risks[i, j] = real.evaluate(model)["excess_risk"]
+            shift = 1.0 if theory_shift is None else theory_shift
+            theory.append(
+                float(
+                    strong_collapse_error(
+                        1 - n2 / n, n_features=d, n_train=n, shift=shift
+                    )
                 )
             )
-            means.append(m)
-            ses.append(se)
-            theory.append(closed)
-            pending.append(("mean", f"risk, p2={p2:g}, n={n}", m, se, closed))
-            if p2 == max(shares) and n == max(sizes):
-                plateau = (m, se, p2**2)
         # the table's "generation" column holds the training size here
-        table.add(f"p2={p2:g}", sizes, "test_risk", means, ses, theory)
-    m, se, floor = plateau
-    pending.append(
-        (
-            "at_least",
-            f"plateau: risk at p2={max(shares):g}, n={max(sizes)}",
-            m,
-            se,
-            floor,
-        )
-    )
-    return ExperimentResult(
-        "strong-collapse",
-        table.to_dict(),
-        _make_checks(pending),
-        {
-            "n_features": d,
-            "synthetic_shares": shares,
-            "n_train": sizes,
-            "n_repeats": repeats,
-            "theory_shift": theory_shift,
-        },
-        scale,
-        random_state,
-        time.perf_counter() - start,
-        plotter=_plot_strong,
-    )
+        mean, se = run.curve(f"p2={p2:g}", "test_risk", risks, theory, sizes)
+        for j, n in enumerate(sizes):
+            run.check("mean", f"risk, p2={p2:g}, n={n}", mean[j], se[j], theory[j])
+        if p2 == max(shares):
+            largest = int(np.argmax(sizes))
+            plateau = (
+                f"plateau: risk at p2={p2:g}, n={sizes[largest]}",
+                mean[largest],
+                se[largest],
+                p2**2,
+            )
+    run.check("at_least", *plateau)
+    params = {
+        "n_features": d,
+        "synthetic_shares": shares,
+        "n_train": sizes,
+        "n_repeats": repeats,
+        "theory_shift": theory_shift,
+    }
+    return run.result(params, plotter=_plot_strong)
 
 
 def _plot_strong(result, ax):

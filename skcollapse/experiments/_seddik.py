@@ -8,22 +8,13 @@ on tokens the previous generation emitted.
 # Authors: The skcollapse developers
 # SPDX-License-Identifier: BSD-3-Clause
 
-import time
 from numbers import Integral, Real
 
 import numpy as np
 
 from .._params import Interval
 from ..theory import categorical_collapse_bounds, categorical_collision
-from ._base import (
-    Check,
-    ExperimentResult,
-    Table,
-    count,
-    family_z,
-    mean_and_se,
-    register,
-)
+from ._base import Recorder, count, mean_and_se, register
 
 PAPER_SEDDIK = (
     "Seddik, Chen, Hayou, Youssef, Debbah 2024, How Bad is Training on "
@@ -138,9 +129,7 @@ def seddik_fully_synthetic(
     from .. import RecursiveDensityRetrainer
     from ..datasets import CategoricalSource
     from ..generative import CategoricalDensity
-    from ..model_selection import collapse_curve
 
-    start = time.perf_counter()
     quick = scale == "quick"
     ns = (
         tuple(n_tokens)
@@ -148,9 +137,8 @@ def seddik_fully_synthetic(
         else ((10, 20) if quick else (10, 20, 50, 100))
     )
     repeats = n_repeats or (300 if quick else 1000)
+    run = Recorder("seddik-fully-synthetic", scale, random_state, n_jobs, repeats)
     p = _zipf(n_categories, exponent)
-    source = CategoricalSource(p)
-    table, pending = Table(), []
     for n in ns:
         n_theory = theory_n_tokens or n
         cap = n_generations or int(30 * n * (1 - np.sum(p**2))) + 20
@@ -160,86 +148,65 @@ def seddik_fully_synthetic(
             stop_on_collapse=True,
             collapse_threshold=0.0,
         )
-        result = collapse_curve(
-            estimator,
-            source=source,
-            n_samples=n,
-            n_repeats=repeats,
-            random_state=random_state,
-            n_jobs=n_jobs,
-        )
+        result = run.curves(estimator, CategoricalSource(p), n)
         generations = np.asarray(result["generation"])
-        collision = _absorbed(result["collision"], result)
-        mean, se = mean_and_se(collision)
-        theory = categorical_collision(len(generations) - 1, p, n_real=n_theory)
-        table.add(f"n={n}", generations, "collision", mean, se, theory)
+        last = len(generations) - 1
+        theory = categorical_collision(last, p, n_real=n_theory)
         # generations where some runs are not absorbed yet (once every run is
         # a Dirac mass the Monte Carlo spread is 0 and tells nothing)
-        checked = [g for g in _spread(n, len(generations) - 1) if theory[g] < 0.95]
-        for g in checked:
-            pending.append(("mean", f"S_g, n={n}, g={g}", mean[g], se[g], theory[g]))
-        bounds = categorical_collapse_bounds(len(generations) - 1, p, n_real=n_theory)
-        dirac = _absorbed(result["support_size"], result) == 1
-        rho, rho_se = mean_and_se(dirac.astype(float))
-        table.add(f"n={n}", generations, "collapse_probability", rho, rho_se, np.nan)
+        checked = [g for g in _spread(n, last) if theory[g] < 0.95]
+        run.curve(
+            f"n={n}",
+            "collision",
+            _absorbed(result["collision"], result),
+            theory,
+            generations,
+            checked,
+            label="S_g",
+        )
+        bounds = categorical_collapse_bounds(last, p, n_real=n_theory)
+        dirac = (_absorbed(result["support_size"], result) == 1).astype(float)
+        rho, rho_se = run.curve(
+            f"n={n}", "collapse_probability", dirac, np.nan, generations
+        )
         for g in checked[1:3]:
-            pending.append(
+            run.check(
+                "bounds",
+                f"P(Dirac at g={g}), n={n}",
+                rho[g],
+                rho_se[g],
                 (
-                    "bounds",
-                    f"P(Dirac at g={g}), n={n}",
-                    rho[g],
-                    rho_se[g],
-                    (
-                        bounds["collapse_probability_lower"][g],
-                        bounds["collapse_probability_upper"][g],
-                    ),
-                )
+                    bounds["collapse_probability_lower"][g],
+                    bounds["collapse_probability_upper"][g],
+                ),
             )
         tau = np.asarray(result["collapse_generation"], dtype=float)
         absorbed = np.isfinite(tau)
-        tau_mean, tau_se = mean_and_se(tau[absorbed])
-        pending.append(
+        run.check(
+            "bounds",
+            f"E[tau] (absorption), n={n}",
+            *mean_and_se(tau[absorbed]),
             (
-                "bounds",
-                f"E[tau] (absorption), n={n}",
-                tau_mean,
-                tau_se,
-                (
-                    float(bounds["absorption_time_lower"]),
-                    float(bounds["absorption_time_upper"]),
-                ),
-            )
+                float(bounds["absorption_time_lower"]),
+                float(bounds["absorption_time_upper"]),
+            ),
         )
         # the token of the Dirac mass: the true mass the model misses is
         # 1 - p_i once it sits on token i (the p_i of a Zipf law differ)
-        missing = np.array(
-            [
-                row[int(k)]
-                for row, k in zip(result["truth_missing_mass"], result["n_generations"])
-            ]
-        )
+        stops = np.asarray(result["n_generations"], dtype=int)
+        missing = np.asarray(result["truth_missing_mass"])[np.arange(len(stops)), stops]
         on_first = np.isclose(missing[absorbed], 1 - p[0]).astype(float)
-        share, share_se = mean_and_se(on_first)
-        pending.append(
-            ("mean", f"P(Dirac on token 1), n={n}", share, share_se, float(p[0]))
+        run.check(
+            "mean", f"P(Dirac on token 1), n={n}", *mean_and_se(on_first), float(p[0])
         )
-    checks = _make_checks(pending)
-    return ExperimentResult(
-        "seddik-fully-synthetic",
-        table.to_dict(),
-        checks,
-        {
-            "n_categories": n_categories,
-            "exponent": exponent,
-            "n_tokens": ns,
-            "n_repeats": repeats,
-            "theory_n_tokens": theory_n_tokens,
-        },
-        scale,
-        random_state,
-        time.perf_counter() - start,
-        plotter=_plot_fully_synthetic,
-    )
+    params = {
+        "n_categories": n_categories,
+        "exponent": exponent,
+        "n_tokens": ns,
+        "n_repeats": repeats,
+        "theory_n_tokens": theory_n_tokens,
+    }
+    return run.result(params, plotter=_plot_fully_synthetic)
 
 
 @register(
@@ -320,9 +287,7 @@ def seddik_partially_synthetic(
     from .. import RecursiveDensityRetrainer
     from ..datasets import CategoricalSource
     from ..generative import CategoricalDensity
-    from ..model_selection import collapse_curve
 
-    start = time.perf_counter()
     quick = scale == "quick"
     N = n_real or (50 if quick else 100)
     ns = (
@@ -332,8 +297,8 @@ def seddik_partially_synthetic(
     )
     repeats = n_repeats or (200 if quick else 1000)
     G = n_generations or (20 if quick else 50)
+    run = Recorder("seddik-partially-synthetic", scale, random_state, n_jobs, repeats)
     p = _zipf(n_categories, exponent)
-    table, pending = Table(), []
     for n in ns:
         estimator = RecursiveDensityRetrainer(
             CategoricalDensity(categories=np.arange(n_categories)),
@@ -342,89 +307,48 @@ def seddik_partially_synthetic(
             real_fraction=1.0,
             synthetic_size=n,
         )
-        result = collapse_curve(
-            estimator,
-            source=CategoricalSource(p),
-            n_samples=N,
-            n_repeats=repeats,
-            random_state=random_state,
-            n_jobs=n_jobs,
-            measure=_drift,
-        )
-        generations = np.asarray(result["generation"])
-        mean, se = mean_and_se(result["collision"])
+        result = run.curves(estimator, CategoricalSource(p), N, measure=_drift)
+        generations = result["generation"]
+        condition = f"n/N={n / N:g}"
         theory = categorical_collision(
             G, p, n_real=N, n_synthetic=theory_n_synthetic or n, real_fraction=1.0
         )
-        table.add(f"n/N={n / N:g}", generations, "collision", mean, se, theory)
-        for g in (1, 3, G // 2, G):
-            pending.append(
-                ("mean", f"S_g, n/N={n / N:g}, g={g}", mean[g], se[g], theory[g])
-            )
-        drift, drift_se = mean_and_se(result["drift_l1"])
-        bound = np.sqrt((theory_n_synthetic or n) * (n_categories - 1)) / N
-        table.add(f"n/N={n / N:g}", generations, "drift_l1", drift, drift_se, bound)
-        pending.append(
-            (
-                "at_most",
-                f"drift ||p(G) - p(0)||_1, n/N={n / N:g}",
-                drift[-1],
-                drift_se[-1],
-                min(bound, 2.0),
-            )
+        run.curve(
+            condition,
+            "collision",
+            result["collision"],
+            theory,
+            generations,
+            (1, 3, G // 2, G),
+            label="S_g",
         )
-    checks = _make_checks(pending)
-    return ExperimentResult(
-        "seddik-partially-synthetic",
-        table.to_dict(),
-        checks,
-        {
-            "n_categories": n_categories,
-            "exponent": exponent,
-            "n_real": N,
-            "n_synthetic": ns,
-            "n_repeats": repeats,
-            "n_generations": G,
-            "theory_n_synthetic": theory_n_synthetic,
-        },
-        scale,
-        random_state,
-        time.perf_counter() - start,
-    )
+        bound = np.sqrt((theory_n_synthetic or n) * (n_categories - 1)) / N
+        drift, drift_se = run.curve(
+            condition, "drift_l1", result["drift_l1"], bound, generations
+        )
+        run.check(
+            "at_most",
+            f"drift ||p(G) - p(0)||_1, {condition}",
+            drift[-1],
+            drift_se[-1],
+            min(bound, 2.0),
+        )
+    params = {
+        "n_categories": n_categories,
+        "exponent": exponent,
+        "n_real": N,
+        "n_synthetic": ns,
+        "n_repeats": repeats,
+        "n_generations": G,
+        "theory_n_synthetic": theory_n_synthetic,
+    }
+    return run.result(params)
 
 
 def _spread(n, last):
     """Four generations to check: early, around the absorption time, late."""
     picks = sorted({1, max(2, n // 2), min(last, 2 * n), min(last, 4 * n)})
     return [g for g in picks if g <= last]
-
-
-def _make_checks(pending):
-    """Checks from ``(kind, name, simulated, se, target)``, the mean checks
-    family-wise (Bonferroni over all of them, bounds included)."""
-    z = family_z(len(pending))
-    checks = []
-    for kind, name, simulated, se, target in pending:
-        if kind == "mean":
-            checks.append(
-                Check(name, "mean", simulated, se, expected=float(target), z=z)
-            )
-        elif kind == "bounds":
-            low, high = target
-            checks.append(
-                Check(
-                    name, "bounds", simulated, se, low=float(low), high=float(high), z=z
-                )
-            )
-        elif kind == "at_least":
-            checks.append(
-                Check(name, "at_least", simulated, se, low=float(target), z=z)
-            )
-        else:
-            checks.append(
-                Check(name, "at_most", simulated, se, high=float(target), z=z)
-            )
-    return checks
 
 
 def _plot_fully_synthetic(result, ax):
