@@ -24,6 +24,7 @@ import numpy as np
 from scipy.stats import norm
 
 from .._compat import StrOptions, validate_params
+from .._docstrings import Substitution
 from .._params import Interval
 
 __all__ = ["Check", "Experiment", "ExperimentResult", "EXPERIMENTS", "SCALES"]
@@ -595,12 +596,33 @@ class Experiment:
 EXPERIMENTS = {}
 
 
+#: Docstring entries every experiment function shares (``%(name)s``
+#: placeholders, filled by :func:`register`).
+SHARED_DOCS = {
+    "random_state": (
+        "random_state : int, default=0\n"
+        "    Seed of the repeats (and of any true parameters drawn at random)."
+    ),
+    "n_jobs": (
+        "n_jobs : int, default=None\n"
+        "    Repeats run in parallel, as in\n"
+        "    :func:`~skcollapse.model_selection.collapse_curve`."
+    ),
+    "result": (
+        "result : ExperimentResult\n"
+        "    The table, the checks (:attr:`ExperimentResult.passed`), the figure\n"
+        "    and the files of the run."
+    ),
+}
+
+
 def register(name, paper, claim, seconds, constraints):
     """Decorator: validate an experiment function's parameters
     (:data:`COMMON_CONSTRAINTS` and ``constraints``) and add it to
     :data:`EXPERIMENTS`."""
 
     def decorate(function):
+        function = Substitution(**SHARED_DOCS)(function)
         validated = validate_params(
             {**COMMON_CONSTRAINTS, **constraints}, prefer_skip_nested_validation=True
         )(function)

@@ -57,8 +57,9 @@ def shumailov_gaussian(
         ``"quick"``: ``M = 20``, 60 generations, 200 repeats. ``"paper"``:
         ``M = 100``, 2,000 generations, 200 repeats (the paper's figure).
 
-    random_state, n_jobs : int
-        Seed of the repeats; repeats run in parallel.
+    %(random_state)s
+
+    %(n_jobs)s
 
     n_samples, n_repeats, n_generations : int, default=None
         Override the scale's ``M``, repeats and generations.
@@ -71,9 +72,7 @@ def shumailov_gaussian(
 
     Returns
     -------
-    result : ExperimentResult
-        The table, the checks (:attr:`ExperimentResult.passed`), the figure
-        and the files of the run.
+    %(result)s
     """
     from .. import RecursiveDensityRetrainer
     from ..datasets import GaussianSource
@@ -161,8 +160,9 @@ def mad_sampling_bias(
         20 generations, 300 repeats. ``"paper"``: ``d = 10``, ``n = 500``,
         50 generations, 500 repeats.
 
-    random_state, n_jobs : int
-        Seed; parallel repeats.
+    %(random_state)s
+
+    %(n_jobs)s
 
     temperatures : tuple of float, default=None
         Override the scale's ``lambda`` values.
@@ -175,9 +175,7 @@ def mad_sampling_bias(
 
     Returns
     -------
-    result : ExperimentResult
-        The table, the checks (:attr:`ExperimentResult.passed`), the figure
-        and the files of the run.
+    %(result)s
     """
     from .. import RecursiveDensityRetrainer
     from ..datasets import GaussianSource

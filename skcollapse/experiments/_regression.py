@@ -65,8 +65,9 @@ def gerstgrasser_accumulate(
         reference Monte Carlo of Gerstgrasser et al.: replace 1.1236 and accumulate
         0.17413 at their n = 10).
 
-    random_state, n_jobs : int
-        Seed; parallel repeats.
+    %(random_state)s
+
+    %(n_jobs)s
 
     n_features, n_samples : int, default=None
         Override the scale's ``d`` and ``T``.
@@ -83,9 +84,7 @@ def gerstgrasser_accumulate(
 
     Returns
     -------
-    result : ExperimentResult
-        The table, the checks (:attr:`ExperimentResult.passed`), the figure
-        and the files of the run.
+    %(result)s
     """
     from sklearn.linear_model import LinearRegression
 
@@ -228,8 +227,9 @@ def demystified_regression(
         10 generations, 2,000 repeats (the reference values 0.3356, 0.6711,
         2.0134, 3.6913 at n = 0, 1, 5, 10).
 
-    random_state, n_jobs : int
-        Seed; parallel repeats.
+    %(random_state)s
+
+    %(n_jobs)s
 
     n_features, n_samples : int, default=None
         The OLS condition's ``d`` and ``T`` (the min-norm one uses ``2 d``
@@ -243,9 +243,7 @@ def demystified_regression(
 
     Returns
     -------
-    result : ExperimentResult
-        The table, the checks (:attr:`ExperimentResult.passed`), the figure
-        and the files of the run.
+    %(result)s
     """
     from sklearn.linear_model import LinearRegression
 
@@ -340,9 +338,11 @@ def strong_collapse(
         4000, 16000), ``p2`` in (0.01, 0.1, 0.5), 400 repeats (the reference
         values 0.1123, 0.1311, 0.3889 at ``n = 1000``).
 
-    random_state, n_jobs : int
-        Seed; ``n_jobs`` is accepted for a uniform signature (the fits are
-        single).
+    %(random_state)s
+
+    n_jobs : int, default=None
+        Accepted for a uniform signature: the fits are single, not repeats
+        of a loop.
 
     n_features : int, default=None
         ``d``.
@@ -358,9 +358,7 @@ def strong_collapse(
 
     Returns
     -------
-    result : ExperimentResult
-        The table, the checks (:attr:`ExperimentResult.passed`), the figure
-        and the files of the run.
+    %(result)s
     """
     from sklearn.linear_model import LinearRegression
 

@@ -101,11 +101,9 @@ def seddik_fully_synthetic(
         (10, 20, 50, 100), 1,000 repeats (the paper runs 100 per ``n`` with
         600 tokens; a Zipf law on 20 tokens keeps the absorption time short).
 
-    random_state : int, default=0
-        Seed of the repeats.
+    %(random_state)s
 
-    n_jobs : int, default=None
-        Repeats run in parallel.
+    %(n_jobs)s
 
     n_categories, exponent : int, float
         The true distribution.
@@ -122,9 +120,7 @@ def seddik_fully_synthetic(
 
     Returns
     -------
-    result : ExperimentResult
-        The table, the checks (:attr:`ExperimentResult.passed`), the figure
-        and the files of the run.
+    %(result)s
     """
     from .. import RecursiveDensityRetrainer
     from ..datasets import CategoricalSource
@@ -256,11 +252,9 @@ def seddik_partially_synthetic(
         generations. ``"paper"``: ``N = 100``, ``n`` in (10, 100, 1000),
         1,000 repeats, 50 generations (the paper's ``N`` and horizon).
 
-    random_state : int, default=0
-        Seed of the repeats.
+    %(random_state)s
 
-    n_jobs : int, default=None
-        Repeats run in parallel.
+    %(n_jobs)s
 
     n_categories, exponent : int, float
         The true distribution (Zipf).
@@ -280,9 +274,7 @@ def seddik_partially_synthetic(
 
     Returns
     -------
-    result : ExperimentResult
-        The table, the checks (:attr:`ExperimentResult.passed`), the figure
-        and the files of the run.
+    %(result)s
     """
     from .. import RecursiveDensityRetrainer
     from ..datasets import CategoricalSource
