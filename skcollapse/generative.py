@@ -1244,8 +1244,9 @@ class EmpiricalDensity(DensityMixin, BaseEstimator):
         X, weights, total = _positive_weight_rows(X, sample_weight)
         if X.shape[0] == 0:
             raise ValueError(
-                "EmpiricalDensity needs at least one row of positive weight; "
-                "every sample_weight is zero."
+                "Sample weights must contain at least one non-zero number; "
+                "every sample_weight is zero (EmpiricalDensity needs a row of "
+                "positive weight)."
             )
         if weights is not None and not np.isfinite(total):
             weights = weights / np.max(weights)  # only relative weights matter
