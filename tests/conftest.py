@@ -8,7 +8,10 @@ import os
 
 import numpy as np
 import pytest
+from sklearn.linear_model import LinearRegression
 from threadpoolctl import threadpool_limits
+
+from skcollapse.generative import GaussianDensity
 
 # Plots are drawn off-screen.
 os.environ.setdefault("MPLBACKEND", "Agg")
@@ -114,3 +117,20 @@ def run_python_script(script, cwd, *, timeout, args=()):
         text=True,
         timeout=timeout,
     )
+
+
+class RecordingRegression(LinearRegression):
+    """A linear regression that keeps the rows (and weights) it was fitted on."""
+
+    def fit(self, X, y, sample_weight=None):
+        self.X_seen_, self.y_seen_ = np.array(X), np.array(y)
+        self.weight_seen_ = None if sample_weight is None else np.array(sample_weight)
+        return super().fit(X, y, sample_weight=sample_weight)
+
+
+class RecordingGaussian(GaussianDensity):
+    """A GaussianDensity that keeps the rows it was fitted on."""
+
+    def fit(self, X, y=None, sample_weight=None):
+        self.X_seen_ = np.array(X)
+        return super().fit(X, y, sample_weight=sample_weight)

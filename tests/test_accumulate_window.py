@@ -9,28 +9,14 @@ exactly the batches of the last three generations.
 
 import numpy as np
 import pytest
-from sklearn.linear_model import LinearRegression
+from conftest import RecordingGaussian, RecordingRegression
 
 from skcollapse import RecursiveDensityRetrainer, RecursiveRetrainer
 from skcollapse._compat import InvalidParameterError
 from skcollapse._loop import synthetic_count
-from skcollapse.generative import GaussianDensity
 
 N_REAL = 13
 SYNTHETIC_SIZE = 0.6  # 0.6 * 13 = 7.8: 8 synthetic rows per generation
-
-
-class RecordingRegression(LinearRegression):
-    def fit(self, X, y, sample_weight=None):
-        self.X_seen_, self.y_seen_ = np.array(X), np.array(y)
-        self.weight_seen_ = None if sample_weight is None else np.array(sample_weight)
-        return super().fit(X, y, sample_weight=sample_weight)
-
-
-class RecordingGaussian(GaussianDensity):
-    def fit(self, X, y=None, sample_weight=None):
-        self.X_seen_ = np.array(X)
-        return super().fit(X, y, sample_weight=sample_weight)
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ trains on.
 
 import numpy as np
 import pytest
+from conftest import RecordingGaussian, RecordingRegression
 from sklearn.linear_model import LinearRegression, LogisticRegression
 
 from skcollapse import RecursiveDensityRetrainer, RecursiveRetrainer
@@ -17,18 +18,6 @@ from skcollapse._problem import InputError
 from skcollapse.generative import GaussianDensity
 
 N_REAL = 17
-
-
-class RecordingRegression(LinearRegression):
-    def fit(self, X, y, sample_weight=None):
-        self.X_seen_, self.y_seen_ = np.array(X), np.array(y)
-        return super().fit(X, y, sample_weight=sample_weight)
-
-
-class RecordingGaussian(GaussianDensity):
-    def fit(self, X, y=None, sample_weight=None):
-        self.X_seen_ = np.array(X)
-        return super().fit(X, y, sample_weight=sample_weight)
 
 
 @pytest.fixture

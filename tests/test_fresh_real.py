@@ -9,6 +9,7 @@ the source's draw with the generation's own seed
 
 import numpy as np
 import pytest
+from conftest import RecordingGaussian, RecordingRegression
 from scipy import stats
 from sklearn.base import clone
 from sklearn.linear_model import LinearRegression, LogisticRegression
@@ -36,23 +37,6 @@ class GaussianLinearSource:
         rng = np.random.default_rng(random_state)
         X = self.shift + rng.standard_normal((n_samples, len(self.coef)))
         return X, X @ self.coef + self.noise * rng.standard_normal(n_samples)
-
-
-class RecordingRegression(LinearRegression):
-    """A linear regression that keeps the rows it was fitted on."""
-
-    def fit(self, X, y, sample_weight=None):
-        self.X_seen_, self.y_seen_ = np.array(X), np.array(y)
-        self.weight_seen_ = None if sample_weight is None else np.array(sample_weight)
-        return super().fit(X, y, sample_weight=sample_weight)
-
-
-class RecordingGaussian(GaussianDensity):
-    """A GaussianDensity that keeps the rows it was fitted on."""
-
-    def fit(self, X, y=None, sample_weight=None):
-        self.X_seen_ = np.array(X)
-        return super().fit(X, y, sample_weight=sample_weight)
 
 
 @pytest.fixture
