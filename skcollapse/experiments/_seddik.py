@@ -22,6 +22,13 @@ PAPER_SEDDIK = (
 )
 
 
+#: The Zipf law both experiments draw tokens from: ``p_i ∝ i^-exponent``.
+_ZIPF_CONSTRAINTS = {
+    "n_categories": [Interval(Integral, 2, None, closed="left")],
+    "exponent": [Interval(Real, 0, None, closed="left")],
+}
+
+
 def _zipf(n_categories, exponent):
     from ..datasets import _zipf_probabilities
 
@@ -61,8 +68,7 @@ def _absorbed(values, result):
     " probability p_i",
     {"quick": 25, "paper": 900},
     {
-        "n_categories": [Interval(Integral, 2, None, closed="left")],
-        "exponent": [Interval(Real, 0, None, closed="left")],
+        **_ZIPF_CONSTRAINTS,
         "n_tokens": [None, "array-like"],
         "n_repeats": count(2),
         "n_generations": count(1),
@@ -212,8 +218,7 @@ def seddik_fully_synthetic(
     " converges to S_inf (Theorem 2): collapse is avoided when n << N",
     {"quick": 20, "paper": 300},
     {
-        "n_categories": [Interval(Integral, 2, None, closed="left")],
-        "exponent": [Interval(Real, 0, None, closed="left")],
+        **_ZIPF_CONSTRAINTS,
         "n_real": count(1),
         "n_synthetic": [None, "array-like"],
         "n_repeats": count(2),
