@@ -20,8 +20,8 @@ Read more in the :ref:`User Guide <reproduce>`.
 Examples
 --------
 >>> from skcollapse.experiments import EXPERIMENTS
->>> sorted(EXPERIMENTS)[:2]
-['demystified-regression', 'gerstgrasser-accumulate']
+>>> "shumailov-gaussian" in EXPERIMENTS
+True
 >>> EXPERIMENTS["shumailov-gaussian"].paper.split(",")[0]
 'Shumailov'
 """
