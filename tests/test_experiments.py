@@ -5,8 +5,10 @@ each, one run with the closed forms computed for another setting must fail a
 check, so no experiment has checks that cannot fail.
 """
 
+import ast
 import json
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -180,3 +182,35 @@ def test_experiment_passes_at_quick_scale(name, tmp_path):
 def test_experiment_fails_against_the_theory_of_another_setting(name):
     result = run(name, scale="quick", random_state=0, n_jobs=2, **MISMATCHED[name])
     assert not result.passed
+
+
+# --------------------------------------------------------------------------
+# the gallery: one page per experiment, calling its function
+# --------------------------------------------------------------------------
+GALLERY = Path(__file__).parent.parent / "examples" / "reproduce"
+
+
+@pytest.mark.parametrize("name", sorted(EXPERIMENTS))
+def test_every_experiment_has_a_gallery_page_that_runs_and_asserts_it(name):
+    """examples/reproduce/plot_<function>.py calls the experiment's function at
+    quick scale and asserts, at module level, that every check passed (the
+    docs build runs it: a failing check fails the build)."""
+    function = EXPERIMENTS[name].function.__name__
+    script = GALLERY / f"plot_{function}.py"
+    assert script.exists(), f"no gallery page {script.name} for {name}"
+    tree = ast.parse(script.read_text())
+    calls = [
+        node
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call) and getattr(node.func, "id", None) == function
+    ]
+    assert calls, f"{script.name} does not call {function}"
+    scales = {
+        kw.value.value for call in calls for kw in call.keywords if kw.arg == "scale"
+    }
+    assert scales == {"quick"}, scales
+    asserted = [
+        ast.unparse(node.test) for node in tree.body if isinstance(node, ast.Assert)
+    ]
+    assert "result.passed" in asserted, asserted
+    assert ast.get_docstring(tree).splitlines()[1].startswith("===")
