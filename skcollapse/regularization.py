@@ -143,13 +143,19 @@ class _Schedule:
     """A schedule ``(generation, n_train) -> value`` with a readable repr.
 
     Subclasses define ``_function`` (the public factory's name), ``_fields``
-    (its parameters, in order) and ``_value(generation)``. Instances compare
-    equal when they are the same schedule, so that search results and
-    ``get_params`` stay legible.
+    (its parameters, in order) and ``_value(generation)``; the constructor
+    takes the values of ``_fields`` in that order, then ``per_sample``.
+    Instances compare equal when they are the same schedule, so that search
+    results and ``get_params`` stay legible.
     """
 
     _function = ""
     _fields = ()
+
+    def __init__(self, *values, per_sample):
+        for name, value in zip(self._fields, values, strict=True):
+            setattr(self, name, value)
+        self.per_sample = per_sample
 
     def __call__(self, generation, n_train):
         value = self._value(generation)
@@ -179,9 +185,6 @@ class _LinearSchedule(_Schedule):
     _function = "linear_schedule"
     _fields = ("start", "slope")
 
-    def __init__(self, start, slope, per_sample):
-        self.start, self.slope, self.per_sample = start, slope, per_sample
-
     def _value(self, generation):
         return self.start + self.slope * generation
 
@@ -189,9 +192,6 @@ class _LinearSchedule(_Schedule):
 class _GeometricSchedule(_Schedule):
     _function = "geometric_schedule"
     _fields = ("start", "ratio")
-
-    def __init__(self, start, ratio, per_sample):
-        self.start, self.ratio, self.per_sample = start, ratio, per_sample
 
     def _value(self, generation):
         return self.start * self.ratio**generation
@@ -272,7 +272,7 @@ def linear_schedule(start, slope, *, per_sample=False):
     return _LinearSchedule(
         _check_number(start, "start"),
         _check_number(slope, "slope"),
-        _check_flag(per_sample, "per_sample"),
+        per_sample=_check_flag(per_sample, "per_sample"),
     )
 
 
@@ -327,7 +327,7 @@ def geometric_schedule(start, ratio, *, per_sample=False):
     return _GeometricSchedule(
         _check_number(start, "start"),
         _check_number(ratio, "ratio", positive=True),
-        _check_flag(per_sample, "per_sample"),
+        per_sample=_check_flag(per_sample, "per_sample"),
     )
 
 
