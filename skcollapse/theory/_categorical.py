@@ -9,6 +9,7 @@ import numpy as np
 
 from .._compat import validate_params
 from .._params import Options
+from ._docstrings import fill_doc
 from ._validation import check_probabilities, size
 
 __all__ = ["categorical_collapse_bounds", "categorical_collision"]
@@ -24,6 +25,7 @@ __all__ = ["categorical_collapse_bounds", "categorical_collision"]
     },
     prefer_skip_nested_validation=True,
 )
+@fill_doc
 def categorical_collision(
     n_generations, probabilities, *, n_real, n_synthetic=None, real_fraction=0.0
 ):
@@ -34,11 +36,9 @@ def categorical_collision(
 
     Parameters
     ----------
-    n_generations : int >= 0
-        Number of synthetic generations after generation 0.
+    %(n_generations)s
 
-    probabilities : array-like of shape (n_categories,)
-        The true distribution ``p`` (non-negative, sums to 1).
+    %(probabilities)s
 
     n_real : int >= 1
         Real tokens ``N`` drawn from ``p`` to fit generation 0.
@@ -87,11 +87,7 @@ def categorical_collision(
     alpha^2/n + beta S_g`` and matches simulation. The collision converges
     to ``S_inf < 1``: keeping the real data prevents total collapse.
 
-    References
-    ----------
-    .. [1] M. E. A. Seddik, S.-W. Chen, S. Hayou, P. Youssef and M. Debbah,
-       "How Bad is Training on Synthetic Data? A Statistical Analysis of
-       Language Model Collapse", COLM 2024, arXiv:2404.05090.
+    %(seddik_references)s
 
     Examples
     --------
@@ -128,6 +124,7 @@ def categorical_collision(
     },
     prefer_skip_nested_validation=True,
 )
+@fill_doc
 def categorical_collapse_bounds(
     n_generations, probabilities, *, n_real, n_synthetic=None
 ):
@@ -140,11 +137,9 @@ def categorical_collapse_bounds(
 
     Parameters
     ----------
-    n_generations : int >= 0
-        Number of synthetic generations after generation 0.
+    %(n_generations)s
 
-    probabilities : array-like of shape (n_categories,)
-        The true distribution ``p`` (non-negative, sums to 1).
+    %(probabilities)s
 
     n_real : int >= 1
         Real tokens ``n`` of generation 0.
@@ -190,11 +185,7 @@ def categorical_collapse_bounds(
     ``E[tau] = 33.5 +- 0.15`` (34.5 in the paper's count), between the
     bounds 16.6 and 316.
 
-    References
-    ----------
-    .. [1] M. E. A. Seddik, S.-W. Chen, S. Hayou, P. Youssef and M. Debbah,
-       "How Bad is Training on Synthetic Data? A Statistical Analysis of
-       Language Model Collapse", COLM 2024, arXiv:2404.05090.
+    %(seddik_references)s
 
     Examples
     --------

@@ -15,6 +15,7 @@ import numpy as np
 
 from .._compat import StrOptions, validate_params
 from .._params import RANDOM_STATE, Interval
+from ._docstrings import fill_doc
 from ._validation import check_array_values, check_finite_ols, check_seed, size
 
 __all__ = ["linear_fresh_data_error", "optimal_real_weight"]
@@ -40,6 +41,7 @@ def real_weight_of(n_real, n_synthetic, synthetic_weight):
     },
     prefer_skip_nested_validation=True,
 )
+@fill_doc
 def optimal_real_weight(n_real, n_synthetic=None, *, as_synthetic_weight=False):
     """Weight of fresh real data that minimises the long-run error.
 
@@ -101,10 +103,7 @@ def optimal_real_weight(n_real, n_synthetic=None, *, as_synthetic_weight=False):
     He, Xu & Cheng index generations from 0 (the fit on real data only), as
     skcollapse does.
 
-    References
-    ----------
-    .. [1] H. He, S. Xu and G. Cheng, "Golden Ratio Weighting Prevents Model
-       Collapse", arXiv:2502.18049, 2025.
+    %(he_references)s
 
     Examples
     --------
@@ -234,6 +233,7 @@ def _wishart(n_rows, d, n_draws, rng):
     },
     prefer_skip_nested_validation=True,
 )
+@fill_doc
 def linear_fresh_data_error(
     n_generations,
     *,
@@ -261,11 +261,9 @@ def linear_fresh_data_error(
 
     Parameters
     ----------
-    n_generations : int >= 0
-        Number of synthetic generations after generation 0.
+    %(n_generations)s
 
-    n_features : int >= 1
-        Input dimension ``d``.
+    %(n_features)s
 
     n_real : int >= 1
         Real rows ``n`` of generation 0 and fresh real rows of every later
@@ -341,10 +339,7 @@ def linear_fresh_data_error(
     With ``inputs="reuse"`` the synthetic rows keep generation 0's inputs
     in every generation, which correlates the generations: not this formula.
 
-    References
-    ----------
-    .. [1] H. He, S. Xu and G. Cheng, "Golden Ratio Weighting Prevents Model
-       Collapse", arXiv:2502.18049, 2025.
+    %(he_references)s
 
     Examples
     --------

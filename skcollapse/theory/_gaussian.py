@@ -12,6 +12,7 @@ from .._compat import StrOptions, validate_params
 from .._loop import real_fraction_of, round_count
 from .._params import Interval, Options
 from ._accumulate import _pooled_moments
+from ._docstrings import fill_doc
 from ._fresh import _fresh_gaussian_moments
 from ._validation import size
 
@@ -69,6 +70,7 @@ def _log_kappa(m, ddof):
     },
     prefer_skip_nested_validation=True,
 )
+@fill_doc
 def gaussian_refit(
     n_generations,
     *,
@@ -98,8 +100,7 @@ def gaussian_refit(
 
     Parameters
     ----------
-    n_generations : int >= 0
-        Number of synthetic generations after generation 0.
+    %(n_generations)s
 
     n_real : int >= 2
         Real samples ``M_r`` of generation 0.

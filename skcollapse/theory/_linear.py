@@ -12,6 +12,7 @@ from scipy.optimize import minimize_scalar
 
 from .._compat import StrOptions, validate_params
 from .._params import RANDOM_STATE, Interval
+from ._docstrings import fill_doc
 from ._validation import check_array_values, check_finite_ols, check_seed, size
 
 __all__ = ["linear_regression_error", "optimal_ridge_penalty", "strong_collapse_error"]
@@ -189,6 +190,7 @@ def _noise_term(variance, factor):
     },
     prefer_skip_nested_validation=True,
 )
+@fill_doc
 def linear_regression_error(
     n_generations,
     *,
@@ -215,11 +217,9 @@ def linear_regression_error(
 
     Parameters
     ----------
-    n_generations : int >= 0
-        Number of synthetic generations after generation 0.
+    %(n_generations)s
 
-    n_features : int >= 1
-        Input dimension ``d``.
+    %(n_features)s
 
     n_real : int >= 1
         Real rows ``T`` of generation 0 (for ``design="fresh",
@@ -509,6 +509,7 @@ def _fresh_accumulate_error(
     },
     prefer_skip_nested_validation=True,
 )
+@fill_doc
 def optimal_ridge_penalty(
     n_generations,
     *,
@@ -536,11 +537,9 @@ def optimal_ridge_penalty(
 
     Parameters
     ----------
-    n_generations : int >= 0
-        Number of synthetic generations after generation 0.
+    %(n_generations)s
 
-    n_features : int >= 1
-        Input dimension ``d``.
+    %(n_features)s
 
     n_real : int >= 1
         Rows ``T`` of the ridge fit of each generation (the real rows of
@@ -700,6 +699,7 @@ def _risk_from_moments(moments, var, w2, synthetic_variance):
     },
     prefer_skip_nested_validation=True,
 )
+@fill_doc
 def strong_collapse_error(real_fraction, *, n_features, n_train, noise=1.0, shift=1.0):
     """Test risk of OLS trained once on a mix of real and synthetic data.
 
@@ -717,8 +717,7 @@ def strong_collapse_error(real_fraction, *, n_features, n_train, noise=1.0, shif
         Share ``p1 = n1 / n`` of real rows in the training set (``1 -
         real_fraction`` is the paper's synthetic share ``p2``).
 
-    n_features : int >= 1
-        Input dimension ``d``.
+    %(n_features)s
 
     n_train : int or array-like of ints > n_features
         Training rows ``n``, real and synthetic together.

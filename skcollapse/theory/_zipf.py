@@ -11,6 +11,7 @@ from scipy.special import zeta
 
 from .._compat import validate_params
 from .._params import Interval
+from ._docstrings import fill_doc
 from ._validation import check_array_values, size
 
 __all__ = ["zipf_error"]
@@ -32,6 +33,7 @@ _ZIPF_HEAD = 10_000
     },
     prefer_skip_nested_validation=True,
 )
+@fill_doc
 def zipf_error(
     n_generations,
     *,
@@ -51,8 +53,7 @@ def zipf_error(
 
     Parameters
     ----------
-    n_generations : int >= 0
-        Number of synthetic generations after generation 0.
+    %(n_generations)s
 
     n_train : int or array-like of whole numbers >= 1
         Training-set size ``T`` of every generation: generation 0's tokens
