@@ -117,24 +117,22 @@ def test_dataframe_column_names_consistency(estimator):
 # --------------------------------------------------------------------------
 # Controls: each expected failure above passes once its stated cause is gone
 # --------------------------------------------------------------------------
-class _RepeatingKNeighborsRegressor(KNeighborsRegressor):
+class _WeightsAsRepeats:
+    """Mixin: ``fit`` takes integer sample weights as repeats of the rows."""
+
+    def fit(self, X, y, sample_weight=None):
+        if sample_weight is not None:
+            repeats = np.asarray(sample_weight).astype(int)
+            X, y = np.repeat(X, repeats, axis=0), np.repeat(y, repeats, axis=0)
+        return super().fit(X, y)
+
+
+class _RepeatingKNeighborsRegressor(_WeightsAsRepeats, KNeighborsRegressor):
     """KNeighborsRegressor whose fit takes integer sample weights as repeats."""
 
-    def fit(self, X, y, sample_weight=None):
-        if sample_weight is not None:
-            repeats = np.asarray(sample_weight).astype(int)
-            X, y = np.repeat(X, repeats, axis=0), np.repeat(y, repeats, axis=0)
-        return super().fit(X, y)
 
-
-class _RepeatingKNeighborsClassifier(KNeighborsClassifier):
+class _RepeatingKNeighborsClassifier(_WeightsAsRepeats, KNeighborsClassifier):
     """KNeighborsClassifier whose fit takes integer sample weights as repeats."""
-
-    def fit(self, X, y, sample_weight=None):
-        if sample_weight is not None:
-            repeats = np.asarray(sample_weight).astype(int)
-            X, y = np.repeat(X, repeats, axis=0), np.repeat(y, repeats, axis=0)
-        return super().fit(X, y)
 
 
 EQUIVALENCE = check_sample_weight_equivalence_on_dense_data
