@@ -639,6 +639,26 @@ def _mixture_pdf(X, weights, means, covariances):
     )
 
 
+def _brute_ise_terms(model, source, n, seed):
+    """Terms of the brute-force ISE of ``model`` against a mixture ``source``.
+
+    ISE = E_h[(f - f*)^2 / h] with h = (f + f*)/2 (defensive importance
+    sampling): ``n`` points, each drawn from the model or the truth with
+    probability 1/2 (seeds ``seed``, ``seed + 1``, ``seed + 2``). Returns the
+    ``n`` terms, whose mean is the ISE, and the model's ``n`` draws.
+    """
+    from skcollapse._sampling import draw_samples
+
+    from_model = draw_samples(model, n, random_state=seed)
+    from_truth = source.sample(n, random_state=seed + 1)
+    mixed = np.where(
+        np.random.default_rng(seed + 2).random(n)[:, None] < 0.5, from_model, from_truth
+    )
+    f = np.exp(model.score_samples(mixed))
+    g = _mixture_pdf(mixed, source.weights, source.means, source.covariances)
+    return (f - g) ** 2 / ((f + g) / 2), from_model
+
+
 @pytest.mark.parametrize("model_kind", ["gmm", "gaussian", "kde", "kde-weighted"])
 def test_mixture_ise_and_tails_are_exact(model_kind):
     source = GaussianMixtureSource(
@@ -660,19 +680,7 @@ def test_mixture_ise_and_tails_are_exact(model_kind):
         model.fit(X)
     metrics = source.evaluate(model)
     assert metrics["l2_distance"] == pytest.approx(np.sqrt(metrics["ise"]))
-    truth = (source.weights, source.means, source.covariances)
-    from skcollapse._sampling import draw_samples
-
-    # ISE = E_h[(f - f*)^2 / h] with h = (f + f*)/2 (defensive importance sampling)
-    n = 40_009
-    from_model = draw_samples(model, n, random_state=14)
-    from_truth = source.sample(n, random_state=15)
-    mixed = np.where(
-        np.random.default_rng(16).random(n)[:, None] < 0.5, from_model, from_truth
-    )
-    f = np.exp(model.score_samples(mixed))
-    g = _mixture_pdf(mixed, *truth)
-    brute_ise = (f - g) ** 2 / ((f + g) / 2)
+    brute_ise, from_model = _brute_ise_terms(model, source, 40_009, seed=14)
     below = (from_model < source.quantiles[0]).mean(axis=1)
     above = (from_model > source.quantiles[1]).mean(axis=1)
     assert_mc_agrees(
@@ -719,14 +727,7 @@ def test_mixture_monte_carlo_path():
     from skcollapse._sampling import draw_samples
 
     n = 60_007
-    from_model = draw_samples(tophat, n, random_state=3)
-    from_truth = source.sample(n, random_state=4)
-    mixed = np.where(
-        np.random.default_rng(5).random(n)[:, None] < 0.5, from_model, from_truth
-    )
-    f = np.exp(tophat.score_samples(mixed))
-    g = _mixture_pdf(mixed, source.weights, source.means, source.covariances)
-    brute = (f - g) ** 2 / ((f + g) / 2)
+    brute, _ = _brute_ise_terms(tophat, source, n, seed=3)
     # the evaluation is Monte Carlo too: int f^2 on the model's fixed draws,
     # int f f* on the source's evaluation sample; its standard error from them
     draws = draw_samples(tophat, EVALUATION_SIZE, random_state=EVALUATION_SEED)
