@@ -215,8 +215,13 @@ def _n_jobs(text):
     return value
 
 
+#: Seconds from which ``reproduce`` reports an experiment's progress.
+LONG_RUN = 60
+
+
 def _reproduce(parser, args, file=None):
     from .experiments import EXPERIMENTS
+    from .experiments._base import progress
 
     file = sys.stdout if file is None else file
     if args.list:
@@ -244,9 +249,11 @@ def _reproduce(parser, args, file=None):
             file=file,
             flush=True,
         )
-        result = entry.function(
-            scale=args.scale, random_state=args.random_state, n_jobs=args.n_jobs
-        )
+        # progress lines for long runs (estimated at a minute or more)
+        with progress(1 if entry.seconds[args.scale] >= LONG_RUN else 0):
+            result = entry.function(
+                scale=args.scale, random_state=args.random_state, n_jobs=args.n_jobs
+            )
         for line in result.format_checks():
             print(line, file=file)
         paths = result.save(args.out)

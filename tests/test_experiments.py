@@ -143,6 +143,41 @@ def test_exit_status_says_whether_every_check_passed(
     assert (tmp_path / f"{entry.name}.json").exists()
 
 
+@pytest.mark.parametrize("seconds, verbose", [(59, 0), (60, 1), (900, 1)])
+def test_long_runs_report_their_progress(seconds, verbose, tmp_path, monkeypatch):
+    from skcollapse.experiments import _base
+
+    seen = []
+
+    def function(**_):
+        seen.append(_base._VERBOSE.get())
+        return _result()
+
+    entry = EXPERIMENTS["gerstgrasser-accumulate"]
+    fake = _base.Experiment(
+        entry.name, function, entry.paper, entry.claim, {"quick": seconds}
+    )
+    monkeypatch.setitem(EXPERIMENTS, entry.name, fake)
+    assert main(["reproduce", entry.name, "--out", str(tmp_path)]) == 0
+    assert seen == [verbose]
+    assert _base._VERBOSE.get() == 0  # reset after the run
+
+
+def test_progress_reaches_the_collapse_curve_calls(capsys):
+    from skcollapse import RecursiveDensityRetrainer
+    from skcollapse.datasets import GaussianSource
+    from skcollapse.experiments._base import Recorder, progress
+    from skcollapse.generative import GaussianDensity
+
+    estimator = RecursiveDensityRetrainer(GaussianDensity(), n_generations=2)
+    recorder = Recorder("shumailov-gaussian", "quick", 0, None, 3)
+    recorder.curves(estimator, GaussianSource([0.0], [[1.0]]), 7)
+    assert "[collapse_curve]" not in capsys.readouterr().out
+    with progress():
+        recorder.curves(estimator, GaussianSource([0.0], [[1.0]]), 7)
+    assert "[collapse_curve] 3/3 repeats done" in capsys.readouterr().out
+
+
 # --------------------------------------------------------------------------
 # every experiment at quick scale, and a check that must fail
 # --------------------------------------------------------------------------

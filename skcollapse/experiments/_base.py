@@ -10,6 +10,8 @@ reproduce``) and the gallery are thin layers over these functions.
 # Authors: The skcollapse developers
 # SPDX-License-Identifier: BSD-3-Clause
 
+import contextlib
+import contextvars
 import csv
 import importlib.metadata
 import json
@@ -234,6 +236,27 @@ def make_checks(pending):
     return checks
 
 
+#: The ``verbose`` of the experiments' ``collapse_curve`` calls (0: silent),
+#: set by :func:`progress`; a context variable, so that concurrent callers do
+#: not see each other's setting.
+_VERBOSE = contextvars.ContextVar("skcollapse_experiments_verbose", default=0)
+
+
+@contextlib.contextmanager
+def progress(verbose=1):
+    """Report the progress of the experiments run inside this block.
+
+    Every ``collapse_curve`` call of an experiment run in the block gets
+    ``verbose`` (1: a bar in a terminal, else about twenty lines per call).
+    The command line turns it on for runs estimated at a minute or more.
+    """
+    token = _VERBOSE.set(verbose)
+    try:
+        yield
+    finally:
+        _VERBOSE.reset(token)
+
+
 class Recorder:
     """What an experiment function builds as it runs.
 
@@ -250,9 +273,11 @@ class Recorder:
         self.start = time.perf_counter()
 
     def curves(self, estimator, source, n_samples, **kwargs):
-        """``collapse_curve`` of ``estimator`` on data drawn from ``source``."""
+        """``collapse_curve`` of ``estimator`` on data drawn from ``source``
+        (its progress reported as :func:`progress` asks)."""
         from ..model_selection import collapse_curve
 
+        kwargs.setdefault("verbose", _VERBOSE.get())
         return collapse_curve(
             estimator,
             source=source,
