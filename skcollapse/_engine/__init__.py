@@ -32,6 +32,7 @@ from .._compat import routing_enabled
 from .._random import SeedTable
 from ._batched import run_chunk
 from ._categorical import CategoricalFamily
+from ._frequency import FrequencyFamily
 from ._gaussian import GaussianFamily
 from ._linear import LinearFamily
 from ._protocol import RealData
@@ -44,7 +45,7 @@ ENGINES = ("auto", "batched", "refit")
 #: may change what a generation does).
 FAMILIES = {
     "RecursiveDensityRetrainer": (CategoricalFamily, GaussianFamily),
-    "RecursiveRetrainer": (LinearFamily,),
+    "RecursiveRetrainer": (LinearFamily, FrequencyFamily),
 }
 
 
@@ -170,7 +171,9 @@ def _real_data(first, X, y, seed, params):
     X = check_array(X, dtype="numeric")
     supervised = y is not None
     if supervised:
-        y = check_array(y, ensure_2d=False, dtype="numeric", input_name="y")
+        # class labels stay as they are (strings too)
+        numeric = None if hasattr(first, "classes_") else "numeric"
+        y = check_array(y, ensure_2d=False, dtype=numeric, input_name="y")
     weight = first._route_sample_weight(
         X, params.get("sample_weight"), {}, uniform_is_none=supervised
     )

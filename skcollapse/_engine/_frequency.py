@@ -1,0 +1,362 @@
+"""Batched ``RecursiveRetrainer`` over ``FrequencyClassifier`` and
+``DummyClassifier(strategy="prior")``: label counts per context.
+
+Seddik et al.'s statistical language model: one multinomial per context.
+With ``inputs="reuse"`` or ``"bootstrap"`` every training row, real or
+synthetic, has the inputs of a real row, so its *context* (its distinct input
+row) is one of the real data's; a training set is summarised by its
+(weighted) label counts per context and class, ``counts`` of shape
+``(n_repeats, n_contexts, n_classes)``, and by the (unweighted) number of
+its rows of each class (the classes a fit sees: ``np.unique(y)`` of every
+row, zero-weight ones included). Accumulating is a running sum of these.
+
+The fit is ``FrequencyClassifier``'s: in a context with training rows,
+``(c_k + alpha) / (sum_j c_j + alpha K)`` over the ``K`` classes of the
+training set (0 for the others, as the refit's ``_full_proba`` expands a
+model that lost classes); in a context without any, the marginal frequencies
+``(sum_c c_k + alpha) / (n + alpha K)``. ``DummyClassifier(strategy="prior")``
+is the same with one context and ``alpha = 0``. Labels are drawn as the
+refit path draws them (``retrainer._sample_rows``): from ``p ** (1 / T)``,
+tempered in log space relative to the most probable class, by the inverse CDF
+of one uniform per row; ``label_noise="argmax"`` takes the first most
+probable class (``predict``).
+"""
+
+# Authors: The skcollapse developers
+# SPDX-License-Identifier: BSD-3-Clause
+
+import numpy as np
+from sklearn.dummy import DummyClassifier
+
+from ..generative import FrequencyClassifier
+from ._density import broadcast
+from ._protocol import BatchedProblem, Rows
+
+__all__ = ["FrequencyFamily"]
+
+#: Values gathered at once when drawing labels (bounds the memory of a draw).
+_GATHER = 1 << 22
+
+
+class _Table:
+    """Label counts of a training set per repeat: ``counts`` (weighted, per
+    context and class), ``present`` (rows of each class, unweighted) and
+    ``n_rows``."""
+
+    def __init__(self, counts, present, n_rows):
+        self.counts, self.present, self.n_rows = counts, present, n_rows
+
+    def __add__(self, other):
+        return _Table(
+            self.counts + other.counts,
+            self.present + other.present,
+            self.n_rows + other.n_rows,
+        )
+
+    def keep(self, repeats):
+        return _Table(self.counts[repeats], self.present[repeats], self.n_rows[repeats])
+
+
+def _temper(p, temperature):
+    """``retrainer._sample_rows``'s tempering along the last axis, normalised
+    into a CDF whose last entry is exactly 1."""
+    if temperature != 1.0:
+        with np.errstate(divide="ignore"):
+            log_p = np.log(p)
+        top = np.max(log_p, axis=-1, keepdims=True)
+        with np.errstate(over="ignore", under="ignore", invalid="ignore"):
+            p = np.exp((log_p - top) / temperature)
+    cdf = np.cumsum(p, axis=-1)
+    return cdf / cdf[..., -1:]
+
+
+def _draw(cdf, contexts, uniforms):
+    """One class per row: ``#{k : cdf[r, contexts[r, i], k] < 1 - u}``.
+
+    ``1 - u`` lies in ``(0, 1]`` (the refit's ``1 - rng.random()``), so a
+    class of probability 0 is never drawn. Rows are gathered in blocks of
+    repeats to bound the memory to :data:`_GATHER` values.
+    """
+    n_repeats, n_rows = contexts.shape
+    n_classes = cdf.shape[-1]
+    out = np.empty((n_repeats, n_rows), dtype=np.int64)
+    step = max(1, _GATHER // max(1, n_rows * n_classes))
+    for start in range(0, n_repeats, step):
+        stop = min(start + step, n_repeats)
+        rows = np.take_along_axis(
+            cdf[start:stop], contexts[start:stop, :, None], axis=1
+        )
+        v = 1.0 - uniforms[start:stop]
+        out[start:stop] = np.sum(rows < v[:, :, None], axis=2)
+    return np.minimum(out, n_classes - 1)
+
+
+class FrequencyFamily(BatchedProblem):
+    """``RecursiveRetrainer(FrequencyClassifier(alpha) or
+    DummyClassifier(strategy="prior"))`` with ``label_noise`` ``"sample"`` or
+    ``"argmax"``, any ``temperature``, ``inputs`` ``"reuse"`` or
+    ``"bootstrap"``, on label counts per context."""
+
+    diversity_key = "prediction_std"
+    computable = frozenset(
+        {"score_real", "score_validation", "prediction_std", "drift", "n_classes_train"}
+    )
+
+    @classmethod
+    def bases(cls):
+        return (FrequencyClassifier, DummyClassifier)
+
+    @classmethod
+    def covers(cls, owner):
+        base = owner.estimator
+        if isinstance(base, DummyClassifier) and base.strategy != "prior":
+            return f"DummyClassifier(strategy={base.strategy!r}) (batched: 'prior')"
+        if not isinstance(owner.inputs, str) or owner.inputs not in (
+            "reuse",
+            "bootstrap",
+        ):
+            return f"inputs={owner.inputs!r} (batched: 'reuse', 'bootstrap')"
+        noise = owner.label_noise
+        if noise == "auto":
+            noise = "sample"
+        if noise not in ("sample", "argmax"):
+            return f"label_noise={owner.label_noise!r} (batched: 'sample', 'argmax')"
+        missing = sorted(set(owner._check_metrics()) - cls.computable)
+        if missing:
+            return f"metrics={missing}"
+        return None
+
+    @classmethod
+    def new_keys(cls, owner):
+        return ("synthetic_error", "selected_error")
+
+    def __init__(self, owner, real, models, n_repeats):
+        self.n_repeats = n_repeats
+        self.wanted = set(owner._check_metrics())
+        base = owner.estimator
+        self.pooled = isinstance(base, DummyClassifier)  # one context
+        self.alpha = 0.0 if self.pooled else float(base.alpha)
+        self.argmax = owner.label_noise == "argmax"
+        self.temperature = float(owner.temperature)
+        self.inputs = owner.inputs
+        self.synthetic_weight = float(owner.synthetic_weight)
+        self.weight = real.weight
+        self.weighted = real.weight is not None or owner.synthetic_weight != 1.0
+
+        y = np.asarray(real.y)
+        y = y.reshape(y.shape[:2])
+        labels = [y.ravel()]
+        if real.y_val is not None:
+            labels.append(np.asarray(real.y_val).ravel())
+        # the meta-estimator's classes_: every real label, validation included
+        self.classes = classes = np.unique(np.concatenate(labels))
+        self.n_classes = len(classes)
+        X = np.asarray(real.X, dtype=float)
+        X = X.reshape(X.shape[:2] + (-1,))
+        self.n_real = X.shape[1]
+        parts = [X.reshape(-1, X.shape[2])]
+        if real.X_val is not None:
+            X_val = np.asarray(real.X_val, dtype=float)
+            X_val = X_val.reshape(X_val.shape[:2] + (-1,))
+            parts.append(X_val.reshape(-1, X_val.shape[2]))
+        # -0.0 and 0.0 are one context, as in FrequencyClassifier
+        rows = np.concatenate(parts) + 0.0
+        if self.pooled:
+            contexts, index = rows[:1], np.zeros(len(rows), dtype=np.int64)
+        else:
+            contexts, index = np.unique(rows, axis=0, return_inverse=True)
+            index = index.ravel()
+        self.n_contexts = len(contexts)
+        self.context = index[: X.size // X.shape[2]].reshape(X.shape[:2])
+        self.label = np.searchsorted(classes, y)
+        self.validation = None
+        if real.X_val is not None:
+            shape = X_val.shape[:2]
+            y_val = np.asarray(real.y_val).reshape(shape)
+            self.validation = (
+                index[X.size // X.shape[2] :].reshape(shape),
+                np.searchsorted(classes, y_val),
+            )
+        # real rows per context (the weights of the metrics on the real inputs)
+        self.multiplicity = self._per_context(self.context)
+        self.real_rows = Rows(
+            self.context,
+            real.weight,
+            np.ones(self.context.shape, dtype=bool),
+            self.label,
+        )
+        from ..retrainer import _full_proba
+
+        p = np.stack([_full_proba(model, contexts, classes) for model in models])
+        self.p = broadcast(p, n_repeats).copy()
+        self.first = p
+        self._drawn = {}
+
+    def _per_context(self, context):
+        """Rows per context, (1 or n_repeats, n_contexts)."""
+        n, C = context.shape[0], self.n_contexts
+        flat = (context + (np.arange(n) * C)[:, None]).ravel()
+        return np.bincount(flat, minlength=n * C).reshape(n, C).astype(float)
+
+    def keep(self, repeats):
+        self.n_repeats = len(repeats)
+        self.p = self.p[repeats]
+        if self.first.shape[0] > 1:
+            self.first = self.first[repeats]
+        if self.context.shape[0] > 1:
+            self.context, self.label = self.context[repeats], self.label[repeats]
+            self.multiplicity = self.multiplicity[repeats]
+            self.real_rows = self.real_rows.keep(repeats)
+            if self.weight is not None:
+                self.weight = self.weight[repeats]
+            if self.validation is not None:
+                self.validation = tuple(v[repeats] for v in self.validation)
+        self._drawn = {k: v[repeats] for k, v in self._drawn.items()}
+
+    # -- the protocol -----------------------------------------------------
+    def _rows(self, streams, n_samples):
+        """The real rows whose inputs a synthetic batch has (as the refit's
+        ``_draw_inputs``); None: every row, in order."""
+        n_real = self.n_real
+        if self.inputs == "bootstrap":
+            drawn = np.floor(streams.uniform(n_samples) * n_real).astype(np.int64)
+            return np.minimum(drawn, n_real - 1)
+        if n_samples == n_real:
+            return None
+        if n_samples > n_real:
+            rows = np.resize(np.arange(n_real), n_samples)
+            return np.broadcast_to(rows, (self.n_repeats, n_samples))
+        return np.sort(streams.subset(n_real, n_samples), axis=1)
+
+    def predicted(self):
+        """Every repeat's ``predict`` per context, (n_repeats, n_contexts)."""
+        return np.argmax(self.p, axis=2)
+
+    def draw(self, streams, rows, n_candidates=1):
+        """A synthetic batch at the real rows ``rows`` (None: all, in order),
+        each repeated ``n_candidates`` times: :class:`Rows` of contexts and
+        labels, and the rows' real labels (the reference)."""
+        n = self.n_repeats
+        context = broadcast(self.context, n)
+        reference = broadcast(self.label, n)
+        weight = None
+        if self.weighted:
+            weight = (
+                np.full(context.shape, self.synthetic_weight)
+                if self.weight is None
+                else self.synthetic_weight * broadcast(self.weight, n)
+            )
+        if rows is not None:
+            context = np.take_along_axis(context, rows, axis=1)
+            reference = np.take_along_axis(reference, rows, axis=1)
+            if weight is not None:
+                weight = np.take_along_axis(weight, rows, axis=1)
+        if n_candidates > 1:
+            context = np.repeat(context, n_candidates, axis=1)
+            reference = np.repeat(reference, n_candidates, axis=1)
+            if weight is not None:
+                weight = np.repeat(weight, n_candidates, axis=1)
+        predicted = np.take_along_axis(self.predicted(), context, axis=1)
+        if self.argmax:
+            labels, noise_scale = predicted, np.zeros(n)
+        else:
+            cdf = _temper(self.p, self.temperature)
+            labels = _draw(cdf, context, streams.uniform(context.shape[1]))
+            noise_scale = np.mean(labels != predicted, axis=1)
+        batch = Rows(context, weight, np.zeros(context.shape, dtype=bool), labels)
+        return batch, reference, noise_scale
+
+    def synthesize(self, streams, n_samples, as_rows):
+        rows = self._rows(streams, n_samples)
+        batch, reference, noise_scale = self.draw(streams, rows)
+        error = np.mean(batch.extra != reference, axis=1)
+        self._drawn = {
+            "label_noise_scale": noise_scale,
+            "synthetic_error": error,
+            "selected_error": error,
+        }
+        return batch if as_rows else self.stats_of(batch)
+
+    def real_part(self, rows, as_rows):
+        n, real = self.n_repeats, self.real_rows
+        real = Rows(
+            broadcast(real.values, n),
+            broadcast(real.weight, n),
+            broadcast(real.real, n),
+            broadcast(real.extra, n),
+        )
+        if rows is not None:
+            real = real.take(rows)
+        return real if as_rows else self.stats_of(real)
+
+    def stats_of(self, rows):
+        context, labels, weight = rows.values, rows.extra, rows.weight
+        n, C, K = context.shape[0], self.n_contexts, self.n_classes
+        offset = (np.arange(n) * C)[:, None]
+        flat = ((context + offset) * K + labels).ravel()
+        w = None if weight is None else weight.ravel()
+        counts = np.bincount(flat, weights=w, minlength=n * C * K)
+        present = np.bincount(
+            (labels + (np.arange(n) * K)[:, None]).ravel(), minlength=n * K
+        )
+        return _Table(
+            counts.reshape(n, C, K).astype(float),
+            present.reshape(n, K),
+            np.full(n, context.shape[1]),
+        )
+
+    def fit(self, stats, generation):
+        counts = stats.counts
+        seen = stats.present > 0  # the classes_ of the generation's fit
+        n_seen = seen.sum(axis=1)
+        alpha = self.alpha
+        smoothed = np.where(seen[:, None, :], counts + alpha, 0.0)
+        total = counts.sum(axis=2)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            p = smoothed / (total + alpha * n_seen[:, None])[:, :, None]
+        # a context without training rows (of positive weight): the marginal
+        marginal = counts.sum(axis=1)
+        smoothed = np.where(seen, marginal + alpha, 0.0)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            marginal = smoothed / (marginal.sum(axis=1) + alpha * n_seen)[:, None]
+        p = np.where((total > 0)[:, :, None], p, marginal[:, None, :])
+        degenerate = ~np.all(np.isfinite(p), axis=(1, 2))
+        if np.any(degenerate):
+            p = np.where(degenerate[:, None, None], self.p, p)
+        self.p = p
+        self._n_classes_train = n_seen
+        return degenerate
+
+    def _accuracy(self, context, labels):
+        predicted = np.take_along_axis(
+            self.predicted(), broadcast(context, self.n_repeats), axis=1
+        )
+        return np.mean(predicted == labels, axis=1)
+
+    def measure(self, stats, generation):
+        p, wanted, record = self.p, self.wanted, dict(self._drawn)
+        if "score_real" in wanted:
+            record["score_real"] = self._accuracy(self.context, self.label)
+        if self.validation is not None and "score_validation" in wanted:
+            record["score_validation"] = self._accuracy(*self.validation)
+        # the probability vectors at the real inputs, per context
+        weight = broadcast(self.multiplicity, p.shape[0])
+        n = float(self.n_real)
+        if self.n_contexts == 1:
+            # n equal rows: the exact value is 0, the refit path's is the
+            # rounding of its column mean (numpy adds the rows one by one),
+            # reproduced here so that both compare alike with generation 0's
+            # (the reference of collapse)
+            rows = np.broadcast_to(p, (p.shape[0], self.n_real, p.shape[2]))
+            mean = np.add.reduce(rows, axis=1) / n
+            spread = np.sum((p[:, 0, :] - mean) ** 2, axis=1)
+        else:
+            mean = np.einsum("rc,rck->rk", weight, p) / n
+            spread = np.einsum("rc,rck->r", weight, (p - mean[:, None, :]) ** 2) / n
+        record["prediction_std"] = np.sqrt(np.maximum(spread, 0.0))
+        if "drift" in wanted:
+            change = np.einsum("rc,rck->r", weight, (p - self.first) ** 2)
+            record["drift"] = np.sqrt(change / n)
+        if "n_classes_train" in wanted:
+            record["n_classes_train"] = self._n_classes_train.astype(float)
+        return record
