@@ -119,6 +119,23 @@ def run_python_script(script, cwd, *, timeout, args=()):
     )
 
 
+def reused_inputs_ols(n_generations, data, label_noise):
+    """The loop of Gerstgrasser et al.: OLS without intercept refitted on its
+    own labels (the real inputs reused, Gaussian label noise ``label_noise``)
+    under the data regime ``data``, the setting of
+    :func:`skcollapse.theory.linear_regression_error` with ``design="fixed"``.
+    """
+    from skcollapse import RecursiveRetrainer
+
+    return RecursiveRetrainer(
+        LinearRegression(fit_intercept=False),
+        n_generations=n_generations,
+        data=data,
+        inputs="reuse",
+        label_noise=label_noise,
+    )
+
+
 class RecordingRegression(LinearRegression):
     """A linear regression that keeps the rows (and weights) it was fitted on."""
 

@@ -5,6 +5,7 @@ import warnings
 
 import numpy as np
 import pytest
+from conftest import reused_inputs_ols
 from sklearn.base import clone
 from sklearn.dummy import DummyClassifier
 from sklearn.linear_model import LinearRegression, LogisticRegression
@@ -165,13 +166,7 @@ def test_truth_excess_risk_matches_the_ols_closed_form(data):
     d, n, sigma, n_generations = 3, 17, 0.7, 4
     covariance = np.array([[2.0, 0.6, 0.0], [0.6, 1.0, -0.3], [0.0, -0.3, 0.5]])
     source = LinearSource([1.0, -2.0, 0.25], noise=sigma, covariance=covariance)
-    retrainer = RecursiveRetrainer(
-        LinearRegression(fit_intercept=False),
-        n_generations=n_generations,
-        data=data,
-        inputs="reuse",
-        label_noise=sigma,
-    )
+    retrainer = reused_inputs_ols(n_generations, data, sigma)
     result = collapse_curve(
         retrainer, source=source, n_samples=n, n_repeats=500, random_state=0
     )

@@ -3,6 +3,7 @@
 import joblib
 import numpy as np
 import pytest
+from conftest import reused_inputs_ols
 from joblib._parallel_backends import ThreadingBackend
 from sklearn.base import BaseEstimator
 from sklearn.datasets import make_classification, make_regression
@@ -387,13 +388,7 @@ def test_linear_regression_matches_fixed_design_theory(data):
             "coef_error": [np.sum((e.coef_ - coef) ** 2) for e in estimator.estimators_]
         }
 
-    retrainer = RecursiveRetrainer(
-        LinearRegression(fit_intercept=False),
-        n_generations=n_generations,
-        data=data,
-        inputs="reuse",
-        label_noise=sigma,
-    )
+    retrainer = reused_inputs_ols(n_generations, data, sigma)
     result = collapse_curve(
         retrainer, X, y, n_repeats=n_repeats, random_state=0, measure=coef_error
     )
