@@ -1,5 +1,6 @@
 """Data sets of the model-collapse literature: Zipf tokens, word frequencies, the
-two-class Gaussian mixture, and data sources that know their true distribution."""
+text of the Python documentation, the two-class Gaussian mixture, and data
+sources that know their true distribution."""
 
 # Authors: The skcollapse developers
 # SPDX-License-Identifier: BSD-3-Clause
@@ -27,6 +28,7 @@ __all__ = [
     "GaussianMixtureSource",
     "GaussianSource",
     "LinearSource",
+    "load_python_docs_text",
     "load_word_frequencies",
     "make_gaussian_mixture",
     "make_zipf",
@@ -369,5 +371,169 @@ def load_word_frequencies(
         ranks=np.arange(1, len(words) + 1, dtype=np.int64),
         lang=lang,
         wordlist=wordlist,
+        DESCR=descr,
+    )
+
+
+_WORD = None  # the compiled word pattern, built on first use
+
+
+def _words(text):
+    """The words of a text: maximal runs of ASCII letters, lowercased."""
+    global _WORD
+    if _WORD is None:
+        import re
+
+        _WORD = re.compile(r"[a-z]+")
+    return _WORD.findall(text.lower())
+
+
+def _held_out(n_topics, test_fraction):
+    """Mask of the held-out topics: evenly spread, ``floor`` steps of f."""
+    index = np.arange(n_topics)
+    return np.floor((index + 1) * test_fraction) > np.floor(index * test_fraction)
+
+
+@validate_params(
+    {
+        "n_words": [Interval(Integral, 1, None, closed="left")],
+        "test_fraction": [Interval(Real, 0, 1, closed="neither")],
+        "sequence_length": [None, Interval(Integral, 1, None, closed="left")],
+    },
+    prefer_skip_nested_validation=True,
+)
+def load_python_docs_text(n_words=1000, *, test_fraction=0.2, sequence_length=None):
+    """Load the English text of the Python documentation topics as word ids.
+
+    Real text that every Python install has, with no download: the help
+    topics of the Python documentation (``pydoc_data.topics``, the text
+    ``help("if")`` shows), tokenised into words and encoded over a vocabulary
+    of the ``n_words`` most frequent training words plus an unknown-word
+    token. The topics are split into training and held-out topics, so the
+    held-out text is text the vocabulary and any model fitted on the
+    training part have never seen. Deterministic: two calls return the same
+    tokens.
+
+    Read more in the :ref:`User Guide <reproduce>`.
+
+    Parameters
+    ----------
+    n_words : int, default=1000
+        Size of the vocabulary without the unknown-word token: the most
+        frequent words of the training topics (ties broken alphabetically).
+        A text with fewer distinct words keeps them all.
+
+    test_fraction : float in (0, 1), default=0.2
+        Share of the topics held out, spread evenly over the topics sorted by
+        name: topic ``i`` is held out when ``floor((i + 1) f) > floor(i f)``.
+
+    sequence_length : int, default=None
+        None: ``train`` and ``test`` are the token streams (1-D). An int
+        ``L``: each stream cut into consecutive non-overlapping rows of
+        ``L`` tokens (the last incomplete row dropped), the input of
+        :class:`~skcollapse.generative.NGramLanguageModel`.
+
+    Returns
+    -------
+    data : :class:`~sklearn.utils.Bunch`
+        Dictionary-like object with the attributes:
+
+        train, test : ndarray of dtype int64
+            The token ids of the training and held-out topics, in topic
+            order: of shape (n_tokens,), or (n_rows, sequence_length).
+        vocabulary : ndarray of shape (vocabulary_size,), dtype=object
+            The word of each token id: the most frequent first, the
+            unknown-word token ``"<unk>"`` last (id ``vocabulary_size -
+            1``).
+        counts : ndarray of shape (vocabulary_size,)
+            Occurrences of each token id in the whole training stream (the
+            unknown-word token counts the words outside the vocabulary).
+        unknown : int
+            The id of ``"<unk>"``.
+        train_topics, test_topics : list of str
+            The topics of each part (disjoint).
+        python_version : str
+            The Python whose documentation this is: the text (and so every
+            count) differs slightly between Python versions.
+        DESCR : str
+            Description of the data.
+
+    See Also
+    --------
+    load_word_frequencies : Word frequencies of a language (wordfreq).
+    skcollapse.generative.NGramLanguageModel : The model of such rows.
+
+    Notes
+    -----
+    A word is a maximal run of the ASCII letters ``a-z`` after lowercasing:
+    ``"object's"`` is the two words ``object`` and ``s``, and digits,
+    punctuation and code symbols separate words. The topics are joined in
+    order of their names, so a row of ``sequence_length`` tokens can span
+    the end of one topic and the start of the next.
+
+    Examples
+    --------
+    >>> from skcollapse.datasets import load_python_docs_text
+    >>> data = load_python_docs_text(n_words=50, sequence_length=16)
+    >>> data.vocabulary[:5].tolist()
+    ['the', 'a', 'is', 'of', 'in']
+    >>> len(data.vocabulary), data.vocabulary[data.unknown]
+    (51, '<unk>')
+    >>> data.train.shape[1], bool(data.train.max() <= data.unknown)
+    (16, True)
+    >>> set(data.train_topics) & set(data.test_topics)
+    set()
+    """
+    import platform
+    from pydoc_data.topics import topics
+
+    names = sorted(topics)
+    held_out = _held_out(len(names), float(test_fraction))
+    if held_out.all() or not held_out.any():  # pragma: no cover (79+ topics)
+        raise ValueError(
+            f"test_fraction={test_fraction} leaves no topic in one part of the "
+            f"{len(names)} topics."
+        )
+    train_topics = [name for name, out in zip(names, held_out) if not out]
+    test_topics = [name for name, out in zip(names, held_out) if out]
+    train_words = [word for name in train_topics for word in _words(topics[name])]
+    test_words = [word for name in test_topics for word in _words(topics[name])]
+
+    distinct, frequency = np.unique(
+        np.asarray(train_words, dtype=object), return_counts=True
+    )
+    # most frequent first; np.unique sorted the words, a stable sort keeps ties
+    # in alphabetical order
+    order = np.argsort(-frequency, kind="stable")[:n_words]
+    vocabulary = np.append(distinct[order], "<unk>").astype(object)
+    unknown = len(vocabulary) - 1
+    index = {word: i for i, word in enumerate(vocabulary[:-1])}
+
+    def encode(words):
+        return np.asarray([index.get(word, unknown) for word in words], dtype=np.int64)
+
+    train, test = encode(train_words), encode(test_words)
+    counts = np.bincount(train, minlength=len(vocabulary)).astype(np.float64)
+    if sequence_length is not None:
+        L = int(sequence_length)
+        train = train[: len(train) // L * L].reshape(-1, L)
+        test = test[: len(test) // L * L].reshape(-1, L)
+    version = platform.python_version()
+    descr = (
+        f"The help topics of the Python {version} documentation "
+        f"(pydoc_data.topics): {len(train_words)} training words in "
+        f"{len(train_topics)} topics and {len(test_words)} held-out words in "
+        f"{len(test_topics)} topics, encoded over the {unknown} most frequent "
+        "training words plus '<unk>'."
+    )
+    return Bunch(
+        train=train,
+        test=test,
+        vocabulary=vocabulary,
+        counts=counts,
+        unknown=unknown,
+        train_topics=train_topics,
+        test_topics=test_topics,
+        python_version=version,
         DESCR=descr,
     )

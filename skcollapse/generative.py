@@ -12,7 +12,10 @@ recursive meta-estimators can refit them on their own samples:
 - :class:`FrequencyClassifier`: the count-based next-token model of Seddik et
   al.;
 - :class:`EmpiricalDensity`: the empirical distribution of the training rows,
-  the memorising learner of "A Tale of Tails" in any dimension.
+  the memorising learner of "A Tale of Tails" in any dimension;
+- :class:`NGramLanguageModel`: Seddik et al.'s count model with context
+  length ``l``, over rows of tokens (sequences) that it fits, scores and
+  writes.
 """
 
 # Authors: The skcollapse developers
@@ -37,6 +40,7 @@ __all__ = [
     "EmpiricalDensity",
     "FrequencyClassifier",
     "GaussianDensity",
+    "NGramLanguageModel",
 ]
 
 # Eigenvalues of a correlation matrix below _RCOND * (largest eigenvalue) are
@@ -1327,3 +1331,429 @@ class EmpiricalDensity(DensityMixin, BaseEstimator):
         rng = check_random_state(random_state)
         index = rng.choice(len(self.support_), size=n_samples, p=self.probabilities_)
         return self.support_[index]
+
+
+def _sorted_search(table, needles, side="right"):
+    """``np.searchsorted(table, needles)``, the needles sorted first (a
+    search in order walks the table once: several times faster)."""
+    order = np.argsort(needles, kind="stable")
+    where = np.empty(len(needles), dtype=np.intp)
+    where[order] = np.searchsorted(table, needles[order], side=side)
+    return where
+
+
+# Contexts of up to this many codes ((V + 1) ** n_context) are looked up in a
+# direct table (8 bytes each); longer ones by binary search.
+_DENSE_CONTEXTS = 2**21
+
+
+class NGramLanguageModel(DensityMixin, BaseEstimator):
+    """Count-based n-gram language model over rows of integer tokens.
+
+    Each row of X is one sequence of ``n_features`` tokens (word ids
+    ``0 .. vocabulary_size - 1``). ``fit`` counts, in every row, each token
+    together with the ``n_context`` tokens before it (the first tokens of a
+    row have a context padded with a start-of-sequence symbol), and the model
+    predicts the next token with the additively smoothed frequencies of its
+    context: the statistical language model of Seddik et al. with context
+    length ``l = n_context``. ``sample`` writes new sequences token by token,
+    ``score_samples`` returns the log-likelihood of each sequence and
+    ``score`` the mean log-likelihood per token (``exp(-score)`` is the
+    perplexity). Refitted on its own sequences generation after generation
+    (by :class:`~skcollapse.RecursiveDensityRetrainer`), it loses n-grams and
+    its held-out perplexity grows.
+
+    Read more in the :ref:`User Guide <generative_models>`.
+
+    Parameters
+    ----------
+    n_context : int, default=1
+        Context length ``l``: the number of previous tokens the next one
+        depends on. 0 is the unigram model (tokens independent), 1 a bigram
+        model, 2 a trigram model.
+
+    alpha : float, default=0.0
+        Additive (Laplace) smoothing of the next-token counts of every
+        context over the whole vocabulary. 0 is the maximum-likelihood
+        (count) model of Seddik et al., under which a sequence holding an
+        n-gram never seen in ``fit`` has log-likelihood ``-inf``; any
+        ``alpha > 0`` makes held-out perplexity finite. The model *is* the
+        smoothed distribution: ``sample`` draws from it too.
+
+    vocabulary_size : int, default=None
+        The tokens are ``0 .. vocabulary_size - 1``; a training token outside
+        is an error, a scored token outside has probability 0. None: one
+        more than the largest training token. Give it when the model is
+        refitted on its own samples (a token lost by one generation stays in
+        the vocabulary of the next) or scored on held-out text.
+
+    Attributes
+    ----------
+    vocabulary_size_ : int
+        Number of tokens of the vocabulary.
+
+    ngrams_ : ndarray of shape (n_ngrams, n_context + 1), dtype=int64
+        The distinct n-grams (context, then next token) of the training rows,
+        sorted lexicographically with the start-of-sequence symbol ``-1``
+        (the context of a row's first tokens) after every token.
+        ``len(ngrams_)`` is the number of distinct n-grams of the training
+        text.
+
+    ngram_counts_ : ndarray of shape (n_ngrams,)
+        (Weighted) count of each n-gram of ``ngrams_``.
+
+    token_counts_ : ndarray of shape (vocabulary_size_,)
+        (Weighted) count of each token over all training positions: the
+        unigram law, the prediction for a context never seen in ``fit``.
+
+    n_features_in_ : int
+        Number of features seen during ``fit``: the sequence length.
+
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
+        Names of features seen during ``fit``. Defined only when `X`
+        has feature names that are all strings.
+
+    See Also
+    --------
+    CategoricalDensity : The unigram model of one column of tokens, with
+        tail cutting.
+    FrequencyClassifier : Next-token frequencies of explicit context rows.
+    skcollapse.datasets.load_python_docs_text : Real English text as rows of
+        word ids.
+
+    Notes
+    -----
+    Sequences are rows: X of shape ``(n_sequences, sequence_length)`` holds
+    one fixed-length sequence per row (cut a long text into consecutive
+    windows, for example with ``load_python_docs_text(sequence_length=L)``).
+    Tokens of different rows never share a context, so the rows are
+    independent samples, as scikit-learn expects: ``sample`` returns
+    ``n_samples`` such rows, and a sample weight weighs a whole sequence.
+
+    For a context :math:`c` (the ``n_context`` previous tokens) with counts
+    :math:`n(c, w)` over a vocabulary of :math:`V` tokens,
+
+    .. math::
+
+        \\hat p(w \\mid c) = \\frac{n(c, w) + \\alpha}{\\sum_v n(c, v) + \\alpha V},
+
+    and a context never seen in ``fit`` (which only a smoothed model or a
+    row end can lead to) gets the unigram law :math:`(n(w) + \\alpha) / (n +
+    \\alpha V)`, as :class:`FrequencyClassifier` does for unseen rows. The
+    log-likelihood of a row :math:`x_1 \\dots x_L` is :math:`\\sum_t \\log
+    \\hat p(x_t \\mid x_{t-l} \\dots x_{t-1})`, with the start symbol before
+    :math:`x_1`; ``score`` divides the total over the rows of X by the number
+    of tokens, so :math:`\\exp(-\\text{score})` is the perplexity.
+
+    Per context, the count model refitted on text it generated is multinomial
+    resampling, Seddik et al.'s setting; with ``n_context=0`` and rows of one
+    token it is exactly :class:`CategoricalDensity`, whose expected collision
+    :func:`skcollapse.theory.categorical_collision` gives (Theorems 1 and 2).
+    With context, the number of occurrences of each context changes from one
+    generation to the next, and there is no closed form.
+
+    References
+    ----------
+    .. [1] M. E. A. Seddik, S.-W. Chen, S. Hayou, P. Youssef and M. Debbah,
+       "How Bad is Training on Synthetic Data? A Statistical Analysis of
+       Language Model Collapse", COLM 2024.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skcollapse.generative import NGramLanguageModel
+    >>> X = np.array([[0, 1, 2, 1], [0, 1, 1, 2]])
+    >>> model = NGramLanguageModel(n_context=1).fit(X)
+    >>> model.ngrams_
+    array([[ 0,  1],
+           [ 1,  1],
+           [ 1,  2],
+           [ 2,  1],
+           [-1,  0]])
+    >>> model.ngram_counts_
+    array([2., 1., 2., 1., 2.])
+    >>> model.score_samples([[0, 1, 2, 1], [0, 2, 1, 2]])
+    array([-0.4055,    -inf])
+    >>> round(float(np.exp(-model.score(X))), 4)  # training perplexity
+    1.2696
+    >>> model.sample(2, random_state=0)
+    array([[0, 1, 2, 1],
+           [0, 1, 2, 1]])
+    >>> smoothed = NGramLanguageModel(n_context=1, alpha=0.1).fit(X)
+    >>> bool(np.isfinite(smoothed.score([[0, 2, 1, 2]])))
+    True
+    """
+
+    _parameter_constraints: dict = {
+        "n_context": [Interval(Integral, 0, None, closed="left")],
+        "alpha": [Interval(Real, 0, None, closed="left")],
+        "vocabulary_size": [None, Interval(Integral, 1, None, closed="left")],
+    }
+
+    def __init__(self, n_context=1, alpha=0.0, vocabulary_size=None):
+        self.n_context = n_context
+        self.alpha = alpha
+        self.vocabulary_size = vocabulary_size
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.categorical = True
+        tags.input_tags.positive_only = True
+        return tags
+
+    def _validate_tokens(self, X, reset):
+        """Validate X as rows of integer tokens; return them as int64."""
+        _check_token_array(X, type(self).__name__)
+        X = validate_data(self, X, dtype="numeric", reset=reset)
+        return _as_integer_tokens(X, type(self).__name__)
+
+    def _context_codes(self, tokens):
+        """Integer code of the context of every position, shape of tokens.
+
+        The alphabet of contexts is the vocabulary plus the start symbol
+        (code ``V``): a context is a number in base ``V + 1``.
+        """
+        n_rows, length = tokens.shape
+        base = self.vocabulary_size_ + 1
+        padded = np.hstack(
+            [np.full((n_rows, self.n_context), base - 1, dtype=np.int64), tokens]
+        )
+        codes = np.zeros((n_rows, length), dtype=np.int64)
+        for j in range(self.n_context):
+            codes = codes * base + padded[:, j : j + length]
+        return codes
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y=None, sample_weight=None):
+        """Count the n-grams of the rows of X.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_sequences, sequence_length)
+            One sequence of integer tokens (>= 0) per row (floats are
+            accepted when they hold integer values).
+
+        y : None
+            Ignored. Present for API consistency.
+
+        sample_weight : array-like of shape (n_sequences,), default=None
+            Non-negative weight of each sequence, added to the counts of its
+            n-grams instead of 1. Rows of zero weight are ignored.
+
+        Returns
+        -------
+        self : object
+            The fitted estimator.
+        """
+        tokens = self._validate_tokens(X, reset=True)
+        tokens, weights, _ = _positive_weight_rows(tokens, sample_weight)
+        if tokens.shape[0] == 0:
+            raise ValueError(
+                "Sample weights must contain at least one non-zero number; "
+                "every sample_weight is zero (NGramLanguageModel needs a "
+                "sequence of positive weight)."
+            )
+        if np.any(tokens < 0):
+            raise ValueError(
+                "Negative values in data passed to NGramLanguageModel: it "
+                "expects tokens >= 0 (word ids); got the token "
+                f"{int(tokens[tokens < 0][0])}. Encode the words as "
+                "0 .. vocabulary_size - 1."
+            )
+        largest = int(tokens.max())
+        if self.vocabulary_size is None:
+            vocabulary_size = largest + 1
+        elif largest >= self.vocabulary_size:
+            raise ValueError(
+                f"Found the token {largest} in X, outside the vocabulary "
+                f"0 .. {self.vocabulary_size - 1} of "
+                f"vocabulary_size={self.vocabulary_size}. Increase "
+                "vocabulary_size or use vocabulary_size=None."
+            )
+        else:
+            vocabulary_size = int(self.vocabulary_size)
+        # the codes of the n-grams, (context * V + token), must fit int64
+        if (self.n_context + 1) * np.log2(vocabulary_size + 1) >= 62:
+            raise ValueError(
+                f"NGramLanguageModel cannot index n-grams of n_context="
+                f"{self.n_context} over vocabulary_size={vocabulary_size}: "
+                f"(vocabulary_size + 1) ** (n_context + 1) must stay below "
+                "2**62. Use a shorter context or a smaller vocabulary."
+            )
+        self.vocabulary_size_ = vocabulary_size
+        if weights is None:
+            weights = np.ones(tokens.shape[0])
+        elif not np.isfinite(weights.sum()):
+            weights = weights / np.max(weights)  # only relative weights matter
+        row_weights = np.broadcast_to(weights[:, None], tokens.shape).ravel()
+        codes = (self._context_codes(tokens) * vocabulary_size + tokens).ravel()
+        ngram_codes, inverse = np.unique(codes, return_inverse=True)
+        counts = np.bincount(
+            inverse.ravel(), weights=row_weights, minlength=len(ngram_codes)
+        )
+        context_codes, starts = np.unique(
+            ngram_codes // vocabulary_size, return_index=True
+        )
+        self._ngram_codes = ngram_codes
+        self._cumulative = np.cumsum(counts)
+        self._context_codes_seen = context_codes
+        self._context_starts = starts
+        self._context_ends = np.append(starts[1:], len(ngram_codes))
+        self._context_totals = np.add.reduceat(counts, starts)
+        n_codes = (vocabulary_size + 1) ** self.n_context
+        self._context_table = None
+        if n_codes <= _DENSE_CONTEXTS:
+            self._context_table = np.full(n_codes, -1, dtype=np.int64)
+            self._context_table[context_codes] = np.arange(len(context_codes))
+        self.ngram_counts_ = counts
+        self.token_counts_ = np.bincount(
+            tokens.ravel(), weights=row_weights, minlength=vocabulary_size
+        ).astype(np.float64)
+        self.ngrams_ = self._decode(ngram_codes)
+        return self
+
+    def _decode(self, ngram_codes):
+        """The n-grams of their codes, as rows of tokens (-1: start symbol)."""
+        V = self.vocabulary_size_
+        base = V + 1
+        columns = [ngram_codes % V]
+        rest = ngram_codes // V
+        for _ in range(self.n_context):
+            columns.append(rest % base)
+            rest = rest // base
+        ngrams = np.column_stack(columns[::-1]).astype(np.int64)
+        ngrams[:, :-1][ngrams[:, :-1] == V] = -1
+        return ngrams
+
+    def _lookup(self, context):
+        """Index of each context code in the seen contexts, -1 if unseen."""
+        table = self.__dict__.get("_context_table")
+        if table is not None:  # short contexts: a direct table
+            return table[context]
+        seen = self._context_codes_seen
+        index = np.minimum(np.searchsorted(seen, context), len(seen) - 1)
+        return np.where(seen[index] == context, index, -1)
+
+    def score_samples(self, X):
+        """Log-likelihood of each sequence of X.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_sequences, sequence_length)
+            Sequences of integer tokens, of the training length.
+
+        Returns
+        -------
+        log_likelihood : ndarray of shape (n_sequences,)
+            Sum over the tokens of each row of the log-probability of the
+            token given its context; ``-inf`` when a token has probability 0
+            (an n-gram never seen with ``alpha=0``, a token outside the
+            vocabulary).
+        """
+        check_is_fitted(self)
+        tokens = self._validate_tokens(X, reset=False)
+        V = self.vocabulary_size_
+        inside = (tokens >= 0) & (tokens < V)
+        clipped = np.where(inside, tokens, 0)
+        context = self._context_codes(clipped)
+        index = self._lookup(context)
+        seen = index >= 0
+        # count of the n-gram (0 if unseen) and total of its context
+        codes = (context * V + clipped).ravel()
+        where = _sorted_search(self._ngram_codes, codes, side="left")
+        where = np.minimum(where, len(self._ngram_codes) - 1).reshape(tokens.shape)
+        found = self._ngram_codes[where] == codes.reshape(tokens.shape)
+        counts = np.diff(np.concatenate([[0.0], self._cumulative]))
+        ngram_count = np.where(found, counts[where], 0.0)
+        total = np.where(seen, self._context_totals[np.maximum(index, 0)], 0.0)
+        unigram = self.token_counts_[clipped]
+        numerator = np.where(seen, ngram_count, unigram) + self.alpha
+        denominator = np.where(seen, total, self.token_counts_.sum()) + self.alpha * V
+        probability = np.where(inside, numerator / denominator, 0.0)
+        with np.errstate(divide="ignore"):
+            return np.sum(np.log(probability), axis=1)
+
+    def score(self, X, y=None):
+        """Mean log-likelihood per token of the sequences of X.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_sequences, sequence_length)
+            Sequences of integer tokens.
+
+        y : None
+            Ignored. Present for API consistency.
+
+        Returns
+        -------
+        score : float
+            The total of :meth:`score_samples` divided by the number of
+            tokens of X; ``exp(-score)`` is the perplexity of X (``-inf``
+            when a token has probability 0).
+        """
+        log_likelihood = self.score_samples(X)
+        return float(
+            np.sum(log_likelihood) / (len(log_likelihood) * self.n_features_in_)
+        )
+
+    def sample(self, n_samples=1, random_state=None):
+        """Generate sequences token by token.
+
+        Parameters
+        ----------
+        n_samples : int, default=1
+            Number of sequences to generate (0 gives an empty array).
+
+        random_state : int, RandomState instance or None, default=None
+            Seed or generator of the draw. Pass an int for reproducible
+            samples.
+
+        Returns
+        -------
+        X : ndarray of shape (n_samples, n_features_in_), dtype=int64
+            The sequences: each starts after the start symbol, and each
+            token is drawn from the smoothed next-token distribution of the
+            ``n_context`` tokens before it.
+        """
+        check_is_fitted(self)
+        n_samples = _check_n_samples(n_samples)
+        rng = check_random_state(random_state)
+        V = self.vocabulary_size_
+        length = self.n_features_in_
+        base = V + 1
+        out = np.zeros((n_samples, length), dtype=np.int64)
+        context = np.zeros(n_samples, dtype=np.int64)
+        for _ in range(self.n_context):
+            context = context * base + V  # the start symbol
+        modulus = base**self.n_context
+        unigram_cumulative = np.cumsum(self.token_counts_)
+        n_tokens = unigram_cumulative[-1]
+        # each context's block of the cumulative counts: its lower end, last
+        starts = self._context_starts
+        lower = np.where(starts > 0, self._cumulative[starts - 1], 0.0)
+        last = self._context_ends - 1
+        for t in range(length):
+            index = self._lookup(context)
+            seen = index >= 0
+            i = np.maximum(index, 0)
+            total = np.where(seen, self._context_totals[i], n_tokens)
+            u = rng.random_sample(n_samples) * total
+            # the draw inside the context's block of cumulative counts
+            position = _sorted_search(self._cumulative, lower[i] + u)
+            position = np.clip(position, self._context_starts[i], last[i])
+            token = self._ngram_codes[position] % V
+            if not seen.all():  # unseen contexts: the unigram law
+                unseen = ~seen
+                from_unigram = np.searchsorted(
+                    unigram_cumulative, u[unseen], side="right"
+                )
+                token[unseen] = np.minimum(from_unigram, V - 1)
+            if self.alpha > 0:
+                # the smoothing mass alpha V / (total + alpha V) is uniform
+                smooth = rng.random_sample(n_samples) * (total + self.alpha * V)
+                uniform = rng.randint(V, size=n_samples)
+                token = np.where(smooth < self.alpha * V, uniform, token)
+            out[:, t] = token
+            if self.n_context:
+                context = (context * base + token) % modulus
+        return out
