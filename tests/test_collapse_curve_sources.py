@@ -267,6 +267,20 @@ X_TEST, Y_TEST = SOURCE.sample(29, random_state=7)
 X_REAL, Y_REAL = SOURCE.sample(N_SAMPLES, random_state=8)
 
 
+def _test_set_curve(estimator, n_repeats, **kwargs):
+    """``collapse_curve`` of ``estimator`` scored on the module's test set,
+    seed 0; ``kwargs`` name the real data (``X``, ``y`` or ``source``,
+    ``n_samples``) and any further argument."""
+    return collapse_curve(
+        estimator,
+        X_test=X_TEST,
+        y_test=Y_TEST,
+        n_repeats=n_repeats,
+        random_state=0,
+        **kwargs,
+    )
+
+
 @pytest.mark.parametrize(
     "scoring, names",
     [
@@ -277,16 +291,8 @@ X_REAL, Y_REAL = SOURCE.sample(N_SAMPLES, random_state=8)
     ],
 )
 def test_test_scores_equal_scoring_the_stored_estimators_by_hand(scoring, names):
-    result = collapse_curve(
-        _ols(),
-        X_REAL,
-        Y_REAL,
-        X_test=X_TEST,
-        y_test=Y_TEST,
-        scoring=scoring,
-        n_repeats=3,
-        random_state=0,
-        return_estimators=True,
+    result = _test_set_curve(
+        _ols(), 3, X=X_REAL, y=Y_REAL, scoring=scoring, return_estimators=True
     )
     if names is None:
         names = {name: scorer for name, scorer in dict.fromkeys(scoring).items()}
@@ -314,16 +320,7 @@ def test_a_callable_returning_a_dict_names_its_keys():
         residual = y - model.predict(X)
         return {"mse": float(np.mean(residual**2)), "bias": float(np.mean(residual))}
 
-    result = collapse_curve(
-        _ols(),
-        X_REAL,
-        Y_REAL,
-        X_test=X_TEST,
-        y_test=Y_TEST,
-        scoring=scores,
-        n_repeats=2,
-        random_state=0,
-    )
+    result = _test_set_curve(_ols(), 2, X=X_REAL, y=Y_REAL, scoring=scores)
     assert {"test_mse", "test_bias"} <= set(result)
     assert "test_score" not in result
 
@@ -331,15 +328,7 @@ def test_a_callable_returning_a_dict_names_its_keys():
 def test_evaluating_every_generation_changes_no_trajectory():
     # The evaluation keeps every generation's model (store_estimators=True
     # during the fit); the light fit of a plain refit keeps one.
-    scored = collapse_curve(
-        _ols(),
-        X_REAL,
-        Y_REAL,
-        X_test=X_TEST,
-        y_test=Y_TEST,
-        n_repeats=3,
-        random_state=0,
-    )
+    scored = _test_set_curve(_ols(), 3, X=X_REAL, y=Y_REAL)
     for i, seed in enumerate(scored["seeds"]):
         light = _ols(store_estimators=False, random_state=int(seed))
         trajectory = light.fit(X_REAL, Y_REAL).trajectory_
@@ -352,25 +341,10 @@ def test_evaluating_every_generation_changes_no_trajectory():
 @pytest.mark.parametrize("store_estimators", [True, False])
 def test_store_estimators_false_is_respected_after_evaluation(store_estimators):
     retrainer = _ols(store_estimators=store_estimators)
-    result = collapse_curve(
-        retrainer,
-        source=SOURCE,
-        n_samples=N_SAMPLES,
-        X_test=X_TEST,
-        y_test=Y_TEST,
-        n_repeats=2,
-        random_state=0,
-        return_estimators=True,
+    result = _test_set_curve(
+        retrainer, 2, source=SOURCE, n_samples=N_SAMPLES, return_estimators=True
     )
-    stored = collapse_curve(
-        _ols(),
-        source=SOURCE,
-        n_samples=N_SAMPLES,
-        X_test=X_TEST,
-        y_test=Y_TEST,
-        n_repeats=2,
-        random_state=0,
-    )
+    stored = _test_set_curve(_ols(), 2, source=SOURCE, n_samples=N_SAMPLES)
     _assert_same_entries(result, stored)
     for fitted in result["estimators"]:
         assert fitted.store_estimators is store_estimators
@@ -589,15 +563,7 @@ def test_export_round_trip_keeps_the_source_seeds(tmp_path):
     pytest.importorskip("pandas")
     from skcollapse.model_selection import CollapseCurveResult
 
-    result = collapse_curve(
-        _ols(),
-        source=SOURCE,
-        n_samples=N_SAMPLES,
-        X_test=X_TEST,
-        y_test=Y_TEST,
-        n_repeats=3,
-        random_state=0,
-    )
+    result = _test_set_curve(_ols(), 3, source=SOURCE, n_samples=N_SAMPLES)
     result.to_csv(tmp_path / "r.csv")
     for back in (
         CollapseCurveResult.from_csv(tmp_path / "r.csv"),
