@@ -16,7 +16,7 @@ from sklearn.utils.validation import check_consistent_length
 from threadpoolctl import threadpool_limits
 
 from ._compat import HasMethods, StrOptions, validate_params
-from ._engine import batched_curve, resolve_engine
+from ._engine import Evaluation, batched_curve, resolve_engine
 from ._loop import DEGENERATE_ERRORS, CollapseWarning
 from ._params import RANDOM_STATE, Interval
 from ._progress import make_bar
@@ -433,15 +433,20 @@ def collapse_curve(
     )
     rng = check_random_state(random_state)
     seeds = draw_seed(rng, size=n_repeats)
+    evaluation = Evaluation(
+        source=source, test=task.test, X_test=X_test, y_test=y_test,
+        scoring=scoring, n_samples=n_samples, name=type(estimator).__name__,
+    )  # fmt: skip
     family = resolve_engine(
         engine, estimator, X, y, params, measure, return_estimators,
-        refit_only={"source": source, "X_test": X_test},
+        evaluation=evaluation,
     )  # fmt: skip
     if family is not None:
         return batched_curve(
             family, estimator, X, y, seeds, params=params, n_jobs=n_jobs,
             pre_dispatch=pre_dispatch, chunk_size=chunk_size,
-            inner_threads=inner_threads, verbose=verbose,
+            inner_threads=inner_threads, verbose=verbose, source=source,
+            evaluation=evaluation,
         )  # fmt: skip
     repeats = _refit_repeats(
         estimator,

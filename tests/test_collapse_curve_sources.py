@@ -328,7 +328,7 @@ def test_a_callable_returning_a_dict_names_its_keys():
 def test_evaluating_every_generation_changes_no_trajectory():
     # The evaluation keeps every generation's model (store_estimators=True
     # during the fit); the light fit of a plain refit keeps one.
-    scored = _test_set_curve(_ols(), 3, X=X_REAL, y=Y_REAL)
+    scored = _test_set_curve(_ols(), 3, X=X_REAL, y=Y_REAL, engine="refit")
     for i, seed in enumerate(scored["seeds"]):
         light = _ols(store_estimators=False, random_state=int(seed))
         trajectory = light.fit(X_REAL, Y_REAL).trajectory_
@@ -344,7 +344,9 @@ def test_store_estimators_false_is_respected_after_evaluation(store_estimators):
     result = _test_set_curve(
         retrainer, 2, source=SOURCE, n_samples=N_SAMPLES, return_estimators=True
     )
-    stored = _test_set_curve(_ols(), 2, source=SOURCE, n_samples=N_SAMPLES)
+    stored = _test_set_curve(
+        _ols(), 2, source=SOURCE, n_samples=N_SAMPLES, engine="refit"
+    )
     _assert_same_entries(result, stored)
     for fitted in result["estimators"]:
         assert fitted.store_estimators is store_estimators

@@ -6,7 +6,7 @@ import warnings
 import joblib
 import numpy as np
 import pytest
-from scipy import stats
+from scipy import sparse, stats
 from sklearn.linear_model import Lasso, LinearRegression, Ridge
 
 from skcollapse import (
@@ -191,11 +191,18 @@ UNCOVERED = [
         {"measure": lambda estimator: {}},
     ),
     (
-        RecursiveDensityRetrainer(GaussianDensity(), n_generations=2),
+        RecursiveDensityRetrainer(CategoricalDensity(), n_generations=2),
         "X_test=",
-        X_GAUSS,
+        TOKENS,
         None,
-        {"X_test": X_GAUSS[:5]},
+        {"X_test": TOKENS[:5]},
+    ),
+    (
+        RecursiveRetrainer(Ridge(), n_generations=2),
+        "a sparse X_test",
+        X_LIN,
+        Y_LIN,
+        {"X_test": sparse.csr_matrix(X_LIN[:5]), "y_test": Y_LIN[:5]},
     ),
 ]  # fmt: skip
 

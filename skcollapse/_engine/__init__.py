@@ -29,15 +29,15 @@ from sklearn.utils.parallel import Parallel, delayed
 from threadpoolctl import threadpool_limits
 
 from .._compat import routing_enabled
-from .._random import SeedTable
+from .._random import SeedTable, Stream
 from ._batched import run_chunk
 from ._categorical import CategoricalFamily
 from ._frequency import FrequencyFamily
 from ._gaussian import GaussianFamily
 from ._linear import LinearFamily
-from ._protocol import RealData
+from ._protocol import Evaluation, RealData
 
-__all__ = ["ENGINES", "FAMILIES", "batched_curve", "resolve_engine"]
+__all__ = ["ENGINES", "FAMILIES", "Evaluation", "batched_curve", "resolve_engine"]
 
 ENGINES = ("auto", "batched", "refit")
 
@@ -117,14 +117,24 @@ def _reason(estimator, y, measure, return_estimators):
 
 
 def resolve_engine(
-    engine, estimator, X, y, params, measure, return_estimators, refit_only=None
+    engine,
+    estimator,
+    X,
+    y,
+    params,
+    measure,
+    return_estimators,
+    refit_only=None,
+    evaluation=None,
 ):
     """The batched family to run, or None for the refit path.
 
     ``refit_only``: arguments of ``collapse_curve`` that only the refit path
-    implements, ``{name: value}`` (covered when None). ``engine="batched"``
-    for a configuration it does not cover raises a ValueError naming the
-    estimator or parameter and the value.
+    implements, ``{name: value}`` (covered when None). ``evaluation``: the
+    :class:`~._protocol.Evaluation` of ``source`` and ``X_test`` (covered
+    when the family computes its keys). ``engine="batched"`` for a
+    configuration it does not cover raises a ValueError naming the estimator
+    or parameter and the value.
     """
     if engine == "refit":
         return None
@@ -135,6 +145,8 @@ def resolve_engine(
         reason = f"{name}={type(given[name]).__name__} (the batched engine runs on X)"
     elif sp.issparse(X):
         family, reason = None, "a sparse X"
+    elif evaluation is not None and sp.issparse(evaluation.X_test):
+        family, reason = None, "a sparse X_test"
     elif set(params or {}) - {"sample_weight"}:
         family = None
         reason = f"fit parameters {sorted(set(params) - {'sample_weight'})}"
@@ -142,6 +154,10 @@ def resolve_engine(
         family, reason = None, "metadata routing enabled"
     else:
         family, reason = _reason(estimator, y, measure, return_estimators)
+        if family is not None and evaluation is not None and evaluation.active:
+            why = family.evaluates(estimator, evaluation)
+            if why is not None:
+                family, reason = None, why
     if family is None and engine == "batched":
         raise ValueError(
             f"engine='batched' does not cover {reason}. Use engine='auto' (which "
@@ -188,16 +204,34 @@ def _real_data(first, X, y, seed, params):
     return X, y, weight, X_val, y_val
 
 
-def _chunk_input(estimator, X, y, seeds, params):
-    """Generation 0 and the real data of a chunk: shared, unless each repeat
-    has its own validation split."""
-    per_repeat = estimator.get_params(deep=False).get("validation_fraction") is not None
-    firsts, records, parts = [], [], []
+def _chunk_input(estimator, X, y, seeds, params, source=None, evaluation=None):
+    """Generation 0, its evaluation and the real data of a chunk: shared,
+    unless each repeat has its own validation split or draws its own real
+    data from ``source`` (with the refit path's ``Stream.SOURCE`` seed: the
+    same rows as the refit path's repeat)."""
+    from ..model_selection import _draw_real_data
+
+    per_repeat = (
+        source is not None
+        or estimator.get_params(deep=False).get("validation_fraction") is not None
+    )
+    firsts, records, extras, parts = [], [], [], []
     for seed in seeds if per_repeat else seeds[:1]:
-        first, record = _first_generation(estimator, X, y, seed, params)
+        X_seed, y_seed = X, y
+        if source is not None:
+            X_seed, y_seed = _draw_real_data(
+                source,
+                evaluation.n_samples,
+                SeedTable(int(seed)).seed(0, Stream.SOURCE),
+            )
+        first, record = _first_generation(estimator, X_seed, y_seed, seed, params)
         firsts.append(first.estimator_)
         records.append(record)
-        parts.append(_real_data(first, X, y, seed, params))
+        if evaluation is not None and evaluation.active:
+            # generation 0's model is the refit path's own: its keys exactly
+            extra = evaluation.of_models([first.estimator_], 0)
+            extras.append({key: value[0] for key, value in extra.items()})
+        parts.append(_real_data(first, X_seed, y_seed, seed, params))
     stack = [None if p[0] is None else np.stack(p) for p in zip(*parts)]
     real = RealData(
         X=np.asarray(stack[0]),
@@ -205,16 +239,22 @@ def _chunk_input(estimator, X, y, seeds, params):
         weight=stack[2],
         X_val=stack[3],
         y_val=stack[4],
+        per_repeat=per_repeat,
     )
-    return real, firsts, records
+    return real, firsts, records, extras
 
 
-def _run_chunk(estimator, family, X, y, seeds, params, threads):
+def _run_chunk(estimator, family, X, y, seeds, params, threads, source, evaluation):
     def run():
-        real, models, records = _chunk_input(estimator, X, y, seeds, params)
+        real, models, records, extras = _chunk_input(
+            estimator, X, y, seeds, params, source, evaluation
+        )
         if len(records) == 1:
             records = records * len(seeds)
-        return run_chunk(estimator, family, real, models, records, seeds)
+            extras = extras * len(seeds)
+        return run_chunk(
+            estimator, family, real, models, records, seeds, evaluation, extras
+        )
 
     if threads is None:
         return run()
@@ -235,12 +275,17 @@ def batched_curve(
     chunk_size="auto",
     inner_threads=1,
     verbose=0,
+    source=None,
+    evaluation=None,
 ):
     """``collapse_curve``'s result, every repeat through the batched engine.
 
     Chunks of repeats run over joblib workers; each repeat draws from its
     own streams (:mod:`._streams`), so the result is the same for any
-    ``n_jobs``, ``chunk_size`` and backend.
+    ``n_jobs``, ``chunk_size`` and backend. With a ``source``, repeat ``i``'s
+    real data is the refit path's (``source_seeds``), and ``evaluation``
+    (an :class:`~._protocol.Evaluation`) adds the ``truth_`` and ``test_``
+    keys.
     """
     from ..model_selection import CollapseCurveResult, _Progress, _warn_early_stops
 
@@ -265,6 +310,8 @@ def batched_curve(
                 seeds[s : s + size],
                 params or {},
                 inner_threads,
+                source,
+                evaluation,
             )
             for s in range(0, n_repeats, size)
         )
@@ -296,6 +343,11 @@ def batched_curve(
     )
     result["generation"] = np.arange(estimator.n_generations + 1)
     result["seeds"] = np.asarray(seeds).astype(np.int64)
+    if source is not None:
+        result["source_seeds"] = np.array(
+            [SeedTable(int(seed)).seed(0, Stream.SOURCE) for seed in seeds],
+            dtype=np.int64,
+        )
     for name in ("n_generations", "termination_condition", "collapse_generation"):
         result[name] = np.concatenate([o[name] for o in outputs])
     result["n_generations"] = result["n_generations"].astype(int)

@@ -54,7 +54,9 @@ def _fixed_real_rows(seeds, n_keep, n_real):
     )
 
 
-def run_chunk(owner, family, real, models, first_records, seeds):
+def run_chunk(
+    owner, family, real, models, first_records, seeds, evaluation=None, first_extra=()
+):
     """Run the repeats of ``seeds`` through ``owner.n_generations`` generations.
 
     Parameters
@@ -72,6 +74,12 @@ def run_chunk(owner, family, real, models, first_records, seeds):
         the refit path recorded it.
     seeds : ndarray of int
         The repeats' ``random_state``.
+    evaluation : Evaluation or None
+        The ``source`` and test set every generation's models are evaluated
+        on (:meth:`~._protocol.BatchedProblem.evaluate`).
+    first_extra : list of dict
+        Generation 0's ``truth_`` and ``test_`` keys, one dict per repeat
+        (computed on the refit path's own generation-0 model).
 
     Returns
     -------
@@ -85,9 +93,17 @@ def run_chunk(owner, family, real, models, first_records, seeds):
     n_generations = owner.n_generations
     keys = [key for key in first_records[0] if key != "generation"]
     keys += [key for key in family.new_keys(owner) if key not in keys]
-    trajectory = {key: np.full((n_repeats, n_generations + 1), np.nan) for key in keys}
+    evaluated = []  # the truth_ and test_ keys, after the trajectory's
+    for record in first_extra:
+        evaluated += [key for key in record if key not in evaluated]
+    evaluates = evaluation is not None and evaluation.active
+    trajectory = {
+        key: np.full((n_repeats, n_generations + 1), np.nan) for key in keys + evaluated
+    }
     for key in keys:
         trajectory[key][:, 0] = [record.get(key, np.nan) for record in first_records]
+    for key in evaluated:
+        trajectory[key][:, 0] = [record.get(key, np.nan) for record in first_extra]
     n_done = np.full(n_repeats, n_generations)
     termination = np.full(n_repeats, "max_generations", dtype=object)
 
@@ -174,6 +190,10 @@ def run_chunk(owner, family, real, models, first_records, seeds):
             )
         for key in keys:
             trajectory[key][alive, generation] = record[key]
+        if evaluates:
+            extra = problem.evaluate(evaluation, generation)
+            for key in evaluated:
+                trajectory[key][alive, generation] = extra.get(key, np.nan)
         if stop:
             collapsed = _collapsed(
                 record[problem.diversity_key],

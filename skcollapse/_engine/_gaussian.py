@@ -16,9 +16,10 @@ zero row of ``B``) stays exactly constant, as in the refit.
 
 import numpy as np
 
+from .._sources import GaussianSource, _psd_sqrt
 from ..generative import _RCOND, GaussianDensity, _gaussian_log_density
 from ._density import DensityFamily, broadcast
-from ._protocol import Rows
+from ._protocol import Rows, evaluate_with
 
 __all__ = ["GaussianFamily"]
 
@@ -132,6 +133,7 @@ class GaussianFamily(DensityFamily):
         self.real_stats = stats
         self.real_second = stats.scatter / stats.weight[:, None, None]
         self.validation = None
+        self._test_set = None
         if real.X_val is not None:
             X_val = np.asarray(real.X_val, dtype=float)
             val = self.stats_of(Rows(X_val, None, None))
@@ -153,6 +155,87 @@ class GaussianFamily(DensityFamily):
         if self.validation is not None and self.validation[1].shape[0] > 1:
             rows, mean, second = self.validation
             self.validation = (rows.keep(repeats), mean[repeats], second[repeats])
+
+    # -- against a truth and a test set ----------------------------------
+    @classmethod
+    def evaluates(cls, owner, evaluation):
+        return None  # GaussianSource and the log-likelihood in arrays, else models()
+
+    def models(self):
+        """Every repeat's model: a clone of the base with ``mean_`` and
+        ``covariance_`` set, as its fit sets them."""
+        from sklearn.base import clone
+
+        models = []
+        for mean, covariance in zip(self.mean, self.covariance):
+            model = clone(self.estimator)
+            model.mean_, model.covariance_ = mean.copy(), covariance.copy()
+            model.n_features_in_ = self.n_features
+            models.append(model)
+        return models
+
+    def evaluate(self, evaluation, generation):
+        return evaluate_with(self, evaluation, generation, self._truth, self._test)
+
+    def _truth(self, source):
+        """GaussianSource's closed forms (``_sources``' own formulas, per
+        repeat in arrays) of ``N(mean_, temperature * covariance_)``."""
+        if type(source) is not GaussianSource:
+            return None
+        mean = self.mean
+        S = self.model_temperature * self.covariance
+        true_mean, true_S = source.mean, source.covariance
+        d = self.n_features
+        with np.errstate(all="ignore"):
+            finite = np.all(np.isfinite(mean), axis=1) & np.all(
+                np.isfinite(S), axis=(1, 2)
+            )
+            S_safe = np.where(finite[:, None, None], S, np.eye(d))
+            sign, logdet = np.linalg.slogdet(S_safe)
+            logdet = np.where(sign > 0, logdet, -np.inf)
+            true_logdet = np.linalg.slogdet(true_S)[1]
+            diff = true_mean - mean
+            solved = np.linalg.solve(true_S, S_safe)
+            maha = np.einsum("rd,rd->r", diff, np.linalg.solve(true_S, diff.T).T)
+            kl = 0.5 * (
+                np.trace(solved, axis1=1, axis2=2) + maha - d + true_logdet - logdet
+            )
+            kl = np.where(logdet == -np.inf, np.inf, np.maximum(kl, 0.0))
+            root = _psd_sqrt(true_S)
+            inner = root @ S_safe @ root
+            inner = (inner + np.swapaxes(inner, 1, 2)) / 2
+            cross = np.sum(np.sqrt(np.clip(np.linalg.eigvalsh(inner), 0, None)), 1)
+            trace = np.trace(S_safe, axis1=1, axis2=2)
+            mean_error = np.sum(diff**2, axis=1)
+            w2 = np.maximum(mean_error + trace + np.trace(true_S) - 2 * cross, 0.0)
+            nan = np.where(finite, 0.0, np.nan)
+            return {
+                "truth_mean_error": mean_error,
+                "truth_covariance_trace_ratio": np.trace(S, axis1=1, axis2=2)
+                / np.trace(true_S),
+                "truth_covariance_logdet_ratio": logdet - true_logdet + nan,
+                "truth_kl": kl + nan,
+                "truth_w2": w2 + nan,
+            }
+
+    def _test(self, evaluation):
+        """The mean log-likelihood of X_test (any ``scoring`` one model at
+        a time)."""
+        if evaluation.test.scorer is not None:
+            return None
+        if self._test_set is None:
+            from sklearn.utils import check_array
+
+            X = np.asarray(check_array(evaluation.X_test, dtype="numeric"), float)
+            rows = Rows(X[None], None, None)
+            stats = self.stats_of(rows)
+            self._test_set = (
+                rows,
+                stats.mean,
+                stats.scatter / stats.weight[:, None, None],
+            )
+        rows, mean, second = self._test_set
+        return {"test_log_likelihood": self._log_likelihood(mean, second, rows)}
 
     # -- the protocol -----------------------------------------------------
     def _factor(self):

@@ -24,10 +24,28 @@ import numbers
 import numpy as np
 from sklearn.linear_model import LinearRegression, Ridge
 
+from .._sources import LinearSource
 from ._density import broadcast
-from ._protocol import BatchedProblem, Rows
+from ._protocol import BatchedProblem, Rows, evaluate_with
 
 __all__ = ["LinearFamily"]
+
+
+#: The scorers of ``collapse_curve``'s ``scoring`` computed in arrays, by
+#: name: ``(n_repeats, n_test, k)`` predictions and targets -> (n_repeats,).
+def _r2_scores(y, prediction):
+    total = np.sum((y - y.mean(axis=1, keepdims=True)) ** 2, axis=1)
+    return LinearFamily._r2(y, prediction, total)
+
+
+_SCORERS = {
+    "r2": _r2_scores,
+    "neg_mean_squared_error": lambda y, p: -np.mean((y - p) ** 2, axis=(1, 2)),
+    "neg_mean_absolute_error": lambda y, p: -np.mean(np.abs(y - p), axis=(1, 2)),
+    "neg_root_mean_squared_error": lambda y, p: (
+        -np.mean(np.sqrt(np.mean((y - p) ** 2, axis=1)), axis=1)
+    ),
+}
 
 #: Ridge solvers that compute the exact solution (the others iterate to a
 #: tolerance).
@@ -171,6 +189,10 @@ class LinearFamily(BatchedProblem):
         self.noise = None if self.residual else float(noise)
         self.scale = np.sqrt(float(owner.temperature))
         self.inputs = owner.inputs
+        self.base = base
+        self.one_output = np.ndim(real.y) == 2  # (repeats, rows): a 1-D y
+        self.per_repeat = bool(real.per_repeat)
+        self._test_set = None
 
         X = np.asarray(real.X, dtype=float)
         y = np.asarray(real.y, dtype=float)
@@ -236,7 +258,7 @@ class LinearFamily(BatchedProblem):
             or self.inputs != "reuse"
             or synthetic_count(owner.synthetic_size, n_real) != n_real
             or self.weighted
-            or self.X.shape[0] != 1
+            or self.per_repeat
         ):
             return None
         design = self.X[0]
@@ -300,13 +322,88 @@ class LinearFamily(BatchedProblem):
             self._shared = None
         self._drawn = {k: v[repeats] for k, v in self._drawn.items()}
 
-    def _predict(self, X):
-        """Every repeat's predictions at ``X`` (1 or n_repeats, n, d) -> (R, n, k)."""
-        if X.shape[0] == 1:
+    def _predict(self, X, shared=None):
+        """Every repeat's predictions at ``X`` (1 or n_repeats, n, d) -> (R, n, k).
+
+        ``shared``: whether ``X`` is the same for every repeat (by default,
+        when it has one row on its leading axis and the real data is not per
+        repeat)."""
+        if shared is None:
+            shared = X.shape[0] == 1 and not self.per_repeat
+        if shared:
             out = np.einsum("nd,rkd->rnk", X[0], self.coef)
         else:
             out = np.einsum("rnd,rkd->rnk", X, self.coef)
         return out + self.intercept[:, None, :]
+
+    # -- against a truth and a test set ----------------------------------
+    @classmethod
+    def evaluates(cls, owner, evaluation):
+        return None  # LinearSource and the common scorers in arrays, else models()
+
+    def models(self):
+        """Every repeat's model: a clone of the base with ``coef_`` and
+        ``intercept_`` set, as its fit sets them."""
+        from sklearn.base import clone
+
+        models = []
+        d = self.coef.shape[2]
+        for coef, intercept in zip(self.coef, self.intercept):
+            model = clone(self.base)
+            if self.one_output:
+                model.coef_ = coef[0].copy()
+                model.intercept_ = float(intercept[0]) if self.fit_intercept else 0.0
+            else:
+                model.coef_ = coef.copy()
+                model.intercept_ = intercept.copy() if self.fit_intercept else 0.0
+            model.n_features_in_ = d
+            models.append(model)
+        return models
+
+    def evaluate(self, evaluation, generation):
+        return evaluate_with(self, evaluation, generation, self._truth, self._test)
+
+    def _truth(self, source):
+        """LinearSource's closed forms of every repeat's coefficients."""
+        if type(source) is not LinearSource:
+            return None
+        W = self.coef - source._coef_2d()
+        b = self.intercept - source._intercept_1d()
+        with np.errstate(all="ignore"):
+            risk = np.einsum("rkd,de,rke->rk", W, source.covariance, W) + b**2
+            return {
+                "truth_excess_risk": np.mean(risk, axis=1),
+                "truth_coef_error": np.mean(np.sum(W**2, axis=2), axis=1),
+            }
+
+    def _test(self, evaluation):
+        """The named scorers of ``scoring`` (None: ``score``, the R^2)."""
+        scoring = evaluation.scoring
+        if scoring is None or isinstance(scoring, str):
+            names = {"score": "r2" if scoring is None else scoring}
+        elif isinstance(scoring, (list, tuple, set)) and all(
+            isinstance(name, str) for name in scoring
+        ):
+            names = {name: name for name in scoring}
+        else:
+            return None
+        if not set(names.values()) <= set(_SCORERS):
+            return None
+        if self._test_set is None:
+            from sklearn.utils import check_array
+
+            X = check_array(evaluation.X_test, dtype="numeric")
+            y = np.asarray(evaluation.y_test, dtype=float)
+            y = y.reshape(y.shape[0], -1)
+            self._test_set = (np.asarray(X, float)[None], y[None])
+        X, y = self._test_set
+        prediction = self._predict(X, shared=True)
+        y = broadcast(y, prediction.shape[0])
+        with np.errstate(all="ignore"):
+            return {
+                f"test_{key}": _SCORERS[name](y, prediction)
+                for key, name in names.items()
+            }
 
     # -- the protocol -----------------------------------------------------
     def _rows(self, streams, n_samples):
@@ -457,7 +554,7 @@ class LinearFamily(BatchedProblem):
         least-squares fit on its design-row statistics."""
         X, k = self.X, stats.s.shape[2]
         d = X.shape[2]
-        shared = stats.c is None and X.shape[0] == 1
+        shared = stats.c is None and not self.per_repeat
         if shared:
             if self._shared is None:
                 mean = X[0].mean(axis=0) if self.fit_intercept else np.zeros(d)

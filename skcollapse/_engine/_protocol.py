@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["BatchedProblem", "RealData", "Rows"]
+__all__ = ["BatchedProblem", "Evaluation", "RealData", "Rows"]
 
 
 @dataclass
@@ -45,6 +45,11 @@ class RealData:
         Their sample weights.
     X_val, y_val : ndarray or None
         The held-out real rows of ``validation_fraction``.
+    per_repeat : bool
+        Whether each repeat has its own real data (a leading axis of the
+        chunk's length, even for a chunk of one repeat: a family must then
+        compute as for any chunk, so that a repeat's numbers do not depend on
+        its chunk).
     """
 
     X: Any
@@ -52,6 +57,7 @@ class RealData:
     weight: Any = None
     X_val: Any = None
     y_val: Any = None
+    per_repeat: bool = False
 
     @property
     def n_rows(self):
@@ -194,3 +200,126 @@ class BatchedProblem(ABC):
     @abstractmethod
     def keep(self, repeats):
         """Keep only the repeats at the integer indices ``repeats``."""
+
+    # -- against a truth and a test set (collapse_curve's source, X_test) --
+    @classmethod
+    def evaluates(cls, owner, evaluation):
+        """None if the family computes ``evaluation``'s keys (the ``truth_``
+        keys of its source, the ``test_`` keys of its test set), else the
+        reason, naming the source or scorer that is not covered."""
+        return (
+            f"source= and X_test= (the batched {cls.__name__} does not "
+            "evaluate its models)"
+        )
+
+    def models(self):
+        """Every repeat's current model as a fitted base estimator (a clone
+        of the base with its fitted attributes set), for the evaluations the
+        family does not compute in arrays."""
+        raise NotImplementedError
+
+    def evaluate(self, evaluation, generation):
+        """``{key: ndarray of shape (n_repeats,)}``: the ``truth_*`` and
+        ``test_*`` keys of every repeat's current model (generation ``g >=
+        1``), as ``collapse_curve``'s refit path records them. The default
+        evaluates :meth:`models` one by one."""
+        return evaluation.of_models(self.models(), generation)
+
+
+@dataclass
+class Evaluation:
+    """What ``collapse_curve`` measures every generation's model against.
+
+    Attributes
+    ----------
+    source : data source or None
+        ``source.evaluate`` gives the ``truth_*`` keys.
+    test : ``model_selection._TestSet`` or None
+        How the test set is scored (its scorer, None: log-likelihood only;
+        the estimator's kind).
+    X_test, y_test : array-like or None
+        The test set.
+    scoring : object
+        ``collapse_curve``'s ``scoring`` argument (None: the base's own
+        ``score``).
+    n_samples : int or None
+        Rows of real data each repeat draws from ``source``.
+    name : str
+        The meta-estimator's class name (for the warnings).
+    """
+
+    source: Any = None
+    test: Any = None
+    X_test: Any = None
+    y_test: Any = None
+    scoring: Any = None
+    n_samples: Any = None
+    name: str = ""
+
+    @property
+    def active(self):
+        return self.source is not None or self.test is not None
+
+    def of_models(self, models, generation, truth=True, test=True):
+        """The keys of fitted base models, one per repeat, as the refit path
+        computes them (an error collapse made is NaN with a warning)."""
+        from ..model_selection import _guarded, _test_scores, _truth
+
+        records = []
+        for model in models:
+            record = {}
+            if truth and self.source is not None:
+                record.update(
+                    _guarded(
+                        generation,
+                        self.name,
+                        "source.evaluate",
+                        lambda model=model: _truth(self.source, model),
+                    )
+                )
+            if test and self.test is not None:
+                record.update(
+                    _guarded(
+                        generation,
+                        self.name,
+                        "scoring X_test",
+                        lambda model=model: _test_scores(
+                            model,
+                            self.X_test,
+                            self.y_test,
+                            self.test.scorer,
+                            self.test.kind,
+                        ),
+                    )
+                )
+            records.append(record)
+        keys = []
+        for record in records:
+            keys += [key for key in record if key not in keys]
+        return {
+            key: np.array([record.get(key, np.nan) for record in records], dtype=float)
+            for key in keys
+        }
+
+
+def evaluate_with(problem, evaluation, generation, truth, test):
+    """The keys of :meth:`BatchedProblem.evaluate` from a family's array
+    computations ``truth(source)`` and ``test(evaluation)`` (each returns
+    a dict, or None when it does not cover the source or the scorer), the
+    others through :meth:`BatchedProblem.models` one model at a time."""
+    record, need_truth, need_test = {}, False, False
+    if evaluation.source is not None:
+        values = truth(evaluation.source)
+        need_truth = values is None
+        record.update(values or {})
+    if evaluation.test is not None:
+        values = test(evaluation)
+        need_test = values is None
+        record.update(values or {})
+    if need_truth or need_test:
+        record.update(
+            evaluation.of_models(
+                problem.models(), generation, truth=need_truth, test=need_test
+            )
+        )
+    return record
