@@ -802,3 +802,145 @@ def test_a_callable_verifier_with_optional_parameters_gets_one_argument(X):
 
     run(X, n_generations=2, verifier=verifier, threshold=-1.0)
     assert calls == [None, None]
+
+
+class _Recording(ToyProblem):
+    """ToyProblem that keeps each fit's training set (a copy) and each draw.
+
+    ``sparse_from`` makes the draws of that generation on sparse matrices
+    (a sampler's output); ``reference`` gives every draw ``y_reference``
+    (the real labels of its inputs: here ``2 * X``) up to that generation.
+    """
+
+    def __init__(self, X, sparse_from=None, reference=None):
+        super().__init__(X)
+        self.sparse_from, self.reference = sparse_from, reference
+        self.trains, self.draws = [], []
+
+    def fit(self, estimator, batch):
+        import scipy.sparse as sp
+
+        X = batch.X.toarray() if sp.issparse(batch.X) else np.array(batch.X)
+        reference = None if batch.y_reference is None else batch.y_reference.copy()
+        self.trains.append((X, batch.origin.copy(), reference))
+        return estimator.fit(X)
+
+    def synthesize(self, model, n_samples, rng, *, generation, n_candidates):
+        import scipy.sparse as sp
+
+        batch = (
+            super()
+            .synthesize(
+                model, n_samples, rng, generation=generation, n_candidates=n_candidates
+            )
+            .batch
+        )
+        self.draws.append(batch.X.copy())
+        X = batch.X
+        if self.sparse_from is not None and generation >= self.sparse_from:
+            X = sp.csr_matrix(X)
+        reference = None
+        if self.reference is not None and generation <= self.reference:
+            reference = 2 * batch.X[:, 0]
+        batch = Batch(X=X, origin=batch.origin, y_reference=reference)
+        return Synthesis(batch, {"n_drawn": len(batch)})
+
+    def measure(self, model, generation, train):
+        import scipy.sparse as sp
+
+        if train is not None and sp.issparse(train.X):
+            train = Batch(X=train.X.toarray(), origin=train.origin)
+        return super().measure(model, generation, train)
+
+    def label_error(self, y, y_reference):
+        return 0.0
+
+
+@pytest.mark.parametrize("sparse_from", [1, 2])
+def test_accumulate_keeps_every_row_when_the_draws_turn_sparse(X, sparse_from):
+    # ndarray real rows, then a sampler's sparse batches: the pool of ndarray
+    # rows gives way to concatenation, and every generation still trains on
+    # the 7 real rows (once) and every batch so far, in order
+    problem = _Recording(X, sparse_from=sparse_from)
+    result = run(
+        X, problem=problem, n_generations=4, data="accumulate", synthetic_size=3
+    )
+    np.testing.assert_array_equal(result.trajectory["n_train"], [7, 10, 13, 16, 19])
+    for g, (train, origin, _) in enumerate(problem.trains):
+        expected = np.concatenate([X, *problem.draws[:g]])
+        np.testing.assert_array_equal(train, expected)
+        np.testing.assert_array_equal(
+            origin, np.repeat(np.arange(g + 1), [7] + [3] * g)
+        )
+
+
+def test_accumulate_without_real_rows_when_the_draws_turn_sparse(X):
+    problem = _Recording(X, sparse_from=3)
+    run(
+        X,
+        problem=problem,
+        n_generations=4,
+        data="accumulate",
+        real_fraction=0.0,
+        synthetic_size=3,
+    )
+    for g, (train, origin, _) in enumerate(problem.trains[1:], start=1):
+        np.testing.assert_array_equal(train, np.concatenate(problem.draws[:g]))
+        np.testing.assert_array_equal(origin, np.repeat(np.arange(1, g + 1), 3))
+
+
+def test_a_window_that_rejected_everything_trains_on_nothing(X):
+    # accumulate over a window, no real rows, every draw rejected: the
+    # training set is empty (not a real row), the previous model is kept
+    problem = _Recording(X)
+    with pytest.warns(CollapseWarning, match="no training data"):
+        result = run(
+            X,
+            problem=problem,
+            n_generations=2,
+            data="accumulate",
+            accumulate_window=2,
+            real_fraction=0.0,
+            verifier=MeanModel(),
+            threshold=1e9,
+        )
+    np.testing.assert_array_equal(result.trajectory["n_train"], [7, 0, 0])
+    assert len(problem.trains) == 1  # only generation 0 was fitted
+    np.testing.assert_array_equal(result.sample_generation, [0] * 7)
+
+
+def test_accumulate_keeps_the_real_labels_of_every_synthetic_row(X):
+    # no real rows (they have no reference): every training set carries the
+    # references of all its batches, in order
+    problem = _Recording(X, reference=10)
+    run(
+        X,
+        problem=problem,
+        n_generations=4,
+        data="accumulate",
+        real_fraction=0.0,
+        synthetic_size=3,
+    )
+    for g, (train, _, reference) in enumerate(problem.trains[1:], start=1):
+        drawn = np.concatenate(problem.draws[:g])
+        np.testing.assert_array_equal(train, drawn)
+        np.testing.assert_array_equal(reference, 2 * drawn[:, 0])
+
+
+def test_accumulate_drops_the_references_once_a_batch_has_none(X):
+    # the batches of generations 1 and 2 carry references, later ones not:
+    # from generation 3 on the training set has none (not a partial column)
+    problem = _Recording(X, reference=2)
+    run(
+        X,
+        problem=problem,
+        n_generations=4,
+        data="accumulate",
+        real_fraction=0.0,
+        synthetic_size=3,
+    )
+    references = [reference for _, _, reference in problem.trains[1:]]
+    np.testing.assert_array_equal(
+        references[1], 2 * np.concatenate(problem.draws[:2])[:, 0]
+    )
+    assert references[2] is None and references[3] is None

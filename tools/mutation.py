@@ -63,12 +63,14 @@ TARGETS = {
         ["skcollapse/theory/*.py"],
         None,
         [
+            "tests/test_theory_accumulate.py",
+            "tests/test_theory_categorical.py",
+            "tests/test_theory_estimators.py",
+            "tests/test_theory_fresh.py",
             "tests/test_theory_gaussian.py",
             "tests/test_theory_linear.py",
-            "tests/test_theory_categorical.py",
-            "tests/test_theory_zipf.py",
             "tests/test_theory_validation.py",
-            "tests/test_theory_estimators.py",
+            "tests/test_theory_zipf.py",
         ],
     ),
     # The other targets run the module's own tests (mutmut runs the tests
