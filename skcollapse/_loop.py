@@ -453,7 +453,7 @@ def resolve_correction(owner, problem):
     allow_nan = _allows_nan(owner)
 
     def correct(batch, generation):
-        arguments = [_copy(part) for part in problem.verifier_arguments(batch)]
+        arguments = [copy_data(part) for part in problem.verifier_arguments(batch)]
         what = f"correction ({name}) at generation {generation}"
         if not supervised:
             arguments = arguments[:1]
@@ -473,7 +473,8 @@ def resolve_correction(owner, problem):
     return correct
 
 
-def _copy(data):
+def copy_data(data):
+    """A copy of ``data`` (its own ``copy()``, else a deep copy); None stays None."""
     if data is None:
         return None
     method = getattr(data, "copy", None)
