@@ -195,6 +195,8 @@ MISMATCHED = {
     "gerstgrasser-accumulate": {"theory_data": "replace", "n_repeats": 100},
     "demystified-regression": {"theory_n_samples": 20, "n_repeats": 60},
     "strong-collapse": {"theory_shift": 0.2, "n_repeats": 40},
+    "feng-verification": {"theory_separation": 1.5, "n_repeats": 6},
+    "feng-eigenvalues": {"n_candidates": 1, "n_repeats": 3},
 }
 
 

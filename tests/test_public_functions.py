@@ -36,6 +36,8 @@ PUBLIC_FUNCTIONS = [
     "skcollapse.datasets.make_gaussian_mixture",
     "skcollapse.datasets.make_zipf",
     "skcollapse.experiments.demystified_regression",
+    "skcollapse.experiments.feng_eigenvalues",
+    "skcollapse.experiments.feng_verification",
     "skcollapse.experiments.gerstgrasser_accumulate",
     "skcollapse.experiments.mad_sampling_bias",
     "skcollapse.experiments.run",

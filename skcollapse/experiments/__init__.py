@@ -38,6 +38,7 @@ from ._base import (
     Experiment,
     ExperimentResult,
 )
+from ._feng import feng_eigenvalues, feng_verification
 from ._gaussian import mad_sampling_bias, shumailov_gaussian
 from ._regression import (
     demystified_regression,
@@ -53,6 +54,8 @@ __all__ = [
     "Experiment",
     "ExperimentResult",
     "demystified_regression",
+    "feng_eigenvalues",
+    "feng_verification",
     "gerstgrasser_accumulate",
     "mad_sampling_bias",
     "run",
