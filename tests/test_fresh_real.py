@@ -21,7 +21,6 @@ from skcollapse._loop import round_count
 from skcollapse._problem import InputError
 from skcollapse._random import SeedTable, Stream
 from skcollapse.datasets import GaussianSource, LinearSource
-from skcollapse.generative import GaussianDensity
 
 COEF = np.array([1.0, -2.0, 0.5])
 N_REAL = 31  # real_fraction=0.5 keeps round(15.5) = 16 rows: halves up
@@ -56,6 +55,14 @@ def fresh(estimator=None, **params):
         **params,
     }
     return RecursiveRetrainer(estimator or RecordingRegression(), **params)
+
+
+def fresh_density(real_source, **params):
+    """A density loop whose generations >= 1 draw their real part from
+    ``real_source`` (the density counterpart of :func:`fresh`)."""
+    return RecursiveDensityRetrainer(
+        RecordingGaussian(), real_sampling="fresh", real_source=real_source, **params
+    )
 
 
 def test_the_real_part_is_the_sources_draw_with_the_generations_seed(data):
@@ -182,14 +189,8 @@ def test_a_fresh_density_loop(data):
     def shifted(n_samples, random_state):
         return 3.0 + np.random.default_rng(random_state).standard_normal((n_samples, 3))
 
-    est = RecursiveDensityRetrainer(
-        RecordingGaussian(),
-        n_generations=4,
-        real_sampling="fresh",
-        real_source=shifted,
-        real_fraction=1.0,
-        synthetic_size=2,
-        random_state=0,
+    est = fresh_density(
+        shifted, n_generations=4, real_fraction=1.0, synthetic_size=2, random_state=0
     ).fit(X)
     seeds = SeedTable(0)
     for g in range(1, 5):
@@ -207,14 +208,9 @@ def test_a_fresh_density_loop(data):
 def test_a_density_loop_with_a_gaussian_source(data):
     X, _ = data
     source = GaussianSource(np.full(3, 3.0), np.eye(3))
-    est = RecursiveDensityRetrainer(
-        RecordingGaussian(),
-        n_generations=3,
-        real_sampling="fresh",
-        real_source=source,
-        real_fraction=0.5,
-        random_state=1,
-    ).fit(X)
+    est = fresh_density(source, n_generations=3, real_fraction=0.5, random_state=1).fit(
+        X
+    )
     seeds = SeedTable(1)
     for g in range(1, 4):
         expected = source.sample(16, random_state=seeds.seed(g, Stream.FRESH_REAL))
@@ -340,12 +336,7 @@ def test_a_classifier_source_with_an_unknown_label_is_refused():
 
 def test_a_density_source_must_match_the_features(data):
     X, _ = data
-    est = RecursiveDensityRetrainer(
-        GaussianDensity(),
-        real_sampling="fresh",
-        real_source=lambda n, seed: np.zeros((n, 2)),
-        real_fraction=1.0,
-    )
+    est = fresh_density(lambda n, seed: np.zeros((n, 2)), real_fraction=1.0)
     with pytest.raises(InputError, match=r"real_source.*shape \(31, 2\)"):
         est.fit(X)
     # a tuple's first element is the samples (a sampler's (X, labels))
