@@ -33,6 +33,14 @@ def density(**params):
     )
 
 
+def supervised(estimator, correction, **params):
+    return RecursiveRetrainer(
+        estimator,
+        correction=correction,
+        **{"n_generations": 3, "random_state": 0, **params},
+    )
+
+
 def test_the_generation_trains_on_the_corrected_samples(data):
     X, _ = data
     received = []
@@ -98,13 +106,8 @@ def test_the_correction_gets_copies_and_the_real_data_stays(data):
         y_batch += 1.0
         return X_batch, y_batch
 
-    est = RecursiveRetrainer(
-        RecordingRegression(),
-        n_generations=3,
-        real_fraction=1.0,
-        correction=in_place,
-        label_noise=0.1,
-        random_state=0,
+    est = supervised(
+        RecordingRegression(), in_place, real_fraction=1.0, label_noise=0.1
     ).fit(X, y)
     np.testing.assert_array_equal(X, X_before)
     np.testing.assert_array_equal(y, y_before)
@@ -119,12 +122,7 @@ def test_label_corrections_are_measured_and_moved_inputs_have_no_reference(data)
     def real_labels(X_batch, y_batch):
         return X_batch, y.copy()  # inputs reused in order: the real labels
 
-    est = RecursiveRetrainer(
-        LinearRegression(),
-        n_generations=3,
-        correction=real_labels,
-        random_state=0,
-    ).fit(X, y)
+    est = supervised(LinearRegression(), real_labels).fit(X, y)
     np.testing.assert_array_equal(est.trajectory_["synthetic_error"][1:], 0.0)
     # every generation refits the real labels: the model never moves
     np.testing.assert_allclose(est.trajectory_["drift"], 0.0, atol=1e-12)
@@ -145,12 +143,8 @@ def test_a_classifier_correction(data):
     def flip_towards_the_rule(X_batch, y_batch):
         return X_batch, (X_batch[:, 0] > 0).astype(int)
 
-    est = RecursiveRetrainer(
-        LogisticRegression(),
-        n_generations=5,
-        correction=flip_towards_the_rule,
-        random_state=0,
-    ).fit(X, y)
+    est = supervised(LogisticRegression(), flip_towards_the_rule, n_generations=5)
+    est.fit(X, y)
     np.testing.assert_array_equal(est.trajectory_["synthetic_error"][1:], 0.0)
     assert est.trajectory_["score_real"][-1] >= 0.9
 
