@@ -14,6 +14,7 @@ import numpy as np
 from sklearn.base import clone
 
 from ._compat import validate_params
+from ._docstrings import Substitution
 from ._params import Interval
 from .model_selection import collapse_curve
 
@@ -21,6 +22,25 @@ __all__ = ["CollapseCurveDisplay", "save_figures"]
 
 # Keys plotted when none is given, in order of preference.
 _DEFAULT_KEYS = ("score_real", "log_likelihood_real")
+
+# The plotting parameters that from_estimator and from_trajectories pass on
+# to plot, documented once (placeholder %(plot_parameters)s).
+_PLOT_PARAMETERS = """ax : matplotlib Axes, default=None
+    Axes to plot on; ``None`` creates a figure and axes.
+
+band : {"std", "sem"}, tuple ("quantile", low, high) or None, \
+                default="std"
+    Spread around the mean, see :meth:`plot`.
+
+theory : array-like or dict, default=None
+    Theory overlay, see :meth:`plot`.
+
+line_kw, fill_between_kw, theory_kw : dict, default=None
+    Keyword arguments of the lines, bands and theory lines, see
+    :meth:`plot`.
+
+ylabel : str, default=None
+    Label of the y axis; ``None`` uses the key."""
 
 
 class CollapseCurveDisplay:
@@ -253,6 +273,7 @@ class CollapseCurveDisplay:
         return lines
 
     @classmethod
+    @Substitution(plot_parameters=_PLOT_PARAMETERS)
     def from_estimator(
         cls,
         estimator,
@@ -324,22 +345,7 @@ class CollapseCurveDisplay:
         params : dict, default=None
             Parameters passed to every ``fit``.
 
-        ax : matplotlib Axes, default=None
-            Axes to plot on; ``None`` creates a figure and axes.
-
-        band : {"std", "sem"}, tuple ("quantile", low, high) or None, \
-                default="std"
-            Spread around the mean, see :meth:`plot`.
-
-        theory : array-like or dict, default=None
-            Theory overlay, see :meth:`plot`.
-
-        line_kw, fill_between_kw, theory_kw : dict, default=None
-            Keyword arguments of the lines, bands and theory lines, see
-            :meth:`plot`.
-
-        ylabel : str, default=None
-            Label of the y axis; ``None`` uses the key.
+        %(plot_parameters)s
 
         Returns
         -------
@@ -412,6 +418,7 @@ class CollapseCurveDisplay:
         )
 
     @classmethod
+    @Substitution(plot_parameters=_PLOT_PARAMETERS)
     def from_trajectories(
         cls,
         results,
@@ -445,22 +452,7 @@ class CollapseCurveDisplay:
         names : list of str, default=None
             Legend labels, one per result (default: the dict keys, else none).
 
-        ax : matplotlib Axes, default=None
-            Axes to plot on; ``None`` creates a figure and axes.
-
-        band : {"std", "sem"}, tuple ("quantile", low, high) or None, \
-                default="std"
-            Spread around the mean, see :meth:`plot`.
-
-        theory : array-like or dict, default=None
-            Theory overlay, see :meth:`plot`.
-
-        line_kw, fill_between_kw, theory_kw : dict, default=None
-            Keyword arguments of the lines, bands and theory lines, see
-            :meth:`plot`.
-
-        ylabel : str, default=None
-            Label of the y axis; ``None`` uses the key.
+        %(plot_parameters)s
 
         Returns
         -------
