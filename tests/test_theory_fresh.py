@@ -368,3 +368,9 @@ def test_the_fresh_density_loop_through_the_retrainer_and_a_gaussian_source():
         [moments[key] for key in ("mean_error", "mean_shift", "total_variance")]
     )
     assert_mc_agrees(samples, theory, family_wise="bonferroni")
+
+
+def test_a_scalar_weight_is_a_python_float_and_arrays_stay_arrays():
+    assert type(optimal_real_weight(37, 100)) is float
+    assert type(optimal_real_weight(37, as_synthetic_weight=True)) is float
+    assert isinstance(optimal_real_weight([37], 100), np.ndarray)

@@ -162,3 +162,117 @@ def test_sizes_admit_their_minimum():
     assert theory.categorical_collision(0, [0.5, 0.5], n_real=1).shape == (1,)
     with pytest.raises(InvalidParameterError, match="n_real"):
         theory.categorical_collision(0, [0.5, 0.5], n_real=0)
+
+
+# the whole text of the refusals the functions word themselves: the
+# parameter, the function and the accepted range or condition, exactly
+WHOLE_MESSAGES = [
+    (
+        "optimal_real_weight",
+        dict(n_real=[5, 0]),
+        "The 'n_real' parameter of optimal_real_weight must be a number or an "
+        "array-like of floats in the range (0, inf). Got [5, 0] instead.",
+    ),
+    (
+        "optimal_real_weight",
+        dict(n_real=5, n_synthetic=[3, 0]),
+        "The 'n_synthetic' parameter of optimal_real_weight must be a number or "
+        "an array-like of floats in the range (0, inf). Got [3, 0] instead.",
+    ),
+    (
+        "strong_collapse_error",
+        dict(real_fraction=[0.5, 1.5], n_features=2, n_train=10),
+        "The 'real_fraction' parameter of strong_collapse_error must be a number "
+        "or an array-like of floats in the range [0, 1]. Got [0.5, 1.5] instead.",
+    ),
+    (
+        "strong_collapse_error",
+        dict(real_fraction=0.5, n_features=2, n_train=[10, 0]),
+        "The 'n_train' parameter of strong_collapse_error must be a number or an "
+        "array-like of whole numbers in the range [1, inf). Got [10, 0] instead.",
+    ),
+    (
+        "zipf_error",
+        dict(n_generations=2, n_train=[10, 0]),
+        "The 'n_train' parameter of zipf_error must be a number or an array-like "
+        "of whole numbers in the range [1, inf). Got [10, 0] instead.",
+    ),
+    (
+        "zipf_error",
+        dict(n_generations=2, n_train=10, exponent=1.0),
+        "exponent must be a float > 1 for an infinite vocabulary "
+        "(n_categories=None), got 1.0.",
+    ),
+    (
+        # exponent / temperature exactly 1 is refused too
+        "zipf_error",
+        dict(n_generations=2, n_train=10, exponent=2.0, temperature=2.0),
+        "exponent / temperature must exceed 1 for an infinite vocabulary "
+        "without top_k, got 1.0.",
+    ),
+    (
+        "categorical_collision",
+        dict(n_generations=2, probabilities=[[0.5, 0.5]], n_real=10),
+        "The 'probabilities' parameter of categorical_collision must be a "
+        "non-empty 1-D array-like of numbers. Got an array of shape (1, 2) and "
+        "dtype float64 instead.",
+    ),
+    (
+        "categorical_collapse_bounds",
+        dict(n_generations=2, probabilities=[0.5, 0.5, -0.0001], n_real=10),
+        "The 'probabilities' parameter of categorical_collapse_bounds must be "
+        "finite and non-negative. Got [0.5, 0.5, -0.0001] instead.",
+    ),
+    (
+        "categorical_collapse_bounds",
+        dict(n_generations=2, probabilities=[0.5, 0.5], n_real=10, n_synthetic=11),
+        "n_synthetic must be None or equal to n_real: the bounds of Seddik et al. "
+        "hold for the same number of tokens in every generation, got "
+        "n_synthetic=11, n_real=10.",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    "name, params, message",
+    WHOLE_MESSAGES,
+    ids=[f"{name}-{'-'.join(params)}" for name, params, _ in WHOLE_MESSAGES],
+)
+def test_whole_refusal_messages(name, params, message):
+    import re
+
+    with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
+        getattr(theory, name)(**params)
+
+
+@pytest.mark.parametrize(
+    "name", ["categorical_collision", "categorical_collapse_bounds"]
+)
+def test_probabilities_must_sum_to_one_within_1e8_absolutely(name):
+    # 1 + 5e-6 is within numpy's default relative tolerance of 1, not 1e-8
+    with pytest.raises(ValueError, match=f"parameter of {name} must sum to 1"):
+        getattr(theory, name)(2, [0.5, 0.500005], n_real=10)
+    admitted = getattr(theory, name)(2, [0.5, 0.5 + 5e-9], n_real=10)
+    assert np.all(np.isfinite(np.asarray(_first(admitted), dtype=float)))
+
+
+def test_a_diverging_fresh_data_chain_reaches_infinity_without_warnings():
+    import warnings
+
+    # synthetic rows outweighing the fresh ones 25 to 1, sampled at 1000
+    # times the fitted variance: the moments grow by about 800 a generation
+    # and overflow; the chain reports inf, silently (no RuntimeWarning)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        moments = theory.gaussian_refit(
+            3000,
+            n_real=10,
+            n_synthetic=5,
+            temperature=1e3,
+            real_fraction=0.3,
+            real_sampling="fresh",
+            synthetic_weight=50.0,
+        )
+    for key in ("mean_error", "mean_shift", "total_variance"):
+        assert np.isfinite(moments[key][:100]).all()
+        assert np.isposinf(moments[key][-1000:]).all()
