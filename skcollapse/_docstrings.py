@@ -14,7 +14,8 @@ Where the two classes really differ in what a parameter does (``estimator``,
 and the supervised-only ``inputs`` and ``label_noise``), each class keeps its
 own text. Where a shared text names something that exists on one side only (a
 trajectory key, a staged method), it holds a ``${field}`` filled per kind from
-:data:`_FIELDS`.
+:data:`_FIELDS`. The fitted attributes that mean the same in both classes are
+shared the same way (:data:`SHARED_ATTRIBUTES`).
 """
 
 # Authors: The skcollapse developers
@@ -24,7 +25,13 @@ import re
 import string
 import textwrap
 
-__all__ = ["SHARED_PARAMETERS", "Substitution", "shared_parameters"]
+__all__ = [
+    "SHARED_ATTRIBUTES",
+    "SHARED_PARAMETERS",
+    "Substitution",
+    "shared_attributes",
+    "shared_parameters",
+]
 
 # Width of a filled description line, without its 8 spaces of indentation in
 # a class docstring: the width of the hand-written entries around it.
@@ -200,6 +207,34 @@ SHARED_PARAMETERS = {
     ),
 }
 
+# Fitted attributes that mean the same in both classes, as numpydoc entries
+# (``trajectory_`` and ``termination_condition_`` differ: each class keeps
+# its own text).
+SHARED_ATTRIBUTES = {
+    "estimator_": ("estimator", "The last fitted generation."),
+    "estimators_": (
+        "list of estimators",
+        "Every generation's fitted estimator; index = generation.",
+    ),
+    "n_generations_": ("int", "Generations completed after generation 0."),
+    "collapse_generation_": (
+        "int or None",
+        """First generation whose diversity is at or below
+        ``collapse_threshold`` of generation 0's (0 when generation 0's is 0),
+        or None.""",
+    ),
+    "sample_generation_": (
+        "ndarray of shape (n_train,)",
+        """Provenance of each row of the last training set: 0 real, ``g``
+        synthetic, drawn from generation ``g - 1``.""",
+    ),
+    "n_features_in_": ("int", "Number of features seen during fit."),
+    "feature_names_in_": (
+        "ndarray of shape (`n_features_in_`,)",
+        "Names of features seen during fit, when X has string column names.",
+    ),
+}
+
 # What the shared texts name that exists on one side only.
 _FIELDS = {
     "supervised": {
@@ -321,6 +356,21 @@ def shared_parameters(kind):
         name: f"{name} : {type_}\n"
         + textwrap.indent(_fill(description, fields), " " * 4)
         for name, (type_, description) in SHARED_PARAMETERS.items()
+    }
+
+
+def shared_attributes():
+    """Rendered entries of the fitted attributes shared by both meta-estimators.
+
+    Returns
+    -------
+    entries : dict of str
+        ``{name: entry}``, numpydoc entries as :func:`shared_parameters`
+        renders them.
+    """
+    return {
+        name: f"{name} : {type_}\n" + textwrap.indent(_fill(description, {}), " " * 4)
+        for name, (type_, description) in SHARED_ATTRIBUTES.items()
     }
 
 

@@ -19,7 +19,7 @@ from sklearn.utils.validation import (
 from . import _metrics
 from ._base import BaseRecursiveRetrainer
 from ._compat import _fit_context
-from ._docstrings import Substitution, shared_parameters
+from ._docstrings import Substitution, shared_attributes, shared_parameters
 from ._problem import Batch, Problem, Synthesis
 from ._random import Stream, draw_seed
 from ._sampling import check_sampler, draw_samples, is_discrete, probabilities
@@ -36,7 +36,7 @@ N_MODEL_SAMPLES = 1000
 N_METRIC_ROWS = 10_000
 
 
-@Substitution(**shared_parameters("density"))
+@Substitution(**shared_parameters("density"), **shared_attributes())
 class RecursiveDensityRetrainer(DensityMixin, BaseRecursiveRetrainer):
     """Refit a density estimator recursively on its own samples.
 
@@ -145,11 +145,9 @@ class RecursiveDensityRetrainer(DensityMixin, BaseRecursiveRetrainer):
 
     Attributes
     ----------
-    estimator_ : estimator
-        The last fitted generation.
+    %(estimator_)s
 
-    estimators_ : list of estimators
-        Every generation's fitted estimator; index = generation.
+    %(estimators_)s
 
     trajectory_ : dict of ndarray of shape (`n_generations_` + 1,)
         One entry per generation, like ``cv_results_``:
@@ -186,8 +184,7 @@ class RecursiveDensityRetrainer(DensityMixin, BaseRecursiveRetrainer):
         ``"total_variance"`` and ``"mean_shift"`` are NaN for a generation
         left without training data (a verifier rejected everything).
 
-    n_generations_ : int
-        Generations completed after generation 0.
+    %(n_generations_)s
 
     termination_condition_ : {"max_generations", "degenerate", "collapsed"}
         ``"degenerate"`` when collapse made the data impossible to fit (for
@@ -199,19 +196,13 @@ class RecursiveDensityRetrainer(DensityMixin, BaseRecursiveRetrainer):
         ``collapse_threshold=0``: the first generation with one token left,
         the absorption time of Seddik et al.).
 
-    collapse_generation_ : int or None
-        First generation whose diversity is at or below ``collapse_threshold``
-        of generation 0's (0 when generation 0's is 0), or None.
+    %(collapse_generation_)s
 
-    sample_generation_ : ndarray of shape (n_train,)
-        Provenance of each row of the last training set: 0 real, ``g``
-        synthetic, drawn from generation ``g - 1``.
+    %(sample_generation_)s
 
-    n_features_in_ : int
-        Number of features seen during fit.
+    %(n_features_in_)s
 
-    feature_names_in_ : ndarray of shape (`n_features_in_`,)
-        Names of features seen during fit, when X has string column names.
+    %(feature_names_in_)s
 
     See Also
     --------

@@ -33,7 +33,7 @@ from ._compat import (
     _safe_indexing,
     routing_enabled,
 )
-from ._docstrings import Substitution, shared_parameters
+from ._docstrings import Substitution, shared_attributes, shared_parameters
 from ._loop import copy_data
 from ._params import Interval, nested_param_keys
 from ._problem import Batch, InputError, Problem, Synthesis
@@ -57,7 +57,7 @@ def _is_classifier_base(self):
     return is_classifier(self.estimator)
 
 
-@Substitution(**shared_parameters("supervised"))
+@Substitution(**shared_parameters("supervised"), **shared_attributes())
 class RecursiveRetrainer(BaseRecursiveRetrainer):
     """Refit a regressor or classifier recursively on its own outputs.
 
@@ -227,11 +227,9 @@ class RecursiveRetrainer(BaseRecursiveRetrainer):
 
     Attributes
     ----------
-    estimator_ : estimator
-        The last fitted generation.
+    %(estimator_)s
 
-    estimators_ : list of estimators
-        Every generation's fitted estimator; index = generation.
+    %(estimators_)s
 
     trajectory_ : dict of ndarray of shape (`n_generations_` + 1,)
         One entry per generation, like ``cv_results_``:
@@ -264,8 +262,7 @@ class RecursiveRetrainer(BaseRecursiveRetrainer):
           verification; with a verifier, ``"acceptance_rate"``;
         - ``"param_<name>"`` for scheduled hyper-parameters.
 
-    n_generations_ : int
-        Generations completed after generation 0.
+    %(n_generations_)s
 
     termination_condition_ : {"max_generations", "degenerate", "collapsed"}
         ``"degenerate"`` when collapse made the data impossible to fit: the
@@ -274,24 +271,18 @@ class RecursiveRetrainer(BaseRecursiveRetrainer):
         ``"collapsed"`` when ``stop_on_collapse`` ended the loop at
         ``collapse_generation_``.
 
-    collapse_generation_ : int or None
-        First generation whose diversity is at or below ``collapse_threshold``
-        of generation 0's (0 when generation 0's is 0), or None.
+    %(collapse_generation_)s
 
-    sample_generation_ : ndarray of shape (n_train,)
-        Provenance of each row of the last training set: 0 real, ``g``
-        synthetic, drawn from generation ``g - 1``.
+    %(sample_generation_)s
 
     classes_ : ndarray of shape (n_classes,)
         Classifiers only: the classes seen in the real data, fixed at
         generation 0. A class that vanishes later keeps its column in
         ``predict_proba`` with probability 0.
 
-    n_features_in_ : int
-        Number of features seen during fit.
+    %(n_features_in_)s
 
-    feature_names_in_ : ndarray of shape (`n_features_in_`,)
-        Names of features seen during fit, when X has string column names.
+    %(feature_names_in_)s
 
     See Also
     --------

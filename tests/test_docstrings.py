@@ -8,7 +8,12 @@ import pytest
 
 import skcollapse
 from skcollapse import RecursiveDensityRetrainer, RecursiveRetrainer
-from skcollapse._docstrings import SHARED_PARAMETERS, shared_parameters
+from skcollapse._docstrings import (
+    SHARED_ATTRIBUTES,
+    SHARED_PARAMETERS,
+    shared_attributes,
+    shared_parameters,
+)
 
 META_ESTIMATORS = {
     "supervised": RecursiveRetrainer,
@@ -24,6 +29,10 @@ DISTINCT_PARAMETERS = {
     "verifier",
     "collapse_threshold",
 }
+
+# Fitted attributes of both meta-estimators that each class documents in its
+# own words. Every other common attribute is shared.
+DISTINCT_ATTRIBUTES = {"trajectory_", "termination_condition_"}
 
 PACKAGE = Path(skcollapse.__file__).parent
 DOCS = PACKAGE.parent / "docs"
@@ -66,6 +75,25 @@ def test_every_common_parameter_is_shared_or_declared_distinct():
     )
     assert common - DISTINCT_PARAMETERS == set(SHARED_PARAMETERS)
     assert not DISTINCT_PARAMETERS & set(SHARED_PARAMETERS)
+
+
+def _attributes(cls):
+    """``{name: entry}`` of the Attributes section of a class, as written."""
+    doc = inspect.cleandoc(cls.__doc__)
+    section = re.search(r"^Attributes\n-+\n(.*?)(?=^\S[^\n]*\n-+\n)", doc, re.M | re.S)
+    assert section, f"{cls.__name__} has no Attributes section"
+    entries = filter(str.strip, re.split(r"^(?=\S)", section.group(1), flags=re.M))
+    return {entry.partition(" : ")[0]: entry.strip() for entry in entries}
+
+
+def test_every_common_attribute_is_shared_or_declared_distinct():
+    """An attribute both classes document has one text, or is listed as distinct."""
+    supervised = _attributes(RecursiveRetrainer)
+    density = _attributes(RecursiveDensityRetrainer)
+    common = set(supervised) & set(density)
+    assert common - DISTINCT_ATTRIBUTES == set(SHARED_ATTRIBUTES)
+    for name, entry in shared_attributes().items():
+        assert supervised[name] == density[name] == entry, name
 
 
 @pytest.mark.parametrize("kind", META_ESTIMATORS)
