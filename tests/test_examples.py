@@ -11,13 +11,19 @@ from pathlib import Path
 import pytest
 from conftest import run_python_script
 
-EXAMPLES = sorted((Path(__file__).parent.parent / "examples").glob("plot_*.py"))
+_GALLERY = Path(__file__).parent.parent / "examples"
+# the reproductions that kept their figures and checks beyond the experiment's
+_REPRODUCTIONS = ["plot_golden_ratio_fresh_data.py", "plot_tale_of_tails.py"]
+EXAMPLES = sorted(_GALLERY.glob("plot_*.py")) + [
+    _GALLERY / "reproduce" / name for name in _REPRODUCTIONS
+]
 
 # Figures each example draws (an example not listed must draw at least one).
 N_FIGURES = {
     "plot_adaptive_regularization.py": 2,
     "plot_collapse_curves.py": 2,
     "plot_gaussian_mixture_collapse.py": 2,
+    "plot_golden_ratio_fresh_data.py": 2,
     "plot_ols_replace_vs_accumulate.py": 1,
     "plot_tale_of_tails.py": 3,
     "plot_verification.py": 2,

@@ -197,6 +197,8 @@ MISMATCHED = {
     "strong-collapse": {"theory_shift": 0.2, "n_repeats": 40},
     "feng-verification": {"theory_separation": 1.5, "n_repeats": 6},
     "feng-eigenvalues": {"n_candidates": 1, "n_repeats": 3},
+    "tale-of-tails": {"theory_exponent": 2.3, "n_repeats": 10, "words": False},
+    "golden-ratio-fresh-data": {"theory_n_real": 30, "n_repeats": 20},
 }
 
 

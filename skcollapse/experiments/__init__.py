@@ -39,6 +39,7 @@ from ._base import (
     ExperimentResult,
 )
 from ._feng import feng_eigenvalues, feng_verification
+from ._fresh import golden_ratio_fresh_data
 from ._gaussian import mad_sampling_bias, shumailov_gaussian
 from ._regression import (
     demystified_regression,
@@ -46,6 +47,7 @@ from ._regression import (
     strong_collapse,
 )
 from ._seddik import seddik_fully_synthetic, seddik_partially_synthetic
+from ._tails import tale_of_tails
 
 __all__ = [
     "EXPERIMENTS",
@@ -57,12 +59,14 @@ __all__ = [
     "feng_eigenvalues",
     "feng_verification",
     "gerstgrasser_accumulate",
+    "golden_ratio_fresh_data",
     "mad_sampling_bias",
     "run",
     "seddik_fully_synthetic",
     "seddik_partially_synthetic",
     "shumailov_gaussian",
     "strong_collapse",
+    "tale_of_tails",
 ]
 
 
