@@ -67,10 +67,8 @@ MAX_CHUNK = 4096
 # the value it does (the refit path's default).
 _LOOP_DEFAULTS = {
     "verifier": None,
-    "regularization": None,
     "fine_tune": False,
     "n_candidates": 1,
-    "real_source": None,
     "accumulate_window": None,
     "correction": None,
     "verbose": 0,
@@ -105,8 +103,21 @@ def _reason(estimator, y, measure, return_estimators):
         value = params.get(key, default)
         if key in params and not (value is default or value == default):
             return None, f"{name}({key}={value!r})"
-    if params.get("real_sampling") not in ("fixed", "resample"):
-        return None, f"{name}(real_sampling={params.get('real_sampling')!r})"
+    sampling = params.get("real_sampling")
+    if sampling == "fresh":
+        source = params.get("real_source")
+        if type(source) not in family.fresh_sources():
+            covered = ", ".join(c.__name__ for c in family.fresh_sources()) or "none"
+            return None, (
+                f"{name}(real_sampling='fresh', real_source={source!r}) (batched "
+                f"real_source: {covered})"
+            )
+    elif sampling not in ("fixed", "resample"):
+        return None, f"{name}(real_sampling={sampling!r})"
+    if params.get("regularization") is not None:
+        reason = family.regularizes(estimator)
+        if reason is not None:
+            return None, f"{name}({reason})"
     supervised = name == "RecursiveRetrainer"
     if not supervised and y is not None:
         return None, f"y={type(y).__name__} for {name}, which fits X alone"

@@ -8,6 +8,9 @@ the real part (all real rows, the ``round_count(real_fraction, n_real)`` rows
 drawn once for ``real_sampling="fixed"``, or drawn again every generation for
 ``"resample"``) with the synthetic batch of generation ``g`` (``"replace"``)
 or with every synthetic batch so far (``"accumulate"``); under
+``real_sampling="fresh"`` the real part is ``round_count(real_fraction,
+n_real)`` rows drawn afresh every generation from ``real_source``
+(:meth:`~._protocol.BatchedProblem.fresh_part`); under
 ``"accumulate-subsample"`` a uniform subsample of ``n_real`` rows of that pool
 once it has more. Replace and accumulate run on sufficient statistics (the
 accumulated pool is a running sum); the subsample needs the rows, which are
@@ -129,6 +132,7 @@ def run_chunk(
     n_keep = round_count(real_fraction_of(owner.real_fraction, owner.data), n_real)
     fixed_rows = _fixed_real_rows(np.asarray(seeds)[alive], n_keep, n_real)
     resample = owner.real_sampling == "resample" and 0 < n_keep < n_real
+    fresh = owner.real_sampling == "fresh" and n_keep > 0
     subsample = owner.data == "accumulate-subsample"
     replace = owner.data == "replace"
 
@@ -145,7 +149,10 @@ def run_chunk(
             synthetic = synthetic + batch
         if subsample:
             pool = synthetic
-            if n_keep:
+            if fresh:
+                real_rows = problem.fresh_part(streams, n_keep, True)
+                pool = type(batch).concat([real_rows, synthetic])
+            elif n_keep:
                 pool = type(batch).concat([problem.real_part(rows, True), synthetic])
             if pool.n_rows > n_real:
                 pool = pool.take(streams.subset(pool.n_rows, n_real))
@@ -154,11 +161,14 @@ def run_chunk(
             n_train = np.full(len(alive), pool.n_rows)
         else:
             stats = synthetic
-            if n_keep:
+            if fresh:
+                stats = problem.fresh_part(streams, n_keep, False) + synthetic
+            elif n_keep:
                 stats = problem.real_part(rows, False) + synthetic
             n_synthetic_rows = n_synthetic * (1 if replace else generation)
             counts_real = np.full(len(alive), n_keep)
             n_train = counts_real + n_synthetic_rows
+        problem.train_counts = (n_train, counts_real)
         degenerate = problem.fit(stats, generation)
         if np.any(degenerate):
             stopped = alive[degenerate]

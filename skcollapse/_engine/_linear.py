@@ -25,6 +25,8 @@ import numpy as np
 from sklearn.linear_model import LinearRegression, Ridge
 
 from .._sources import LinearSource
+from ..generative import GaussianDensity, _decompose_covariance
+from ..regularization import AdaptiveRegularization, _penalty
 from ._density import broadcast
 from ._protocol import BatchedProblem, Rows, evaluate_with
 
@@ -119,6 +121,124 @@ class _Shortcut:
         )
 
 
+class _Moments:
+    """Training rows with inputs of their own (fresh inputs, fresh real rows),
+    per repeat: total weight ``w``, weighted means ``mx`` (d) and ``my`` (k),
+    weighted centred co-moments ``cxx`` (d, d) and ``cxy`` (d, k); for
+    ``label_noise="residual"``, the unweighted ones too (``unweighted``, a
+    :class:`_Moments` without residual part, or None when every weight is
+    1) and the centred label scatter ``cyy`` (k). Combined exactly by the
+    pairwise update (Chan et al.), so an accumulated pool is a running sum
+    without cancellation."""
+
+    def __init__(self, w, mx, my, cxx, cxy, n_rows, cyy=None, unweighted=None):
+        self.w, self.mx, self.my, self.cxx, self.cxy = w, mx, my, cxx, cxy
+        self.n_rows, self.cyy, self.unweighted = n_rows, cyy, unweighted
+
+    @classmethod
+    def of(cls, X, y, weight, residual):
+        """Moments of rows ``X`` (R, n, d), ``y`` (R, n, k), ``weight`` (R, n)."""
+        n = np.full(X.shape[0], X.shape[1])
+        if weight is None:
+            w = np.full(X.shape[0], float(X.shape[1]))
+            mx, my = X.mean(axis=1), y.mean(axis=1)
+            dx, dy = X - mx[:, None, :], y - my[:, None, :]
+            cxx = np.einsum("rnd,rne->rde", dx, dx)
+            cxy = np.einsum("rnd,rnk->rdk", dx, dy)
+            cyy = np.sum(dy**2, axis=1) if residual else None
+            return cls(w, mx, my, cxx, cxy, n, cyy)
+        w = weight.sum(axis=1)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            safe = np.where(w > 0, w, 1.0)
+            mx = np.einsum("rn,rnd->rd", weight, X) / safe[:, None]
+            my = np.einsum("rn,rnk->rk", weight, y) / safe[:, None]
+        dx, dy = X - mx[:, None, :], y - my[:, None, :]
+        cxx = np.einsum("rn,rnd,rne->rde", weight, dx, dx)
+        cxy = np.einsum("rn,rnd,rnk->rdk", weight, dx, dy)
+        unweighted = cls.of(X, y, None, True) if residual else None
+        return cls(w, mx, my, cxx, cxy, n, None, unweighted)
+
+    def __add__(self, other):
+        w = self.w + other.w
+        with np.errstate(invalid="ignore", divide="ignore"):
+            share = np.where(w > 0, other.w / np.where(w > 0, w, 1.0), 0.0)
+        dx, dy = other.mx - self.mx, other.my - self.my
+        mx = self.mx + share[:, None] * dx
+        my = self.my + share[:, None] * dy
+        cross = self.w * share  # w_a w_b / w
+        cxx = self.cxx + other.cxx + cross[:, None, None] * dx[:, :, None] * dx[:, None]
+        cxy = self.cxy + other.cxy + cross[:, None, None] * dx[:, :, None] * dy[:, None]
+        cyy = unweighted = None
+        if self.unweighted is not None or other.unweighted is not None:
+            unweighted = self._plain() + other._plain()
+        elif self.cyy is not None:  # unit weights: the moments are unweighted
+            cyy = self.cyy + other.cyy + cross[:, None] * dy**2
+        return _Moments(
+            w, mx, my, cxx, cxy, self.n_rows + other.n_rows, cyy, unweighted
+        )
+
+    def _plain(self):
+        """The unweighted moments (with the label scatter)."""
+        return self if self.unweighted is None else self.unweighted
+
+    def keep(self, repeats):
+        return _Moments(
+            self.w[repeats],
+            self.mx[repeats],
+            self.my[repeats],
+            self.cxx[repeats],
+            self.cxy[repeats],
+            self.n_rows[repeats],
+            None if self.cyy is None else self.cyy[repeats],
+            None if self.unweighted is None else self.unweighted.keep(repeats),
+        )
+
+    def rss(self, coef, intercept):
+        """Unweighted residual sum of squares per output of ``coef`` (R, k, d)
+        and ``intercept`` (R, k): centred, no cancellation of the means."""
+        plain = self._plain()
+        fitted = np.einsum("rkd,rdk->rk", coef, plain.cxy)
+        spread = np.einsum("rkd,rde,rke->rk", coef, plain.cxx, coef)
+        offset = plain.my - np.einsum("rd,rkd->rk", plain.mx, coef) - intercept
+        total = plain.cyy - 2 * fitted + spread + plain.n_rows[:, None] * offset**2
+        return np.maximum(total, 0.0)
+
+
+def _check_alpha(value, generation):
+    """A schedule's alpha, or the refit path's error for a value Ridge rejects."""
+    if (
+        isinstance(value, (bool, np.bool_))
+        or not isinstance(value, numbers.Real)
+        or not value >= 0
+    ):
+        raise ValueError(
+            f"The regularization schedule set {{'alpha': {value!r}}} at generation "
+            f"{generation}, which Ridge rejects: alpha must be a float in the "
+            "range [0.0, inf)."
+        )
+    return float(value)
+
+
+def _gaussian_inputs_types():
+    from ..experiments._fresh import GaussianInputs as FreshInputs
+    from ..experiments._regression import GaussianInputs
+
+    return (GaussianInputs, FreshInputs)
+
+
+def _sampler_kind(inputs):
+    """``"reuse"``, ``"bootstrap"``, ``"density"`` (a GaussianDensity fitted
+    on the real inputs), ``"standard"`` (the experiments' ``N(0, I)``
+    inputs) or None (not covered)."""
+    if isinstance(inputs, str):
+        return inputs if inputs in ("reuse", "bootstrap") else None
+    if type(inputs) is GaussianDensity:
+        return "density"
+    if type(inputs) in _gaussian_inputs_types():
+        return "standard"
+    return None
+
+
 def _per_row(index, values, n_design, weight=None):
     """Sums of ``values`` (n_repeats, n_rows, k), or of ``weight``, per design
     row ``index`` (n_repeats, n_rows) -> (n_repeats, n_design[, k])."""
@@ -160,11 +280,11 @@ class LinearFamily(BatchedProblem):
                 return f"Ridge(alpha={alpha!r}) (batched: a single float)"
             if base.solver not in _EXACT_SOLVERS:
                 return f"Ridge(solver={base.solver!r}) (batched: {_EXACT_SOLVERS})"
-        if not isinstance(owner.inputs, str) or owner.inputs not in (
-            "reuse",
-            "bootstrap",
-        ):
-            return f"inputs={owner.inputs!r} (batched: 'reuse', 'bootstrap')"
+        if _sampler_kind(owner.inputs) is None:
+            return (
+                f"inputs={owner.inputs!r} (batched: 'reuse', 'bootstrap', a "
+                "GaussianDensity, GaussianInputs)"
+            )
         noise = owner.label_noise
         if noise == "auto":
             noise = owner._check_own_params()
@@ -173,7 +293,38 @@ class LinearFamily(BatchedProblem):
         return None
 
     @classmethod
+    def fresh_sources(cls):
+        return (LinearSource,)
+
+    @classmethod
+    def regularizes(cls, owner):
+        regularization = owner.regularization
+        if isinstance(regularization, dict):
+            others = sorted(set(regularization) - {"alpha"})
+            if others or not isinstance(owner.estimator, Ridge):
+                return (
+                    f"regularization={regularization!r} (batched: a schedule of "
+                    "Ridge's alpha)"
+                )
+            return None
+        if type(regularization) is AdaptiveRegularization:
+            if regularization.param != "alpha" or not isinstance(
+                owner.estimator, Ridge
+            ):
+                return (
+                    f"regularization={regularization!r} (batched: "
+                    "AdaptiveRegularization of Ridge's alpha)"
+                )
+            return None
+        return (
+            f"regularization={regularization!r} (batched: a dict of schedules, "
+            "AdaptiveRegularization)"
+        )
+
+    @classmethod
     def new_keys(cls, owner):
+        if _sampler_kind(owner.inputs) not in ("reuse", "bootstrap"):
+            return ()  # sampled inputs have no real label to compare with
         return ("synthetic_error", "selected_error")
 
     def __init__(self, owner, real, models, n_repeats):
@@ -231,7 +382,154 @@ class LinearFamily(BatchedProblem):
             self.residual_rms = broadcast(self.residual_rms, n_repeats)
         self._shared = None
         self._drawn = {}
-        self.shortcut = self._set_up_shortcut(owner)
+        self.kind = _sampler_kind(owner.inputs)
+        self.sampler = self._set_up_sampler(owner.inputs)
+        self.fresh = None
+        if owner.real_sampling == "fresh":
+            self.fresh = self._set_up_fresh(owner.real_source)
+        # rows with inputs of their own: moments, not design-row sums
+        self.moments = self.sampler is not None or self.fresh is not None
+        self._real_moments = None
+        self._param = {}
+        if self.moments:
+            self.real_rows = Rows(X, real.weight, self.real_rows.real, y)
+        self.schedule = self._set_up_schedule(owner, real)
+        self.shortcut = None
+        if not self.moments and self.schedule is None:
+            self.shortcut = self._set_up_shortcut(owner)
+
+    def _set_up_sampler(self, inputs):
+        """``(mean (R', d), factor (R', d, d))`` of the input sampler, whose
+        rows are ``mean + factor z`` for standard normal ``z``; None for the
+        real inputs. A GaussianDensity is fitted on each real data set as
+        the refit path fits it (rows ``N(mean_, temperature * covariance_)``,
+        ``_sample_gaussian``'s factor, its constant features exactly
+        ``mean_``)."""
+        d = self.X.shape[2]
+        if self.kind == "standard":
+            if inputs.n_features != d:
+                raise ValueError(
+                    f"inputs={inputs!r} draws {inputs.n_features} features; the "
+                    f"real data has {d}."
+                )
+            return np.zeros((1, d)), np.eye(d)[None]
+        if self.kind != "density":
+            return None
+        from sklearn.base import clone
+
+        means, factors = [], []
+        for X in self.X:
+            model = clone(inputs).fit(X)
+            std, varying, eigenvalues, eigenvectors, _ = _decompose_covariance(
+                model.covariance_
+            )
+            factor = np.zeros((d, d))
+            scale = std[varying] * np.sqrt(float(model.temperature))
+            block = eigenvectors * np.sqrt(eigenvalues) * scale[:, None]
+            factor[np.ix_(varying, np.arange(block.shape[1]))] = block
+            means.append(np.asarray(model.mean_, float))
+            factors.append(factor)
+        return np.stack(means), np.stack(factors)
+
+    def _set_up_fresh(self, source):
+        """The LinearSource of ``real_sampling="fresh"``: its factor, true
+        coefficients, intercept and noise."""
+        d, k = self.X.shape[2], self.y.shape[2]
+        if (
+            source.n_features != d
+            or source.n_targets != k
+            or (source.coef.ndim == 1) != self.one_output
+        ):
+            raise ValueError(
+                f"real_source={source!r} draws rows of {source.n_features} "
+                f"features and {source.n_targets} target(s); the real data has "
+                f"{d} features and {k} target(s)."
+            )
+        weight = None
+        if self.weight is not None:
+            weight = np.asarray(self.weight, float).mean(axis=1)  # (R',)
+        return {
+            "factor": source._factor,
+            "coef": source._coef_2d(),
+            "intercept": source._intercept_1d(),
+            "noise": float(source.noise),
+            "weight": weight,
+        }
+
+    def _set_up_schedule(self, owner, real):
+        """``generation, n_train, n_real, weight_sum -> alpha (R,)``, or None."""
+        regularization = owner.regularization
+        if regularization is None:
+            return None
+        if isinstance(regularization, dict):
+            schedule = regularization["alpha"]
+
+            def alpha(generation, n_train, n_real, weight_sum, noise_scale):
+                if not callable(schedule):
+                    return np.full(len(n_train), float(schedule))
+                values = {n: schedule(generation, int(n)) for n in np.unique(n_train)}
+                return np.array([_check_alpha(values[n], generation) for n in n_train])
+
+            return alpha
+        hook = regularization
+        d, data = self.X.shape[2], owner.data
+        estimates = []
+        for i in range(self.X.shape[0]):
+            from ..regularization import GenerationContext
+
+            context = GenerationContext(
+                generation=0, n_train=self.n_real, n_real=self.n_real,
+                n_real_total=self.n_real, X=self.X[i], y=self.y[i],
+                sample_weight=None if self.weight is None else self.weight[i],
+                estimator=self.base, previous=None, label_noise_scale=np.nan,
+                data=data, real_X=real.X[i], real_y=real.y[i],
+                real_sample_weight=None if real.weight is None else real.weight[i],
+            )  # fmt: skip
+            estimates.append(hook._real_data_estimates(context, d, self.fit_intercept))
+        self.estimates = np.array(estimates)  # (R', 2): noise variance, ||w0||^2
+        self.history = [
+            np.full(self.n_repeats, float(self.n_real)),
+            np.full(self.n_repeats, float(self.n_real)),
+            np.full(self.n_repeats, np.nan),
+        ]
+
+        def alpha(generation, n_train, n_real, weight_sum, noise_scale):
+            n_train_past, n_real_past, scales = self.history
+            n_rows = len(n_train)
+            scale = np.broadcast_to(np.asarray(noise_scale, float), (n_rows,))
+            if hook.synthetic_noise is not None:
+                scale = np.full(n_rows, float(hook.synthetic_noise))
+            estimates = broadcast(self.estimates, n_rows)
+            values = np.empty(n_rows)
+            cache = {}
+            for r in range(n_rows):
+                past = np.c_[n_train_past[r], n_real_past[r], scales[r]]
+                key = (past.tobytes(), n_train[r], n_real[r], scale[r], weight_sum[r],
+                       estimates[r].tobytes())  # fmt: skip
+                if key not in cache:
+                    variances = np.append(scales[r], scale[r]) ** 2
+                    if hook.synthetic_noise is not None:
+                        variances[:] = float(hook.synthetic_noise) ** 2
+                    variances[0] = np.nan
+                    records = np.column_stack(
+                        [
+                            np.append(n_train_past[r], n_train[r]),
+                            np.append(n_real_past[r], n_real[r]),
+                            variances,
+                        ]
+                    )
+                    lam = _penalty(records, data, d, self.fit_intercept, *estimates[r])
+                    cache[key] = float(weight_sum[r] * lam)
+                values[r] = cache[key]
+            self.history = [
+                np.c_[n_train_past, n_train],
+                np.c_[n_real_past, n_real],
+                np.c_[scales, scale],
+            ]
+            return values
+
+        self.history = [h[:, None] for h in self.history]
+        return alpha
 
     def _set_up_shortcut(self, owner):
         """The exact shortcut of the fixed-design chain, or None.
@@ -321,6 +619,17 @@ class LinearFamily(BatchedProblem):
                 self.validation = tuple(v[repeats] for v in self.validation)
             self._shared = None
         self._drawn = {k: v[repeats] for k, v in self._drawn.items()}
+        self._param = {k: v[repeats] for k, v in self._param.items()}
+        self._real_moments = None
+        if self.schedule is not None and hasattr(self, "history"):
+            self.history = [h[repeats] for h in self.history]
+            if self.estimates.shape[0] > 1:
+                self.estimates = self.estimates[repeats]
+        if self.sampler is not None and self.sampler[0].shape[0] > 1:
+            self.sampler = tuple(a[repeats] for a in self.sampler)
+        if self.fresh is not None and self.fresh["weight"] is not None:
+            if self.fresh["weight"].shape[0] > 1:
+                self.fresh = {**self.fresh, "weight": self.fresh["weight"][repeats]}
 
     def _predict(self, X, shared=None):
         """Every repeat's predictions at ``X`` (1 or n_repeats, n, d) -> (R, n, k).
@@ -458,9 +767,59 @@ class LinearFamily(BatchedProblem):
         }
         return _Shortcut(theta, sigma, xi, eta**2 + rest, n_real)
 
+    def _synthesize_sampled(self, streams, n_samples, as_rows):
+        """A batch of fresh inputs ``mean + factor z`` labelled by every
+        repeat's model (no real label behind them)."""
+        mean, factor = self.sampler
+        d, n_outputs = self.X.shape[2], self.y.shape[2]
+        z = streams.normal((n_samples, d))
+        X = np.einsum("rnj,rdj->rnd", z, broadcast(factor, z.shape[0]))
+        X += broadcast(mean, z.shape[0])[:, None, :]
+        noise = streams.normal((n_samples, n_outputs))
+        sigma, noise_scale = self._noise_sigma()
+        if self.residual:
+            noise = noise * sigma[:, None, :]
+        else:
+            noise = noise * sigma if sigma != 0 else 0.0
+        labels = self._predict(X) + noise
+        self._drawn = {"label_noise_scale": noise_scale}
+        weight = None
+        if self.weighted:
+            mean_weight = (
+                np.ones(z.shape[0])
+                if self.weight is None
+                else broadcast(np.asarray(self.weight, float).mean(axis=1), z.shape[0])
+            )
+            weight = np.repeat(
+                (self.synthetic_weight * mean_weight)[:, None], n_samples, axis=1
+            )
+        if as_rows:
+            return Rows(X, weight, np.zeros(labels.shape[:2], bool), labels)
+        return _Moments.of(X, labels, weight, self.residual)
+
+    def fresh_part(self, streams, n_rows, as_rows):
+        """``n_rows`` fresh real rows of every repeat, drawn from the
+        LinearSource of ``real_sampling="fresh"``, with the mean real weight
+        (as the refit path weighs them)."""
+        fresh = self.fresh
+        d, k = self.X.shape[2], self.y.shape[2]
+        X = streams.normal((n_rows, d)) @ fresh["factor"].T
+        y = X @ fresh["coef"].T + fresh["intercept"]
+        y = y + fresh["noise"] * streams.normal((n_rows, k))
+        weight = None
+        if fresh["weight"] is not None:
+            weight = np.repeat(
+                broadcast(fresh["weight"], X.shape[0])[:, None], n_rows, axis=1
+            )
+        if as_rows:
+            return Rows(X, weight, np.ones(X.shape[:2], bool), y)
+        return _Moments.of(X, y, weight, self.residual)
+
     def synthesize(self, streams, n_samples, as_rows):
         if self.shortcut is not None and not as_rows:
             return self._synthesize_shortcut(streams)
+        if self.sampler is not None:
+            return self._synthesize_sampled(streams, n_samples, as_rows)
         rows = self._rows(streams, n_samples)
         n_outputs = self.y.shape[2]
         noise = streams.normal((n_samples, n_outputs))
@@ -502,7 +861,16 @@ class LinearFamily(BatchedProblem):
                 if rows is None
                 else rows
             )
+            if self.moments:
+                index = np.take_along_axis(
+                    broadcast(self.X, index.shape[0]), index[:, :, None], axis=1
+                )
             return Rows(index, weight, np.zeros(labels.shape[:2], bool), labels)
+        if self.moments:
+            X = broadcast(self.X, labels.shape[0])
+            if rows is not None:
+                X = np.take_along_axis(X, rows[:, :, None], axis=1)
+            return _Moments.of(X, labels, weight, self.residual)
         if rows is None:
             return self._identity_stats(labels, weight)
         return self.stats_of(Rows(rows, weight, None, labels))
@@ -529,11 +897,19 @@ class LinearFamily(BatchedProblem):
             real = real.take(rows)
         if as_rows:
             return real
+        if self.moments:
+            if rows is None:
+                if self._real_moments is None:
+                    self._real_moments = self.stats_of(real)
+                return self._real_moments
+            return self.stats_of(real)
         if rows is None:
             return self._identity_stats(real.extra, real.weight)
         return self.stats_of(real)
 
     def stats_of(self, rows):
+        if self.moments:
+            return _Moments.of(rows.values, rows.extra, rows.weight, self.residual)
         index, labels, weight = rows.values, rows.extra, rows.weight
         n_design = self.n_real
         n = np.full(index.shape[0], index.shape[1])
@@ -549,19 +925,50 @@ class LinearFamily(BatchedProblem):
         within = np.sum(squares - m[:, :, None] * mean**2, axis=1)
         return _Design(c, s, n, m, u, np.maximum(within, 0.0))
 
-    def _solve(self, stats):
+    @staticmethod
+    def _penalised_solve(gram, right, alpha):
+        """``gram^-1 right`` per repeat; the minimum-norm solution (as lstsq)
+        where unpenalised or singular."""
+        coef = None
+        if np.all(alpha > 0):
+            try:
+                coef = np.linalg.solve(gram, right)
+            except np.linalg.LinAlgError:
+                coef = None
+        if coef is None:
+            coef = np.linalg.pinv(gram, hermitian=True) @ right
+        return coef
+
+    def _solve_moments(self, stats, alpha):
+        """Every repeat's weighted (ridge) least-squares fit on its moments."""
+        d = stats.mx.shape[1]
+        gram, right = stats.cxx, stats.cxy
+        if not self.fit_intercept:  # the raw second moments
+            w = stats.w[:, None, None]
+            gram = gram + w * stats.mx[:, :, None] * stats.mx[:, None, :]
+            right = right + w * stats.mx[:, :, None] * stats.my[:, None, :]
+        gram = gram + alpha[:, None, None] * np.eye(d)
+        coef = np.swapaxes(self._penalised_solve(gram, right, alpha), 1, 2)
+        if not self.fit_intercept:
+            return coef, np.zeros(stats.my.shape)
+        return coef, stats.my - np.einsum("rd,rkd->rk", stats.mx, coef)
+
+    def _solve(self, stats, alpha):
         """Coefficients and intercepts of every repeat's weighted (ridge)
         least-squares fit on its design-row statistics."""
+        if isinstance(stats, _Moments):
+            return self._solve_moments(stats, alpha)
         X, k = self.X, stats.s.shape[2]
         d = X.shape[2]
-        shared = stats.c is None and not self.per_repeat
+        shared = stats.c is None and not self.per_repeat and np.all(alpha == alpha[0])
         if shared:
-            if self._shared is None:
+            if self._shared is None or self._shared[0] != alpha[0]:
                 mean = X[0].mean(axis=0) if self.fit_intercept else np.zeros(d)
                 centred = X[0] - mean
-                gram = centred.T @ centred + self.alpha * np.eye(d)
-                self._shared = (mean, centred, np.linalg.pinv(gram, hermitian=True))
-            mean, centred, inverse = self._shared
+                gram = centred.T @ centred + alpha[0] * np.eye(d)
+                inverse = np.linalg.pinv(gram, hermitian=True)
+                self._shared = (alpha[0], mean, centred, inverse)
+            _, mean, centred, inverse = self._shared
             total = np.full(stats.s.shape[0], X.shape[1], dtype=float)
             y_mean = stats.s.sum(axis=1) / total[:, None]
             right = np.einsum("nd,rnk->rdk", centred, stats.s)
@@ -585,19 +992,11 @@ class LinearFamily(BatchedProblem):
             y_mean = np.zeros((c.shape[0], k))
         centred = Xb - mean[:, None, :]
         gram = np.einsum("rn,rnd,rne->rde", c, centred, centred)
-        gram += self.alpha * np.eye(d)
+        gram += alpha[:, None, None] * np.eye(d)
         right = np.einsum(
             "rnd,rnk->rdk", centred, stats.s - c[:, :, None] * y_mean[:, None, :]
         )
-        coef = None
-        if self.alpha > 0:
-            try:
-                coef = np.linalg.solve(gram, right)
-            except np.linalg.LinAlgError:
-                coef = None
-        if coef is None:  # least squares: the minimum-norm solution, as lstsq
-            coef = np.linalg.pinv(gram, hermitian=True) @ right
-        coef = np.swapaxes(coef, 1, 2)
+        coef = np.swapaxes(self._penalised_solve(gram, right, alpha), 1, 2)
         intercept = y_mean - np.einsum("rd,rkd->rk", mean, coef)
         return coef, intercept
 
@@ -649,9 +1048,11 @@ class LinearFamily(BatchedProblem):
     def fit(self, stats, generation):
         if isinstance(stats, _Shortcut):
             return self._fit_shortcut(stats)
+        alpha = self._alpha(stats, generation)
         with np.errstate(all="ignore"):
-            coef, intercept = self._solve(stats)
-        finite = np.all(np.isfinite(stats.s), axis=(1, 2)) & np.all(
+            coef, intercept = self._solve(stats, alpha)
+        labels = stats.my if isinstance(stats, _Moments) else stats.s
+        finite = np.all(np.isfinite(labels.reshape(len(labels), -1)), axis=1) & np.all(
             np.isfinite(coef), axis=(1, 2)
         )
         degenerate = ~finite
@@ -660,7 +1061,11 @@ class LinearFamily(BatchedProblem):
             intercept = np.where(finite[:, None], intercept, self.intercept)
         self.coef, self.intercept = coef, intercept
         self.output = self._predict(self.X)
-        if self.residual:
+        if self.residual and isinstance(stats, _Moments):
+            with np.errstate(all="ignore"):
+                rms = np.sqrt(stats.rss(coef, intercept) / stats.n_rows[:, None])
+            self.residual_rms = np.where(finite[:, None], rms, self.residual_rms)
+        elif self.residual:
             m = stats.m if stats.m is not None else np.ones(stats.s.shape[:2])
             with np.errstate(invalid="ignore", divide="ignore"):
                 mean = np.where(m[:, :, None] > 0, stats.u / m[:, :, None], 0.0)
@@ -671,10 +1076,35 @@ class LinearFamily(BatchedProblem):
             self.residual_rms = np.where(finite[:, None], rms, self.residual_rms)
         return degenerate
 
+    def _alpha(self, stats, generation):
+        """Every repeat's penalty of this generation: the base's, or the
+        ``regularization`` schedule's as the refit loop computes it (from
+        the training set's size, real rows, total weight and label noise)."""
+        n = len(stats.n_rows)
+        if self.schedule is None:
+            return np.full(n, self.alpha)
+        n_train, n_real = self.train_counts
+        if isinstance(stats, _Moments):
+            weight_sum = stats.w if self.weighted else n_train
+        else:
+            weight_sum = n_train if stats.c is None else stats.c.sum(axis=1)
+        if not self.weighted:
+            weight_sum = n_train
+        alpha = self.schedule(
+            generation,
+            np.asarray(n_train),
+            np.asarray(n_real),
+            np.asarray(weight_sum, float),
+            self._drawn.get("label_noise_scale", np.nan),
+        )
+        self._param = {"param_alpha": alpha}
+        return alpha
+
     def measure(self, stats, generation):
         if isinstance(stats, _Shortcut):
             return self._measure_shortcut()
         output, wanted, record = self.output, self.wanted, dict(self._drawn)
+        record.update(self._param)
         y = broadcast(self.y, output.shape[0])
         if "score_real" in wanted:
             record["score_real"] = self._r2(y, output, self.real_total)

@@ -184,6 +184,28 @@ class BatchedProblem(ABC):
     def stats_of(self, rows):
         """Statistics of :class:`Rows`."""
 
+    @classmethod
+    def fresh_sources(cls):
+        """The classes of ``real_source`` (exactly those) the family draws
+        fresh real rows from under ``real_sampling="fresh"``
+        (:meth:`fresh_part`)."""
+        return ()
+
+    def fresh_part(self, streams, n_rows, as_rows):
+        """``n_rows`` fresh real rows of every repeat, drawn from the owner's
+        ``real_source``: statistics, or :class:`Rows` when ``as_rows``."""
+        raise NotImplementedError
+
+    @classmethod
+    def regularizes(cls, owner):
+        """None if the family reproduces the owner's ``regularization`` (not
+        None), else the reason naming it."""
+        return f"regularization={owner.regularization!r}"
+
+    #: ``(n_train, n_real)`` of every repeat's training set, set by the loop
+    #: before each :meth:`fit` (what a ``regularization`` schedule reads).
+    train_counts = None
+
     @abstractmethod
     def fit(self, stats, generation):
         """Fit every repeat's model on its training statistics.
