@@ -66,9 +66,7 @@ MAX_CHUNK = 4096
 # Parameters of the meta-estimators the batched loop does not implement, with
 # the value it does (the refit path's default).
 _LOOP_DEFAULTS = {
-    "verifier": None,
     "fine_tune": False,
-    "n_candidates": 1,
     "accumulate_window": None,
     "correction": None,
     "verbose": 0,
@@ -124,6 +122,12 @@ def _reason(estimator, y, measure, return_estimators):
     reason = family.covers(estimator)
     if reason is not None:
         return None, f"{name}(estimator={type(base).__name__}): {reason}"
+    if params.get("verifier") is not None:  # threshold, keep_fraction, n_candidates
+        from ._verify import verifier_reason
+
+        reason = verifier_reason(family, estimator)
+        if reason is not None:
+            return None, f"{name}({reason})"
     return family, None
 
 

@@ -166,6 +166,9 @@ def run_chunk(
             elif n_keep:
                 stats = problem.real_part(rows, False) + synthetic
             n_synthetic_rows = n_synthetic * (1 if replace else generation)
+            if getattr(problem, "selected", None) is not None:
+                # a verifier selected the batches: the rows kept, per repeat
+                n_synthetic_rows = synthetic.n_rows
             counts_real = np.full(len(alive), n_keep)
             n_train = counts_real + n_synthetic_rows
         problem.train_counts = (n_train, counts_real)

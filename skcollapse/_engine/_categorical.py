@@ -26,6 +26,8 @@ __all__ = ["CategoricalFamily"]
 _TICKS = 2**53
 #: Rows searched at once: their int64 offsets stay below 2**63.
 _SEARCH_ROWS = 512
+#: Layouts at most this wide draw by comparisons instead of a search.
+_COMPARE_WIDTH = 24
 #: A layout is compacted when its widest repeat needs at most this share of it.
 _COMPACT_SHARE = 0.75
 
@@ -39,6 +41,15 @@ def _inverse_cdf(cdf, uniforms):
     ``Generator.choice(p=...)`` returns for the same uniforms.
     """
     n_rows, n_columns = cdf.shape
+    if n_columns <= _COMPARE_WIDTH:
+        # ceil(cdf * 2**53) <= u * 2**53 exactly when cdf <= u, so the index
+        # is the number of columns at or below u: counted column by column,
+        # cheaper than a search on the narrow layouts of collapsed repeats
+        # (the last column, 1, is above every uniform: never counted)
+        out = np.zeros(uniforms.shape, dtype=np.int64)
+        for j in range(n_columns - 1):
+            out += cdf[:, j : j + 1] <= uniforms
+        return out
     out = np.empty(uniforms.shape, dtype=np.int64)
     for start in range(0, n_rows, _SEARCH_ROWS):
         stop = min(start + _SEARCH_ROWS, n_rows)
@@ -175,6 +186,8 @@ class CategoricalFamily(DensityFamily):
             real_fraction_of(owner.real_fraction, owner.data), real.n_rows
         )
         self.uses_real = n_keep > 0
+        # a repeat left with one token keeps it in every later generation
+        self.absorbing = owner.data == "replace" and not self.uses_real
 
         tokens = _as_integer_tokens(real.X[..., 0].ravel(), "CategoricalDensity")
         tokens = tokens.reshape(real.X.shape[:2])
@@ -288,10 +301,31 @@ class CategoricalFamily(DensityFamily):
 
     # -- the protocol -----------------------------------------------------
     def synthesize(self, streams, n_samples, as_rows):
-        emitting = _temper_rows(self.p, self.loop_temperature)
-        cdf = np.cumsum(emitting, axis=1)
-        cdf /= cdf[:, -1:]
-        position = _inverse_cdf(cdf, streams.uniform(n_samples))
+        if self.absorbing and self.p.shape[1] == 1:
+            # Every repeat of the chunk is one token for good (a fully
+            # synthetic replace loop refits it on copies of itself): its
+            # draws are that token whatever the uniforms, so none are drawn
+            # (nothing else in this loop draws any, and no repeat's later
+            # numbers depend on them: the result does not depend on the chunk).
+            position = np.zeros((self.p.shape[0], n_samples), dtype=np.int64)
+        else:
+            uniforms = streams.uniform(n_samples)
+            positive = self.p > 0
+            # a repeat of one token draws it whatever its uniforms (the
+            # search would return its column): only the others are searched
+            single = np.count_nonzero(positive, axis=1) == 1
+            p, drawn = self.p, None
+            if np.any(single):
+                drawn = np.flatnonzero(~single)
+                p, uniforms = p[drawn], uniforms[drawn]
+            emitting = _temper_rows(p, self.loop_temperature)
+            cdf = np.cumsum(emitting, axis=1)
+            cdf /= cdf[:, -1:]
+            position = _inverse_cdf(cdf, uniforms)
+            if drawn is not None:
+                searched = position
+                position = np.repeat(np.argmax(positive, axis=1)[:, None], n_samples, 1)
+                position[drawn] = searched
         weight = self.synthetic_weight_rows(n_samples)
         if as_rows:
             index = np.take_along_axis(self.layout.columns, position, axis=1)

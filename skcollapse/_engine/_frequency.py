@@ -31,6 +31,7 @@ from sklearn.dummy import DummyClassifier
 from ..generative import FrequencyClassifier
 from ._density import broadcast
 from ._protocol import BatchedProblem, Rows
+from ._verify import BatchedVerifier, batch_digest
 
 __all__ = ["FrequencyFamily"]
 
@@ -98,6 +99,8 @@ class FrequencyFamily(BatchedProblem):
     ``"bootstrap"``, on label counts per context."""
 
     diversity_key = "prediction_std"
+    #: It selects its synthetic rows with the ready verifiers (:mod:`._verify`).
+    verifies = True
     computable = frozenset(
         {"score_real", "score_validation", "prediction_std", "drift", "n_classes_train"}
     )
@@ -128,6 +131,8 @@ class FrequencyFamily(BatchedProblem):
 
     @classmethod
     def new_keys(cls, owner):
+        if owner.verifier is not None:
+            return ("synthetic_error", "acceptance_rate", "selected_error")
         return ("synthetic_error", "selected_error")
 
     def __init__(self, owner, real, models, n_repeats):
@@ -191,6 +196,17 @@ class FrequencyFamily(BatchedProblem):
         self.p = broadcast(p, n_repeats).copy()
         self.first = p
         self._drawn = {}
+        self.n_candidates = int(owner.n_candidates)
+        self.verify = None
+        if owner.verifier is not None:
+            self.verify = BatchedVerifier(owner, real.X)
+        #: Synthetic rows the verifier kept of the last batch, per repeat
+        #: (None: every row; read by the batched loop).
+        self.selected = None
+        self._n_classes_train = None
+        self.nonint = None
+        if self.classes.dtype.kind == "f":
+            self.nonint = self.classes != self.classes.astype(int)
 
     def _per_context(self, context):
         """Rows per context, (1 or n_repeats, n_contexts)."""
@@ -212,6 +228,10 @@ class FrequencyFamily(BatchedProblem):
             if self.validation is not None:
                 self.validation = tuple(v[repeats] for v in self.validation)
         self._drawn = {k: v[repeats] for k, v in self._drawn.items()}
+        if self.verify is not None:
+            self.verify.keep(repeats)
+        if self.selected is not None:
+            self.selected = self.selected[repeats]
 
     # -- the protocol -----------------------------------------------------
     def _rows(self, streams, n_samples):
@@ -268,14 +288,59 @@ class FrequencyFamily(BatchedProblem):
 
     def synthesize(self, streams, n_samples, as_rows):
         rows = self._rows(streams, n_samples)
-        batch, reference, noise_scale = self.draw(streams, rows)
+        batch, reference, noise_scale = self.draw(streams, rows, self.n_candidates)
         error = np.mean(batch.extra != reference, axis=1)
         self._drawn = {
             "label_noise_scale": noise_scale,
             "synthetic_error": error,
             "selected_error": error,
         }
-        return batch if as_rows else self.stats_of(batch)
+        if self.verify is None:
+            return batch if as_rows else self.stats_of(batch)
+        return self._select(streams, batch, reference, rows, n_samples)
+
+    def _select(self, streams, batch, reference, rows, n_slots):
+        """Score the candidates, keep what the selection rule keeps."""
+        n = self.n_repeats
+        real_rows = (
+            np.broadcast_to(np.arange(self.n_real), (n, self.n_real))
+            if rows is None
+            else rows
+        )
+        real_rows = np.repeat(real_rows, self.n_candidates, axis=1)
+        labels, classes = batch.extra, self.classes
+
+        def continuous():
+            if self.nonint is None:
+                return np.zeros(n, dtype=bool)
+            return np.any(self.nonint[labels], axis=1)
+
+        def difference(truth):
+            return np.abs(np.asarray(truth, dtype=float) - classes[labels])
+
+        scores = self.verify.scores(
+            real_rows,
+            equal=lambda truth: np.asarray(truth == classes[labels], dtype=bool),
+            continuous=continuous,
+            difference=difference,
+            positive=lambda label: classes[labels] == label,
+            digest=lambda: batch_digest(batch.values, labels),
+            streams=streams,
+        )
+        chosen, keep = self.verify.select(scores, n_slots)
+        selected = batch.take(chosen)
+        reference = np.take_along_axis(reference, chosen, axis=1)
+        n_kept = keep.sum(axis=1)
+        wrong = np.sum((selected.extra != reference) & keep, axis=1)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            selected_error = np.where(n_kept > 0, wrong / n_kept, np.nan)
+        self._drawn.update(
+            n_rejected=(n_slots - n_kept).astype(float),
+            acceptance_rate=n_kept / n_slots,
+            selected_error=selected_error,
+        )
+        self.selected = n_kept
+        return self.stats_of(selected, keep)
 
     def real_part(self, rows, as_rows):
         n, real = self.n_repeats, self.real_rows
@@ -289,20 +354,24 @@ class FrequencyFamily(BatchedProblem):
             real = real.take(rows)
         return real if as_rows else self.stats_of(real)
 
-    def stats_of(self, rows):
+    def stats_of(self, rows, keep=None):
+        """Counts of ``rows``; of the rows ``keep`` marks (R, n_rows) only."""
         context, labels, weight = rows.values, rows.extra, rows.weight
         n, C, K = context.shape[0], self.n_contexts, self.n_classes
         offset = (np.arange(n) * C)[:, None]
         flat = ((context + offset) * K + labels).ravel()
+        if keep is not None:
+            weight = keep if weight is None else weight * keep
         w = None if weight is None else weight.ravel()
         counts = np.bincount(flat, weights=w, minlength=n * C * K)
         present = np.bincount(
-            (labels + (np.arange(n) * K)[:, None]).ravel(), minlength=n * K
+            (labels + (np.arange(n) * K)[:, None]).ravel(),
+            weights=None if keep is None else keep.ravel().astype(float),
+            minlength=n * K,
         )
+        n_rows = np.full(n, context.shape[1]) if keep is None else keep.sum(axis=1)
         return _Table(
-            counts.reshape(n, C, K).astype(float),
-            present.reshape(n, K),
-            np.full(n, context.shape[1]),
+            counts.reshape(n, C, K).astype(float), present.reshape(n, K), n_rows
         )
 
     def fit(self, stats, generation):
@@ -321,10 +390,16 @@ class FrequencyFamily(BatchedProblem):
             marginal = smoothed / (marginal.sum(axis=1) + alpha * n_seen)[:, None]
         p = np.where((total > 0)[:, :, None], p, marginal[:, None, :])
         degenerate = ~np.all(np.isfinite(p), axis=(1, 2))
-        if np.any(degenerate):
-            p = np.where(degenerate[:, None, None], self.p, p)
+        # no training row at all (the verifier rejected every synthetic row
+        # and no real row is kept): the refit path keeps the previous model
+        # and records no training classes
+        empty = stats.n_rows == 0
+        degenerate &= ~empty
+        stale = degenerate | empty
+        if np.any(stale):
+            p = np.where(stale[:, None, None], self.p, p)
         self.p = p
-        self._n_classes_train = n_seen
+        self._n_classes_train = np.where(empty, np.nan, n_seen)
         return degenerate
 
     def _accuracy(self, context, labels):
