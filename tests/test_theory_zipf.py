@@ -149,3 +149,58 @@ def test_zipf_error_degenerate_generators_are_exact_without_warnings():
     assert narrow == pytest.approx(1 - 1 / zeta(2.0), rel=1e-12)
     # p_2 = 2^-500 / zeta(500) dominates what is missed
     assert steep == pytest.approx(2.0**-500, rel=1e-12)
+
+
+def test_zipf_error_tail_beyond_the_head_with_real_and_tempered_tokens():
+    # An infinite vocabulary with real_fraction = 0.6 of the real law mixed
+    # with a generator tempered to exponent 2 / 1.25 = 1.6, at 10**8 and
+    # 3 * 10**7 + 1 tokens: the tokens seen beyond the function's summed head
+    # carry about 1e-5 of the error, so both parts of the mixture's tail
+    # matter. Independent reference from the defining sum
+    # sum_i p_i (1 - e_g q_i)^T (e_g the survival of the tokens after g
+    # generations): the first 10**6 terms summed, the rest the tail mass
+    # minus its seen mass to second order in T q (Hurwitz zeta; the second
+    # order is about 1e-12, the third below 1e-14).
+    beta, tau, pi = 2.0, 1.25, 0.6
+    beta_q = beta / tau
+    sizes = np.array([10**8, 3 * 10**7 + 1], dtype=float)
+    N = 10**6
+    rank = np.arange(1, N + 1, dtype=float)
+    p = rank**-beta / zeta(beta)
+    q = pi * p + (1 - pi) * rank**-beta_q / zeta(beta_q)
+    first_order = pi * zeta(2 * beta, N + 1) / zeta(beta) ** 2 + (1 - pi) * zeta(
+        beta + beta_q, N + 1
+    ) / (zeta(beta) * zeta(beta_q))
+    second_order = (
+        pi**2 * zeta(3 * beta, N + 1) / zeta(beta) ** 3
+        + 2
+        * pi
+        * (1 - pi)
+        * zeta(2 * beta + beta_q, N + 1)
+        / (zeta(beta) ** 2 * zeta(beta_q))
+        + (1 - pi) ** 2
+        * zeta(beta + 2 * beta_q, N + 1)
+        / (zeta(beta) * zeta(beta_q) ** 2)
+    )
+    survival = [1.0]
+    for _ in range(2):
+        survival.append(-np.expm1(-survival[-1]))
+    reference = np.array(
+        [
+            [
+                np.sum(p * np.exp(T * np.log1p(-e * q)))
+                + zeta(beta, N + 1) / zeta(beta)
+                - T * e * first_order
+                + (T * e) ** 2 / 2 * second_order
+                for T in sizes
+            ]
+            for e in survival
+        ]
+    )
+    error = zipf_error(
+        2, n_train=sizes.astype(int), exponent=beta, temperature=tau, real_fraction=pi
+    )
+    # the function's tail is a midpoint rule over the tokens beyond its head,
+    # 3e-9 relative here; a wrong weight of either part of the mixture's
+    # tail moves the error by 3% (real part) or 57% (generator part)
+    np.testing.assert_allclose(error, reference, rtol=1e-7)
