@@ -298,3 +298,117 @@ def test_a_synthetic_batch_larger_than_memory_is_refused_before_drawing(params):
 def test_a_large_batch_that_fits_is_drawn():
     est = RecursiveRetrainer(Ridge(), n_generations=1, synthetic_size=5000)
     assert est.fit(X_REG, Y_REG).trajectory_["n_train"][1] == 5000
+
+
+# --------------------------------------------------------------------------
+# the memory check: on a machine of a given size, which batches are refused
+# --------------------------------------------------------------------------
+X_37 = np.random.default_rng(37).normal(size=(37, 3))  # 24 bytes a row
+Y_37 = X_37 @ [1.0, -0.5, 2.0]
+
+
+def _memory(monkeypatch, nbytes):
+    import skcollapse._loop
+
+    monkeypatch.setattr(skcollapse._loop, "physical_memory", lambda: nbytes)
+
+
+@pytest.mark.parametrize(
+    "params, largest",
+    [
+        # 10,000 bytes hold 416 rows of 24 bytes (9,984), not 417 (10,008)
+        ({}, 416),
+        # every generation's batches are kept: 5 * 83 * 24 = 9,960
+        ({"data": "accumulate"}, 83),
+        ({"data": "accumulate-subsample"}, 83),
+        # a window of 2 keeps two batches: 2 * 208 * 24 = 9,984
+        ({"data": "accumulate", "accumulate_window": 2}, 208),
+        # 3 candidates a slot: 138 * 3 * 24 = 9,936
+        ({"n_candidates": 3, "verifier": Ridge(), "keep_fraction": 0.5}, 138),
+    ],
+)
+def test_the_largest_batch_a_machine_holds_is_drawn_one_more_row_is_not(
+    monkeypatch, params, largest
+):
+    _memory(monkeypatch, 10_000)
+    kw = {"n_generations": 5, "random_state": 0, **params}
+    est = RecursiveRetrainer(Ridge(), synthetic_size=largest, **kw).fit(X_37, Y_37)
+    assert est.trajectory_["n_synthetic"][1] > 0
+    with pytest.raises(ValueError, match="GiB of memory"):
+        RecursiveRetrainer(Ridge(), synthetic_size=largest + 1, **kw).fit(X_37, Y_37)
+
+
+def test_inputs_without_nbytes_count_8_bytes_a_feature(monkeypatch):
+    pd = pytest.importorskip("pandas")
+    frame = pd.DataFrame(X_37, columns=["a", "b", "c"])
+    _memory(monkeypatch, 10_000)
+    kw = {"n_generations": 2, "random_state": 0}
+    RecursiveRetrainer(Ridge(), synthetic_size=416, **kw).fit(frame, Y_37)
+    with pytest.raises(ValueError, match="GiB of memory"):
+        RecursiveRetrainer(Ridge(), synthetic_size=417, **kw).fit(frame, Y_37)
+
+
+@pytest.mark.parametrize(
+    "memory, params, message",
+    [
+        (
+            3.5,
+            {"synthetic_size": 200_000_000},
+            "synthetic_size=200000000 with n_candidates=1 and data='replace' asks "
+            "for 200,000,000 synthetic rows in one generation's batches, about "
+            "4.5 GiB of inputs, more than this machine's 3.5 GiB of memory. Use a "
+            "smaller synthetic_size.",
+        ),
+        (
+            1.5,
+            {
+                "synthetic_size": 30_000_000,
+                "data": "accumulate",
+                "n_generations": 7,
+                "accumulate_window": 3,
+            },
+            "synthetic_size=30000000 with n_candidates=1 and data='accumulate' "
+            "asks for 90,000,000 synthetic rows in 3 generations' batches, about "
+            "2.0 GiB of inputs, more than this machine's 1.5 GiB of memory. Use a "
+            "smaller synthetic_size.",
+        ),
+        (
+            2.6,
+            {
+                "synthetic_size": 9_000_000,
+                "data": "accumulate-subsample",
+                "n_generations": 7,
+                "n_candidates": 3,
+                "verifier": Ridge(),
+                "keep_fraction": 0.5,
+            },
+            "synthetic_size=9000000 with n_candidates=3 and "
+            "data='accumulate-subsample' asks for 189,000,000 synthetic rows in 7 "
+            "generations' batches, about 4.2 GiB of inputs, more than this "
+            "machine's 2.6 GiB of memory. Use a smaller synthetic_size.",
+        ),
+    ],
+)
+def test_the_memory_refusal_says_how_much_is_asked_and_held(
+    monkeypatch, memory, params, message
+):
+    import re
+
+    _memory(monkeypatch, int(memory * 2**30))
+    est = RecursiveRetrainer(Ridge(), **{"n_generations": 2, **params})
+    with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
+        est.fit(X_37, Y_37)
+
+
+def test_physical_memory_is_the_machines_total():
+    from pathlib import Path
+
+    from skcollapse._loop import physical_memory
+
+    meminfo = Path("/proc/meminfo")
+    if not meminfo.exists():
+        pytest.skip("no /proc/meminfo on this system")
+    total = next(
+        line for line in meminfo.read_text().splitlines() if line.startswith("MemTotal")
+    )
+    assert physical_memory() == int(total.split()[1]) * 1024
