@@ -184,3 +184,42 @@ def test_user_guide_links_resolve():
             references.add(re.sub(r".*<(.*)>", r"\1", target).strip())
     assert references, "no docstring links the user guide"
     assert references <= labels, f"undefined labels: {sorted(references - labels)}"
+
+
+def _public_docstrings():
+    """``(name, docstring)`` of every public object of the package and of the
+    methods of its public classes, as ``help()`` shows them."""
+    import importlib
+    import pkgutil
+
+    seen = {}
+    for module_info in pkgutil.walk_packages(skcollapse.__path__, "skcollapse."):
+        if any(part.startswith("_") for part in module_info.name.split(".")[1:]):
+            continue
+        try:
+            module = importlib.import_module(module_info.name)
+        except ImportError:  # an optional extra
+            continue
+        for name in getattr(module, "__all__", ()):
+            obj = getattr(module, name)
+            members = [(name, obj)]
+            if inspect.isclass(obj):
+                members += [
+                    (f"{name}.{attr}", getattr(obj, attr))
+                    for attr in vars(obj)
+                    if not attr.startswith("_")
+                ]
+            for qualname, member in members:
+                doc = getattr(member, "__doc__", None)
+                if isinstance(doc, str):
+                    seen.setdefault(f"{module.__name__}.{qualname}", doc)
+    return sorted(seen.items())
+
+
+def test_no_placeholder_is_left_in_a_public_docstring():
+    """Every ``%(name)s`` of a shared text was filled (a function whose
+    docstring uses one carries the ``Substitution`` that fills it)."""
+    docstrings = _public_docstrings()
+    assert any(name.startswith("skcollapse.theory.") for name, _ in docstrings)
+    left = [name for name, doc in docstrings if re.search(r"%\(\w+\)s|\$\{\w+\}", doc)]
+    assert not left, f"unfilled placeholders in {left}"
