@@ -944,3 +944,60 @@ def test_accumulate_drops_the_references_once_a_batch_has_none(X):
         references[1], 2 * np.concatenate(problem.draws[:2])[:, 0]
     )
     assert references[2] is None and references[3] is None
+
+
+class _Scorer:
+    """A callable verifier object (no ``__name__``: named by its type)."""
+
+    def __init__(self, scores):
+        self.scores = scores
+
+    def __call__(self, X_batch):
+        return self.scores(X_batch)
+
+
+@pytest.mark.parametrize(
+    "scores, message",
+    [
+        (
+            lambda X: np.full(len(X), np.nan),
+            "The verifier _Scorer returned 7 NaN score(s) for 7 synthetic samples "
+            "at generation 1: a NaN has no rank, so the selection rule cannot use "
+            "it. Return a real number for every sample (-inf for the worst).",
+        ),
+        (
+            lambda X: np.array(["a"] * len(X)),
+            "The verifier _Scorer returned scores of dtype <U1 at generation 1; it "
+            "must return real numbers (higher is better), one per synthetic "
+            "sample.",
+        ),
+        (
+            lambda X: np.zeros(len(X) - 1),
+            "The verifier _Scorer returned 6 scores for 7 synthetic samples at "
+            "generation 1: it must return one score per sample.",
+        ),
+    ],
+)
+def test_bad_scores_of_a_verifier_object_are_refused_in_full(X, scores, message):
+    import re
+
+    with pytest.raises(InputError, match=f"^{re.escape(message)}$"):
+        run(X, n_generations=2, verifier=_Scorer(scores), threshold=0.0)
+
+
+@pytest.mark.parametrize("as_column", [False, True])
+def test_boolean_and_integer_scores_select_like_numbers(X, as_column):
+    # True/False (or 1/0, as a column) scores: threshold 1 keeps the rows
+    # drawn above the mean, exactly
+    problem = _Recording(X)
+
+    def verifier(X_batch):
+        above = X_batch[:, 0] > problem.mean
+        return above.astype(int).reshape(-1, 1) if as_column else above
+
+    problem.mean = float(np.mean(X))
+    result = run(X, problem=problem, n_generations=1, verifier=verifier, threshold=1)
+    drawn = problem.draws[0][:, 0]
+    kept = np.sort(problem.trains[1][0][:, 0])
+    np.testing.assert_array_equal(kept, np.sort(drawn[drawn > problem.mean]))
+    assert result.trajectory["n_rejected"][1] == np.sum(drawn <= problem.mean)
