@@ -7,6 +7,7 @@ import warnings
 
 import numpy as np
 import pytest
+from scipy.stats import spearmanr
 from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
@@ -22,6 +23,7 @@ from skcollapse.experiments._feng import (
     _keep_rates,
     _QuietMLPRegressor,
     _spearman,
+    _spearman_rows,
     characteristic_polynomial,
 )
 
@@ -92,6 +94,15 @@ def test_keep_rates_of_a_ratio():
 def test_spearman_is_nan_for_a_constant_side():
     assert np.isnan(_spearman(np.ones(4), np.arange(4.0)))
     assert _spearman(np.arange(5.0), -(np.arange(5.0) ** 3)) == pytest.approx(-1.0)
+
+
+def test_spearman_rows_match_scipy_with_ties():
+    rng = np.random.default_rng(0)
+    a = rng.integers(0, 4, size=(6, 13)).astype(float)  # many ties
+    b = a + rng.standard_normal((6, 13))
+    expected = [spearmanr(x, y)[0] for x, y in zip(a, b)]
+    np.testing.assert_allclose(_spearman_rows(a, b), expected, rtol=1e-12)
+    assert np.isnan(_spearman_rows(np.ones((1, 5)), b[:1, :5]))[0]
 
 
 def test_accuracy_measure_is_the_exact_accuracy_of_each_generation():

@@ -21,8 +21,8 @@ of the kept labels against the real ones (``"selected_error"``).
 """
 
 # %%
-# Run at quick scale (``n = 400``, ``d = 5``, ``||mu|| = 1``, 15
-# generations, 14 repeats) and print the checks: ``p_eff`` at generation 1
+# Run at quick scale (``n = 500``, ``d = 8``, ``||mu|| = 1``, 12
+# generations, 20 repeats) and print the checks: ``p_eff`` at generation 1
 # against its formula, the final accuracy against the limit of its side, the
 # gain over the unverified loop (in standard errors, against the family-wise
 # ``z``) and the rank correlation between the proxy and the final accuracy.
