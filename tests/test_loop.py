@@ -809,12 +809,14 @@ class _Recording(ToyProblem):
 
     ``sparse_from`` makes the draws of that generation on sparse matrices
     (a sampler's output); ``reference`` gives every draw ``y_reference``
-    (the real labels of its inputs: here ``2 * X``) up to that generation.
+    (the real labels of its inputs: here ``2 * X``) up to that generation,
+    and with ``labels`` the synthetic labels ``X / 2``.
     """
 
-    def __init__(self, X, sparse_from=None, reference=None):
+    def __init__(self, X, sparse_from=None, reference=None, labels=False):
         super().__init__(X)
         self.sparse_from, self.reference = sparse_from, reference
+        self.labels = labels
         self.trains, self.draws = [], []
 
     def fit(self, estimator, batch):
@@ -839,10 +841,11 @@ class _Recording(ToyProblem):
         X = batch.X
         if self.sparse_from is not None and generation >= self.sparse_from:
             X = sp.csr_matrix(X)
-        reference = None
+        reference = y = None
         if self.reference is not None and generation <= self.reference:
             reference = 2 * batch.X[:, 0]
-        batch = Batch(X=X, origin=batch.origin, y_reference=reference)
+            y = batch.X[:, 0] / 2 if self.labels else None
+        batch = Batch(X=X, y=y, origin=batch.origin, y_reference=reference)
         return Synthesis(batch, {"n_drawn": len(batch)})
 
     def measure(self, model, generation, train):
@@ -853,7 +856,10 @@ class _Recording(ToyProblem):
         return super().measure(model, generation, train)
 
     def label_error(self, y, y_reference):
-        return 0.0
+        # with labels: 2 x - x / 2, 1.5 times the mean draw of the rows given
+        if y is None:
+            return 0.0
+        return float(np.mean(y_reference) - np.mean(y))
 
 
 @pytest.mark.parametrize("sparse_from", [1, 2])
@@ -1001,3 +1007,29 @@ def test_boolean_and_integer_scores_select_like_numbers(X, as_column):
     kept = np.sort(problem.trains[1][0][:, 0])
     np.testing.assert_array_equal(kept, np.sort(drawn[drawn > problem.mean]))
     assert result.trajectory["n_rejected"][1] == np.sum(drawn <= problem.mean)
+
+
+@pytest.mark.parametrize("threshold", [None, 0.0, 1e9])
+def test_the_label_errors_of_the_batch_and_of_the_rows_kept(X, threshold):
+    # the synthetic error is the label error of every row drawn, the selected
+    # error that of the rows the verifier kept (NaN when it kept none, the
+    # synthetic error without a verifier)
+    problem = _Recording(X, reference=10, labels=True)
+    params = {} if threshold is None else {"verifier": lambda X: X[:, 0]}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", CollapseWarning)  # nothing kept
+        result = run(X, problem=problem, n_generations=2, threshold=threshold, **params)
+    t = result.trajectory
+    for g in (1, 2):
+        drawn = problem.draws[g - 1][:, 0]
+        kept = drawn if threshold is None else drawn[drawn >= threshold]
+        assert t["synthetic_error"][g] == pytest.approx(1.5 * np.mean(drawn))
+        if len(kept):
+            assert t["selected_error"][g] == pytest.approx(1.5 * np.mean(kept))
+        else:
+            assert np.isnan(t["selected_error"][g])
+        if threshold is not None:
+            assert t["n_rejected"][g] == len(drawn) - len(kept)
+            assert t["acceptance_rate"][g] == pytest.approx(len(kept) / 7)
+    if threshold == 0.0:  # some kept, some not: the two errors differ
+        assert not np.allclose(t["selected_error"][1:], t["synthetic_error"][1:])
