@@ -1033,3 +1033,119 @@ def test_the_label_errors_of_the_batch_and_of_the_rows_kept(X, threshold):
             assert t["acceptance_rate"][g] == pytest.approx(len(kept) / 7)
     if threshold == 0.0:  # some kept, some not: the two errors differ
         assert not np.allclose(t["selected_error"][1:], t["synthetic_error"][1:])
+
+
+# --------------------------------------------------------------------------
+# the words of the loop's refusals and warnings, whole
+# --------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "regularization, message",
+    [
+        (
+            {1: 0.5},
+            "The keys of `regularization` must be parameter names of the base "
+            "estimator (str), got 1.",
+        ),
+        (
+            {"fail_below": np.True_},
+            "regularization['fail_below'] must be a schedule: a callable "
+            "(generation, n_train) -> value, or a number; got np.True_.",
+        ),
+        (
+            {"fail_below": "big"},
+            "regularization['fail_below'] must be a schedule: a callable "
+            "(generation, n_train) -> value, or a number; got 'big'.",
+        ),
+    ],
+)
+def test_a_regularization_that_is_no_schedule_is_refused_in_full(
+    X, regularization, message
+):
+    import re
+
+    if np.lib.NumpyVersion(np.__version__) < "2.0.0":  # repr(np.True_)
+        message = message.replace("np.True_", "True")
+    with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
+        run(X, n_generations=1, regularization=regularization)
+
+
+def test_a_dict_of_numbers_and_callables_sets_the_values_each_generation(X):
+    result = run(
+        X,
+        n_generations=3,
+        store_estimators=True,
+        regularization={"fail_below": 2, "random_state": lambda g, n: 100 * g + n},
+    )
+    t = result.trajectory
+    np.testing.assert_array_equal(t["param_fail_below"], [2, 2, 2, 2])
+    # generation 0 trains on the 7 real rows, then on 7 drawn rows
+    np.testing.assert_array_equal(t["param_random_state"], [7, 107, 207, 307])
+    assert [m.random_state for m in result.estimators] == [7, 107, 207, 307]
+
+
+def test_a_verifier_of_no_known_kind_is_refused(X):
+    with pytest.raises(ValueError, match=r"^verifier must be None, .* got 3\.$"):
+        run(X, n_generations=1, verifier=3, threshold=0.0)
+
+
+def test_the_degenerate_warning_in_full(X):
+    message = (
+        "SimpleNamespace: collapse made the data of generation 2 too degenerate "
+        "to fit (toy reason); the loop stopped and keeps generation 1 as the "
+        "fitted estimator (termination_condition_='degenerate')."
+    )
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        run(X, problem=ToyProblem(X, degenerate_at=2), n_generations=5)
+    assert [str(w.message) for w in caught] == [message]
+    assert caught[0].category is CollapseWarning
+
+
+class _Spread(ToyProblem):
+    """ToyProblem whose diversity follows a given list, generation by generation."""
+
+    def __init__(self, X, spreads):
+        super().__init__(X)
+        self.spreads = spreads
+
+    def measure(self, model, generation, train):
+        return {"mean": model.mean_, "spread": self.spreads[generation]}
+
+
+@pytest.mark.parametrize(
+    "spreads, threshold, expected, stopped_at",
+    [
+        # at exactly threshold * reference is collapsed (0.25 * 0.8 = 0.2)
+        ([0.8, 0.5, 0.2, 0.1, 0.1], 0.25, 2, 2),
+        ([0.8, 0.5, 0.21, 0.3, 0.7], 0.25, None, None),
+        # a real distribution without diversity is collapsed from generation 0
+        ([0.0, 0.0, 0.3, 0.0, 0.0], 0.25, 0, 0),
+        # without a finite positive reference nothing is collapsed
+        ([np.nan, 0.0, 0.0, 0.0, 0.0], 0.25, None, None),
+        ([-1.0, -2.0, -3.0, -4.0, -5.0], 0.25, None, None),
+        # a generation left without diversity (NaN) is not collapsed
+        ([0.8, np.nan, 0.5, 0.1, 0.0], 0.25, 3, 3),
+    ],
+)
+def test_collapse_is_the_first_generation_at_or_below_the_threshold(
+    X, spreads, threshold, expected, stopped_at
+):
+    free = run(
+        X, problem=_Spread(X, spreads), n_generations=4, collapse_threshold=threshold
+    )
+    assert free.collapse_generation == expected
+    assert free.termination_condition == "max_generations"
+    stopped = run(
+        X,
+        problem=_Spread(X, spreads),
+        n_generations=4,
+        collapse_threshold=threshold,
+        stop_on_collapse=True,
+    )
+    assert stopped.collapse_generation == expected
+    if stopped_at is None:
+        assert stopped.termination_condition == "max_generations"
+        assert stopped.n_generations == 4
+    else:
+        assert stopped.termination_condition == "collapsed"
+        assert stopped.n_generations == stopped_at
