@@ -486,3 +486,45 @@ def test_strong_collapse_error_validation(params, match):
     kwargs.update(params)
     with pytest.raises(ValueError, match=match):
         strong_collapse_error(kwargs.pop("real_fraction"), **kwargs)
+
+
+def test_the_approximate_penalty_returns_the_risk_it_reaches():
+    # return_error with method="approximate": the risk at the closed-form
+    # penalty, the same as the chain's risk at that ridge, and no less than
+    # the exact argmin's (d=7, T=31, T0=23, awkward noise and norm)
+    kwargs = dict(
+        n_features=7,
+        n_real=31,
+        noise=1.3,
+        n_synthetic=23,
+        synthetic_noise=0.6,
+        coef_norm=0.7,
+    )
+    penalty, error = optimal_ridge_penalty(
+        3, method="approximate", return_error=True, **kwargs
+    )
+    _, best = optimal_ridge_penalty(3, return_error=True, **kwargs)
+    for generation in (0, 1, 3):
+        at = linear_regression_error(
+            generation,
+            design="fresh",
+            ridge=penalty[generation],
+            synthetic_ridge=0.0,
+            **kwargs,
+        )[-1]
+        assert error[generation] == pytest.approx(at, rel=1e-6)
+    assert np.all(error >= best - 1e-9)
+
+
+def test_the_synthetic_chain_needs_n_features_plus_two_rows():
+    import re
+
+    assert optimal_ridge_penalty(1, n_features=7, n_real=31, n_synthetic=9).shape == (
+        2,
+    )
+    message = (
+        "n_synthetic must be >= n_features + 2 = 9 (OLS synthetic chain), got "
+        "n_synthetic=8."
+    )
+    with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
+        optimal_ridge_penalty(1, n_features=7, n_real=31, n_synthetic=8)
