@@ -519,3 +519,17 @@ def _plot_strong(result, ax):
     ax.set_xscale("log")
     ax.set_xlabel("training rows n (real and synthetic)")
     ax.set_ylabel("test risk on real data")
+    table = result.table
+    rows = table["quantity"] == "collapse_gap"
+    if rows.any():
+        # the random-projection models, in an inset: the gap against m
+        inset = ax.inset_axes([0.62, 0.4, 0.35, 0.28])
+        m = table["generation"][rows]
+        mean, se = table["mean"][rows], table["standard_error"][rows]
+        inset.errorbar(m, mean, yerr=2 * se, fmt="o-", ms=3, color="C3")
+        inset.plot(m, table["theory"][rows], "--", color="black", lw=1)
+        inset.set_xlabel("projection size m", fontsize="x-small")
+        inset.set_ylabel("collapse gap", fontsize="x-small")
+        inset.set_title("random projections (dashed: n -> inf)", fontsize="x-small")
+        inset.tick_params(labelsize="x-small")
+        ax.legend(fontsize="small", loc="lower left")
