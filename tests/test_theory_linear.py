@@ -528,3 +528,30 @@ def test_the_synthetic_chain_needs_n_features_plus_two_rows():
     )
     with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
         optimal_ridge_penalty(1, n_features=7, n_real=31, n_synthetic=8)
+
+
+def test_fixed_design_ridge_with_loud_real_noise_monte_carlo():
+    # the real labels' noise (sigma = 3) carried through the chain by the
+    # shrinkage r^g of a strong penalty (alpha = 10 on 5 rows of 2 features):
+    # the term var * r^(2g) dominates the noise, not hidden by quiet labels
+    rng = np.random.RandomState(2)
+    errors = _simulate_fixed(rng, 20_000, 3, 2, 5, 3.0, 0.1, 5 * 2.0, "replace")
+    expected = linear_regression_error(
+        3, n_features=2, n_real=5, noise=3.0, synthetic_noise=0.1, ridge=2.0
+    )
+    assert_mc_agrees(errors, expected)
+
+
+@pytest.mark.parametrize("design", ["fixed", "fresh"])
+@pytest.mark.parametrize("data", ["replace", "accumulate"])
+def test_the_risk_is_continuous_in_the_ridge_at_one(design, data):
+    # no penalty is special but 0 (the closed forms of OLS): ridge = 1 and
+    # its neighbours share their spectra (common random numbers), so the
+    # risks agree to first order in the step
+    kwargs = dict(n_features=3, n_real=11, noise=0.8, design=design, data=data)
+    if design == "fresh":
+        kwargs["n_synthetic"] = 9
+    at_one = linear_regression_error(4, ridge=1.0, **kwargs)
+    for step in (-1e-7, 1e-7):
+        near = linear_regression_error(4, ridge=1.0 + step, **kwargs)
+        np.testing.assert_allclose(at_one, near, rtol=1e-5)

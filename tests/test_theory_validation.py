@@ -273,6 +273,8 @@ def test_a_diverging_fresh_data_chain_reaches_infinity_without_warnings():
             real_sampling="fresh",
             synthetic_weight=50.0,
         )
+    assert set(moments) == {"generation", "mean_error", "mean_shift", "total_variance"}
+    np.testing.assert_array_equal(moments["generation"], np.arange(3001))
     for key in ("mean_error", "mean_shift", "total_variance"):
         assert np.isfinite(moments[key][:100]).all()
         assert np.isposinf(moments[key][-1000:]).all()
