@@ -784,3 +784,59 @@ def test_degenerate_collapse_is_recorded_not_raised():
     np.testing.assert_allclose(est.trajectory_["prediction_std"], 0.0, atol=1e-12)
     assert est.termination_condition_ == "max_generations"
     np.testing.assert_allclose(est.predict(X), 2.5)
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"inputs": "reuse", "synthetic_size": 17},  # a subset of the 23 rows
+        {"inputs": "reuse", "synthetic_size": 31},  # every row, then 8 again
+        {"inputs": "bootstrap", "synthetic_size": 19},
+        {
+            "inputs": "bootstrap",
+            "synthetic_size": 13,
+            "n_candidates": 3,
+            "verifier": Ridge(),
+            "keep_fraction": 0.6,
+        },
+    ],
+)
+def test_each_synthetic_row_weighs_its_input_rows_weight_times_synthetic_weight(
+    params,
+):
+    rng = np.random.default_rng(23)
+    X = rng.normal(size=(23, 3))  # distinct rows: a row's inputs name it
+    y = X @ [1.0, -1.0, 0.5] + rng.normal(size=23)
+    sw = rng.uniform(0.5, 4.0, size=23)
+    est = RecursiveRetrainer(
+        WeightRecorder(),
+        n_generations=2,
+        synthetic_weight=0.37,
+        random_state=0,
+        **params,
+    ).fit(X, y, sample_weight=sw)
+    for model in est.estimators_[1:]:
+        rows = [int(np.flatnonzero((X == row).all(axis=1))[0]) for row in model.X_]
+        np.testing.assert_allclose(model.sample_weight_, 0.37 * sw[rows])
+        if params["inputs"] == "reuse":
+            expected = np.resize(np.arange(23), 31) if len(rows) == 31 else None
+            if expected is not None:
+                np.testing.assert_array_equal(rows, expected)
+            else:  # 17 distinct rows in their order
+                assert len(set(rows)) == 17 and rows == sorted(rows)
+
+
+def test_synthetic_weight_alone_weighs_every_synthetic_row(regression_data):
+    X, y = regression_data
+    est = RecursiveRetrainer(
+        WeightRecorder(),
+        n_generations=2,
+        data="accumulate",
+        synthetic_weight=0.37,
+        synthetic_size=29,
+        random_state=0,
+    ).fit(X, y)
+    np.testing.assert_allclose(est.estimators_[0].sample_weight_, np.ones(60))
+    np.testing.assert_allclose(
+        est.estimators_[2].sample_weight_, np.r_[np.ones(60), np.full(58, 0.37)]
+    )
