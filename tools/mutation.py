@@ -73,9 +73,9 @@ TARGETS = {
             "tests/test_theory_zipf.py",
         ],
     ),
-    # The other targets run the module's own tests (mutmut runs the tests
-    # that reach a mutated function, stopping at the first failure), so a
-    # surviving mutant costs those files, not the whole suite.
+    # The other targets run the tests that exercise the module (mutmut runs
+    # the tests that reach a mutated function, stopping at the first
+    # failure), so a surviving mutant costs those files, not the whole suite.
     "sampling": (
         ["skcollapse/_sampling.py"],
         None,
@@ -85,17 +85,33 @@ TARGETS = {
             "tests/test_robustness_density.py",
         ],
     ),
+    # The loop: its own tests, and those of the features it implements (the
+    # memory check and parameter errors, the accumulate window, corrections,
+    # fresh real data, schedules, verifiers, progress, stop on collapse,
+    # fine-tuning in test_retrainer).
     "loop": (
         ["skcollapse/_loop.py"],
         None,
-        ["tests/test_loop.py", "tests/test_contract.py"],
+        [
+            "tests/test_loop.py",
+            "tests/test_contract.py",
+            "tests/test_params.py",
+            "tests/test_accumulate_window.py",
+            "tests/test_correction.py",
+            "tests/test_fresh_real.py",
+            "tests/test_regularization.py",
+            "tests/test_verification.py",
+            "tests/test_progress.py",
+            "tests/test_stop_on_collapse.py",
+            "tests/test_retrainer.py",
+        ],
     ),
     # The supervised problem: the Problem class and the module's helpers
     # (noise draws, predictive sampler), not the estimator's docstring class.
     "retrainer": (
         ["skcollapse/retrainer.py"],
         ["skcollapse.retrainer.xǁ_SupervisedProblemǁ*", "skcollapse.retrainer.x_*"],
-        ["tests/test_retrainer.py"],
+        ["tests/test_retrainer.py", "tests/test_verification.py"],
     ),
     "density": (
         ["skcollapse/density.py"],
