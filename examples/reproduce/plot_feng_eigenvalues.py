@@ -20,7 +20,7 @@ eigenvalue, not the multiplicities.
 """
 
 # %%
-# Run at quick scale (``n = 400`` matrices, 32 hidden units, 80 adam
+# Run at quick scale (``n = 400`` matrices, 32 hidden units, 100 L-BFGS
 # iterations, 4 generations, 4 repeats) and print the checks. There is no
 # closed form: the checks compare the last generation's error with
 # generation 0's (a ratio per repeat), against stated factors.

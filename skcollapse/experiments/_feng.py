@@ -149,10 +149,12 @@ def feng_verification(
       Phi(||mu||)]``, one above ``1/2 + 0.1`` in ``[1 - Phi(||mu||), 1 -
       Phi(||mu||) + tol]`` (``tol = limit_tolerance``: the loss of a fit on
       ``n`` finite rows; the limits are those of ``n -> infinity``);
-    - below 1/2, the verified loop's final accuracy exceeds the unverified
-      one's by more than ``z`` standard errors (the check's value is the
-      gain over its standard error, against the family-wise ``z``); above
-      1/2 it does not exceed it;
+    - below ``1/2 - 0.1``, the verified loop's final accuracy exceeds the
+      unverified one's by more than ``z`` standard errors (the check's value
+      is the gain over its standard error, against the family-wise ``z``);
+      above ``1/2 + 0.1`` it does not exceed it (a verifier whose mean proxy
+      is within 0.1 of 1/2 sits on the transition, where the loop may go
+      either way: it enters only the rank correlation and ``p_eff`` check);
     - the Spearman rank correlation between the proxy and the final accuracy
       over every verified fit is at most ``-min_rank_correlation`` (checked
       as ``-rho >= min_rank_correlation``, with its bootstrap standard
@@ -288,9 +290,9 @@ def feng_verification(
                 bounds,
             )
         gain, gain_se = mean_and_se(final - base_final)
-        if side < 0.5:
+        if side < 0.5 - _NEAR_HALF:
             gains.append((condition, gain, gain_se))
-        else:
+        elif side > 0.5 + _NEAR_HALF:
             run.check(
                 "at_most",
                 f"gain vs unverified, {condition}",
@@ -334,7 +336,6 @@ def feng_verification(
         "limit_tolerance": tol,
         "min_rank_correlation": min_rank_correlation,
         "theory_separation": theory_separation,
-        "rank_correlation": rho,
     }
     plotter = partial(_plot_verification, points=points, bayes=bayes)
     return run.result(params, plotter=plotter)
@@ -567,16 +568,15 @@ def feng_eigenvalues(
     check="newton",
     n_repeats=None,
     n_generations=None,
-    verified_factor=1.25,
-    unverified_factor=1.25,
+    verified_factor=1.5,
+    unverified_factor=1.5,
 ):
-    """Feng et al.'s eigenvalue task at laptop scale: verification prevents
-    collapse.
+    """Feng et al.'s eigenvalue task, laptop-sized: a verifier stops collapse.
 
     Inputs: the upper triangle of a random symmetric ``size x size`` matrix
     (i.i.d. ``N(0, 1)`` entries); targets: its
     eigenvalues, sorted. Generation 0 is an ``MLPRegressor`` (one hidden
-    layer, adam) fitted on ``n`` real pairs; every later generation is fitted
+    layer, L-BFGS) fitted on ``n`` real pairs; every later generation is fitted
     on ``n`` *fresh* matrices (``inputs=`` the sampler) labelled by the
     previous generation's predictions plus Gaussian noise of its residual
     spread (``label_noise="residual"``, the self-consuming loop). The
@@ -601,9 +601,9 @@ def feng_eigenvalues(
     Parameters
     ----------
     scale : {"quick", "paper"}, default="quick"
-        ``"quick"``: ``n = 400`` matrices, 32 hidden units, 80 adam
+        ``"quick"``: ``n = 400`` matrices, 32 hidden units, 100 L-BFGS
         iterations, 4 generations, 4 repeats. ``"paper"``: ``n = 2,000``,
-        128 hidden units, 300 iterations, 10 generations, 10 repeats. Feng
+        128 hidden units, 500 iterations, 10 generations, 10 repeats. Feng
         et al. train transformers on many more matrices; this is the same
         loop with a small MLP, not their model.
 
@@ -615,7 +615,7 @@ def feng_eigenvalues(
         The matrices are ``size x size``.
 
     n_samples, hidden_units, max_iter : int, default=None
-        Override the scale's ``n``, hidden units and adam iterations.
+        Override the scale's ``n``, hidden units and L-BFGS iterations.
 
     n_candidates : int, default=8
         Guesses per matrix of the verified loop (1: the verifier has nothing
@@ -629,7 +629,7 @@ def feng_eigenvalues(
     n_repeats, n_generations : int, default=None
         Override the scale's.
 
-    verified_factor, unverified_factor : float >= 1, default=1.25
+    verified_factor, unverified_factor : float >= 1, default=1.5
         The stated factors of the checks.
 
     Returns
@@ -641,7 +641,7 @@ def feng_eigenvalues(
     quick = scale == "quick"
     n = n_samples or (400 if quick else 2000)
     hidden = hidden_units or (32 if quick else 128)
-    iterations = max_iter or (80 if quick else 300)
+    iterations = max_iter or (100 if quick else 500)
     G = n_generations or (4 if quick else 10)
     repeats = n_repeats or (4 if quick else 10)
     run = Recorder("feng-eigenvalues", scale, random_state, n_jobs, repeats)
@@ -659,9 +659,7 @@ def feng_eigenvalues(
 
         estimator = RecursiveRetrainer(
             _QuietMLPRegressor(
-                hidden_layer_sizes=(hidden,),
-                learning_rate_init=0.01,
-                max_iter=iterations,
+                hidden_layer_sizes=(hidden,), solver="lbfgs", max_iter=iterations
             ),
             n_generations=G,
             inputs=sampler,
