@@ -1336,7 +1336,7 @@ class EmpiricalDensity(DensityMixin, BaseEstimator):
 def _sorted_search(table, needles, side="right"):
     """``np.searchsorted(table, needles)``, the needles sorted first (a
     search in order walks the table once: several times faster)."""
-    order = np.argsort(needles, kind="stable")
+    order = np.argsort(needles)
     where = np.empty(len(needles), dtype=np.intp)
     where[order] = np.searchsorted(table, needles[order], side=side)
     return where
@@ -1581,19 +1581,28 @@ class NGramLanguageModel(DensityMixin, BaseEstimator):
                 "2**62. Use a shorter context or a smaller vocabulary."
             )
         self.vocabulary_size_ = vocabulary_size
-        if weights is None:
-            weights = np.ones(tokens.shape[0])
-        elif not np.isfinite(weights.sum()):
+        if weights is not None and not np.isfinite(weights.sum()):
             weights = weights / np.max(weights)  # only relative weights matter
-        row_weights = np.broadcast_to(weights[:, None], tokens.shape).ravel()
         codes = (self._context_codes(tokens) * vocabulary_size + tokens).ravel()
-        ngram_codes, inverse = np.unique(codes, return_inverse=True)
-        counts = np.bincount(
-            inverse.ravel(), weights=row_weights, minlength=len(ngram_codes)
+        # sort the codes once: distinct n-grams and their counts are runs
+        if weights is None:
+            codes = np.sort(codes)
+        else:
+            order = np.argsort(codes)
+            codes = codes[order]
+        first = np.flatnonzero(np.concatenate([[True], codes[1:] != codes[:-1]]))
+        ngram_codes = codes[first]
+        if weights is None:
+            counts = np.diff(np.append(first, len(codes))).astype(np.float64)
+        else:
+            row_weights = np.repeat(weights, tokens.shape[1])[order]
+            counts = np.add.reduceat(row_weights, first)
+        context_of = ngram_codes // vocabulary_size
+        starts = np.flatnonzero(
+            np.concatenate([[True], context_of[1:] != context_of[:-1]])
         )
-        context_codes, starts = np.unique(
-            ngram_codes // vocabulary_size, return_index=True
-        )
+        context_codes = context_of[starts]
+        row_weights = None if weights is None else np.repeat(weights, tokens.shape[1])
         self._ngram_codes = ngram_codes
         self._cumulative = np.cumsum(counts)
         self._context_codes_seen = context_codes
@@ -1732,17 +1741,26 @@ class NGramLanguageModel(DensityMixin, BaseEstimator):
         starts = self._context_starts
         lower = np.where(starts > 0, self._cumulative[starts - 1], 0.0)
         last = self._context_ends - 1
+        # every uniform draw up front: one per token, two more per token
+        # with smoothing (whether to smooth, and the uniform token)
+        draws = rng.random_sample((length, n_samples))
+        if self.alpha > 0:
+            smooth = rng.random_sample((length, n_samples))
+            uniform = rng.randint(V, size=(length, n_samples))
+        smoothing_mass = self.alpha * V
         for t in range(length):
             index = self._lookup(context)
             seen = index >= 0
-            i = np.maximum(index, 0)
-            total = np.where(seen, self._context_totals[i], n_tokens)
-            u = rng.random_sample(n_samples) * total
+            all_seen = seen.all()
+            i = index if all_seen else np.maximum(index, 0)
+            total = self._context_totals[i]
+            if not all_seen:
+                total = np.where(seen, total, n_tokens)
+            u = draws[t] * total
             # the draw inside the context's block of cumulative counts
             position = _sorted_search(self._cumulative, lower[i] + u)
-            position = np.clip(position, self._context_starts[i], last[i])
-            token = self._ngram_codes[position] % V
-            if not seen.all():  # unseen contexts: the unigram law
+            token = self._ngram_codes[np.minimum(position, last[i])] % V
+            if not all_seen:  # unseen contexts: the unigram law
                 unseen = ~seen
                 from_unigram = np.searchsorted(
                     unigram_cumulative, u[unseen], side="right"
@@ -1750,9 +1768,8 @@ class NGramLanguageModel(DensityMixin, BaseEstimator):
                 token[unseen] = np.minimum(from_unigram, V - 1)
             if self.alpha > 0:
                 # the smoothing mass alpha V / (total + alpha V) is uniform
-                smooth = rng.random_sample(n_samples) * (total + self.alpha * V)
-                uniform = rng.randint(V, size=n_samples)
-                token = np.where(smooth < self.alpha * V, uniform, token)
+                smoothed = smooth[t] * (total + smoothing_mass) < smoothing_mass
+                token[smoothed] = uniform[t, smoothed]
             out[:, t] = token
             if self.n_context:
                 context = (context * base + token) % modulus

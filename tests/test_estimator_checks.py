@@ -19,7 +19,7 @@ from sklearn.utils.estimator_checks import (
 )
 
 from skcollapse import RecursiveRetrainer
-from skcollapse.generative import EmpiricalDensity
+from skcollapse.generative import EmpiricalDensity, NGramLanguageModel
 from skcollapse.utils._testing import parametrize_sklearn_checks
 
 # Noise is drawn per synthetic row, so a row of weight 2 is not the same as the
@@ -101,6 +101,31 @@ def test_sklearn_compatible(estimator, check):
 
 @parametrize_sklearn_checks([EmpiricalDensity()])
 def test_sklearn_compatible_generative(estimator, check):
+    check(estimator)
+
+
+# NGramLanguageModel's `categorical` tag makes scikit-learn round the checks'
+# data to non-negative integer tokens, except in these two checks.
+NGRAM_EXPECTED = {
+    "check_sample_weight_equivalence_on_dense_data": (
+        "the check fits uniform floats in [0, 1) that no input tag rounds, and "
+        "NGramLanguageModel refuses non-integer tokens with a ValueError; "
+        "weighting is repetition on integer tokens "
+        "(tests/test_language.py::test_sample_weight_is_repetition_on_integer_tokens)"
+    ),
+    "check_array_api_input": (
+        "skipped unless SCIPY_ARRAY_API=1 is set before scipy is imported; "
+        "with it, the check fits make_classification's float columns and "
+        "NGramLanguageModel rightly refuses non-integer tokens"
+    ),
+}
+
+
+@parametrize_sklearn_checks(
+    [NGramLanguageModel(), NGramLanguageModel(n_context=2, alpha=0.5)],
+    lambda estimator: NGRAM_EXPECTED,
+)
+def test_sklearn_compatible_ngram(estimator, check):
     check(estimator)
 
 

@@ -190,6 +190,7 @@ MISMATCHED = {
         "n_synthetic": (500,),
         "n_repeats": 60,
     },
+    "seddik-language-model": {"theory_unigram_tokens": 25, "n_repeats": 3},
     "shumailov-gaussian": {"theory_n_samples": 5, "n_repeats": 60},
     "mad-sampling-bias": {"theory_temperature": 0.5, "n_repeats": 60},
     "gerstgrasser-accumulate": {"theory_data": "replace", "n_repeats": 100},

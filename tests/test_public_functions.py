@@ -32,6 +32,7 @@ import skcollapse
 from skcollapse.utils import _param_validation as strict
 
 PUBLIC_FUNCTIONS = [
+    "skcollapse.datasets.load_python_docs_text",
     "skcollapse.datasets.load_word_frequencies",
     "skcollapse.datasets.make_gaussian_mixture",
     "skcollapse.datasets.make_zipf",
@@ -43,6 +44,7 @@ PUBLIC_FUNCTIONS = [
     "skcollapse.experiments.mad_sampling_bias",
     "skcollapse.experiments.run",
     "skcollapse.experiments.seddik_fully_synthetic",
+    "skcollapse.experiments.seddik_language_model",
     "skcollapse.experiments.seddik_partially_synthetic",
     "skcollapse.experiments.shumailov_gaussian",
     "skcollapse.experiments.strong_collapse",

@@ -41,6 +41,7 @@ from ._base import (
 from ._feng import feng_eigenvalues, feng_verification
 from ._fresh import golden_ratio_fresh_data
 from ._gaussian import mad_sampling_bias, shumailov_gaussian
+from ._language import seddik_language_model
 from ._regression import (
     demystified_regression,
     gerstgrasser_accumulate,
@@ -63,6 +64,7 @@ __all__ = [
     "mad_sampling_bias",
     "run",
     "seddik_fully_synthetic",
+    "seddik_language_model",
     "seddik_partially_synthetic",
     "shumailov_gaussian",
     "strong_collapse",
