@@ -733,3 +733,46 @@ def test_no_base_weights_control(check_name):
         check(type(mixture).__name__, mixture)
     weighted = RecursiveDensityRetrainer(GaussianDensity(), n_generations=2)
     check(type(weighted).__name__, weighted)
+
+
+@pytest.mark.parametrize(
+    "base, params, reason",
+    [
+        # a mixture needs max(2, n_components) samples: 2 for 3 components,
+        # and 2 (not 1) for one component
+        (
+            GaussianMixture(n_components=3, random_state=0),
+            {"synthetic_size": 2},
+            "2 sample(s) for a mixture of 3 component(s), which needs at least "
+            "max(2, n_components)",
+        ),
+        (
+            BayesianGaussianMixture(n_components=1, random_state=0),
+            {"synthetic_size": 1},
+            "1 sample(s) for a mixture of 1 component(s), which needs at least "
+            "max(2, n_components)",
+        ),
+        # 3 samples of weight 0.3: a total weight of 0.9 is not above ddof=1
+        (
+            GaussianDensity(ddof=1),
+            {"synthetic_size": 3, "synthetic_weight": 0.3},
+            "a total sample weight of 0.9 for GaussianDensity with ddof=1",
+        ),
+    ],
+    ids=["mixture-of-3", "one-component", "weighted-ddof"],
+)
+def test_the_smallest_degenerate_training_sets_and_their_reason(base, params, reason):
+    import re
+
+    X = _normal(31)
+    est = RecursiveDensityRetrainer(base, n_generations=3, random_state=0, **params)
+    with pytest.warns(CollapseWarning, match=re.escape(f"to fit ({reason});")):
+        est.fit(X)
+    assert est.termination_condition_ == "degenerate"
+    assert est.n_generations_ == 0
+    # one sample (or 0.3 of weight) more is enough
+    bigger = dict(params, synthetic_size=params["synthetic_size"] + 1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", CollapseWarning)
+        est.set_params(**bigger).fit(X)
+    assert est.termination_condition_ == "max_generations"
