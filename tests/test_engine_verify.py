@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from scipy import stats
 from sklearn.dummy import DummyClassifier
-from sklearn.linear_model import LogisticRegression, Ridge
+from sklearn.linear_model import LinearRegression, LogisticRegression, Ridge
 from test_engine_frequency import X_CTX, Y_CTX, _curve, compare
 
 from skcollapse import RecursiveDensityRetrainer, RecursiveRetrainer
@@ -18,7 +18,11 @@ from skcollapse._engine._verify import (
     keyed_uniforms,
 )
 from skcollapse._loop import select
-from skcollapse.generative import CategoricalDensity, FrequencyClassifier
+from skcollapse.generative import (
+    CategoricalDensity,
+    FrequencyClassifier,
+    GaussianDensity,
+)
 from skcollapse.model_selection import collapse_curve
 from skcollapse.utils._testing import assert_mc_agrees
 from skcollapse.verification import (
@@ -30,6 +34,10 @@ from skcollapse.verification import (
 )
 
 _CONTEXTS, _FIRST = np.unique(X_CTX, axis=0, return_index=True)
+_RNG = np.random.RandomState(0)
+X_LIN = _RNG.normal(size=(27, 3))
+Y_LIN = X_LIN @ [1.0, -2.0, 0.5] + 0.7 + _RNG.normal(size=27)
+Y_MULTI = np.c_[Y_LIN, X_LIN @ [0.3, 0.3, -1.0] + 2.0 * _RNG.normal(size=27)]
 # the label of each context's first row: a truth that disagrees with the
 # real label of some rows (a context has several labels)
 TRUTH = LabelLookup(_CONTEXTS, Y_CTX[_FIRST])
@@ -129,6 +137,41 @@ def test_verified_regimes_match_refit(base, params):
         compare(estimator, X_CTX, Y_CTX, n_repeats=100)
 
 
+def test_linear_oracle_threshold_matches_refit():
+    """Family 1: an oracle of the real labels keeps the synthetic labels
+    within 1.0 of them."""
+    estimator = RecursiveRetrainer(
+        LinearRegression(), n_generations=2, label_noise=1.0,
+        verifier=OracleVerifier(LabelLookup(X_LIN, Y_LIN)), threshold=-1.0,
+    )  # fmt: skip
+    batched, _ = compare(estimator, X_LIN, Y_LIN, n_repeats=40)
+    assert np.all(batched["acceptance_rate"][:, 1:] < 1)
+
+
+LINEAR_CASES = [
+    (Ridge(alpha=2.3),
+     dict(label_noise="residual", verifier=OracleVerifier(LabelLookup(X_LIN, Y_LIN)),
+          n_candidates=3, data="accumulate", real_fraction=0.4), Y_LIN),
+    (LinearRegression(),
+     dict(label_noise=0.8, inputs="bootstrap", threshold=0.5,
+          verifier=NoisyVerifier(LabelLookup(X_LIN, np.round(Y_LIN)), 0.9, 0.2)),
+     Y_LIN),
+    (Ridge(alpha=0.7, fit_intercept=False),
+     dict(label_noise=1.2, verifier=LinearVerifier([1.0, 0.0, 0.0]),
+          keep_fraction=0.6, synthetic_size=1.4, temperature=0.7), Y_LIN),
+    (LinearRegression(),
+     dict(label_noise="residual", keep_fraction=0.55, n_candidates=2,
+          verifier=OracleVerifier(LabelLookup(X_LIN, Y_MULTI))), Y_MULTI),
+]  # fmt: skip
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("base, params, y", LINEAR_CASES)
+def test_linear_verified_regimes_match_refit(base, params, y):
+    estimator = RecursiveRetrainer(base, n_generations=4, **params)
+    compare(estimator, X_LIN, y, n_repeats=100)
+
+
 def test_everything_rejected_keeps_the_previous_model_as_refit():
     """A verifier that rejects every synthetic row of a fully synthetic loop:
     no training data, the previous model is kept (n_train 0, n_classes_train
@@ -209,6 +252,10 @@ def test_bit_identical_for_any_n_jobs(backend):
             np.testing.assert_array_equal(one[key][:4], prefix[key], err_msg=key)
 
 
+def _linear_truth(X):
+    return X @ [1.0, -2.0, 0.5] + 0.7
+
+
 def _scores(X, y):
     return np.ones(len(y))
 
@@ -224,9 +271,9 @@ UNCOVERED = [
             data="accumulate-subsample"), X_CTX, Y_CTX,
      "data='accumulate-subsample'"),
     (RecursiveRetrainer(Ridge(), n_generations=2, threshold=0.5,
-                        verifier=OracleVerifier(LabelLookup(X_CTX, X_CTX[:, 0])),
-                        label_noise=1.0),
-     X_CTX, X_CTX[:, 0], "the batched LinearFamily does not select"),
+                        verifier=OracleVerifier(_linear_truth),
+                        label_noise=1.0, inputs=GaussianDensity()),
+     X_LIN, Y_LIN, "verifier= with inputs=GaussianDensity()"),
     (RecursiveDensityRetrainer(CategoricalDensity(), n_generations=2,
                                verifier=lambda X: np.ones(len(X)), threshold=0.5),
      np.arange(12).reshape(-1, 1) % 5, None,

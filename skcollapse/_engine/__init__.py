@@ -123,9 +123,10 @@ def _reason(estimator, y, measure, return_estimators):
     if reason is not None:
         return None, f"{name}(estimator={type(base).__name__}): {reason}"
     if params.get("verifier") is not None:  # threshold, keep_fraction, n_candidates
-        from ._verify import verifier_reason
+        from ._verify import verified, verifier_reason
 
-        reason = verifier_reason(family, estimator)
+        family = verified(family)
+        reason = verifier_reason(family, estimator) or family.covers(estimator)
         if reason is not None:
             return None, f"{name}({reason})"
     return family, None

@@ -38,8 +38,9 @@ the earlier row).
 import numpy as np
 
 from ..verification import LabelLookup, LinearVerifier, NoisyVerifier, OracleVerifier
+from ._linear import LinearFamily, _Design, _per_row
 
-__all__ = ["BatchedVerifier", "verifier_reason"]
+__all__ = ["BatchedVerifier", "VerifiedLinearFamily", "verified", "verifier_reason"]
 
 _READY = (OracleVerifier, NoisyVerifier, LinearVerifier)
 _MASK = np.uint64(0xFFFFFFFFFFFFFFFF)
@@ -218,3 +219,163 @@ class BatchedVerifier:
             np.put_along_axis(top, order, True, axis=1)
             keep &= top
         return chosen, keep
+
+
+# ----------------------------------------------------------------------
+# Family 1: RecursiveRetrainer over LinearRegression / Ridge, selected
+# ----------------------------------------------------------------------
+def verified(family):
+    """The family that selects with a verifier, for ``family``."""
+    return VerifiedLinearFamily if family is LinearFamily else family
+
+
+def _masked_design(index, labels, weight, keep, n_design, residual):
+    """``LinearFamily.stats_of`` of the rows ``keep`` marks, per repeat."""
+    kept = keep.astype(float)
+    w = kept if weight is None else weight * kept
+    n_rows = keep.sum(axis=1)
+    c = _per_row(index, None, n_design, w)
+    s = _per_row(index, labels, n_design, w)
+    if not residual:
+        return _Design(c, s, n_rows)
+    m = _per_row(index, None, n_design, kept)
+    u = _per_row(index, labels, n_design, kept)
+    squares = _per_row(index, labels**2, n_design, kept)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = np.where(m[:, :, None] > 0, u / m[:, :, None], 0.0)
+    within = np.sum(squares - m[:, :, None] * mean**2, axis=1)
+    return _Design(c, s, n_rows, m, u, np.maximum(within, 0.0))
+
+
+class _VerifiedLinear:
+    """The members :class:`VerifiedLinearFamily` adds to ``LinearFamily``."""
+
+    verifies = True
+
+    @classmethod
+    def covers(cls, owner):
+        reason = super().covers(owner)
+        if reason is not None:
+            return reason
+        if not isinstance(owner.inputs, str):
+            return (
+                f"verifier= with inputs={owner.inputs!r} (batched: a verifier with "
+                "inputs='reuse' or 'bootstrap', whose rows are real rows)"
+            )
+        if owner.real_sampling == "fresh":
+            return "verifier= with real_sampling='fresh'"
+        return None
+
+    @classmethod
+    def new_keys(cls, owner):
+        return ("synthetic_error", "acceptance_rate", "selected_error")
+
+    def __init__(self, owner, real, models, n_repeats):
+        super().__init__(owner, real, models, n_repeats)
+        self.shortcut = None  # the exact shortcut draws no rows to select
+        self.n_candidates = int(owner.n_candidates)
+        self.verify = BatchedVerifier(owner, real.X)
+        self.selected = None
+
+    def keep(self, repeats):
+        super().keep(repeats)
+        self.verify.keep(repeats)
+        if self.selected is not None:
+            self.selected = self.selected[repeats]
+
+    def synthesize(self, streams, n_samples, as_rows):
+        n, k = self.n_repeats, self.n_candidates
+        rows = self._rows(streams, n_samples)
+        if rows is None:
+            rows = np.broadcast_to(np.arange(self.n_real), (n, self.n_real))
+        rows = np.repeat(rows, k, axis=1)  # every slot's candidates
+        n_outputs = self.y.shape[2]
+        noise = streams.normal((rows.shape[1], n_outputs))
+        sigma, noise_scale = self._noise_sigma()
+        if self.residual:
+            noise = noise * sigma[:, None, :]
+        else:
+            noise = noise * sigma if sigma != 0 else 0.0
+        index = rows[:, :, None]
+        labels = np.take_along_axis(self.output, index, axis=1) + noise
+        reference = np.take_along_axis(broadcast_rows(self.y, n), index, axis=1)
+        error = np.mean((labels - reference) ** 2, axis=(1, 2))
+        weight = None
+        if self.weighted:
+            if self.weight is None:
+                weight = np.full(rows.shape, self.synthetic_weight)
+            else:
+                weight = self.synthetic_weight * np.take_along_axis(
+                    broadcast_rows(self.weight, n), rows, axis=1
+                )
+        flat = labels[:, :, 0] if n_outputs == 1 else labels
+
+        def equal(truth):
+            same = np.asarray(truth).reshape(flat.shape) == flat
+            return same if same.ndim == 2 else np.all(same, axis=2)
+
+        def difference(truth):
+            gap = np.abs(np.asarray(truth, dtype=float).reshape(labels.shape) - labels)
+            return gap.mean(axis=2)
+
+        def continuous():
+            with np.errstate(invalid="ignore"):
+                whole = labels == np.trunc(labels)
+            return ~np.all(whole, axis=(1, 2))
+
+        def digest():
+            bits = np.ascontiguousarray(labels).view(np.uint64)
+            columns = [bits[:, :, j] for j in range(n_outputs)]
+            return batch_digest(rows.astype(np.uint64), *columns)
+
+        scores = self.verify.scores(
+            rows,
+            equal=equal,
+            continuous=continuous,
+            difference=difference,
+            positive=lambda label: (
+                flat == label if flat.ndim == 2 else np.all(flat == label, axis=2)
+            ),
+            digest=digest,
+            streams=streams,
+        )
+        chosen, keep = self.verify.select(scores, n_samples)
+        rows = np.take_along_axis(rows, chosen, axis=1)
+        labels = np.take_along_axis(labels, chosen[:, :, None], axis=1)
+        reference = np.take_along_axis(reference, chosen[:, :, None], axis=1)
+        if weight is not None:
+            weight = np.take_along_axis(weight, chosen, axis=1)
+        n_kept = keep.sum(axis=1)
+        squares = np.sum(((labels - reference) ** 2) * keep[:, :, None], axis=(1, 2))
+        with np.errstate(invalid="ignore", divide="ignore"):
+            selected_error = np.where(
+                n_kept > 0, squares / (n_kept * n_outputs), np.nan
+            )
+        self._drawn = {
+            "label_noise_scale": noise_scale,
+            "synthetic_error": error,
+            "n_rejected": (n_samples - n_kept).astype(float),
+            "acceptance_rate": n_kept / n_samples,
+            "selected_error": selected_error,
+        }
+        self.selected = n_kept
+        return _masked_design(rows, labels, weight, keep, self.n_real, self.residual)
+
+    def fit(self, stats, generation):
+        # no training row at all (every synthetic row rejected, no real row
+        # kept): the refit path keeps the previous model, not a degenerate stop
+        degenerate = super().fit(stats, generation)
+        return degenerate & (stats.n_rows > 0)
+
+
+def broadcast_rows(array, n_repeats):
+    """An array with a leading repeat axis of length 1 seen as ``n_repeats``."""
+    if array.shape[0] == n_repeats:
+        return array
+    return np.broadcast_to(array, (n_repeats,) + array.shape[1:])
+
+
+class VerifiedLinearFamily(_VerifiedLinear, LinearFamily):
+    """``LinearFamily`` with a ready verifier's selection of its synthetic
+    rows (``inputs`` "reuse" or "bootstrap"): every slot's candidates
+    scored, the loop's selection rule, the kept rows' design statistics."""
