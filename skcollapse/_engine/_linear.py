@@ -83,8 +83,8 @@ class _Design:
             ca + cb,
             self.s + other.s,
             self.n_rows + other.n_rows,
-            None if ma is None else ma + mb,
-            None if self.u is None else self.u + other.u,
+            None if ma is None or mb is None else ma + mb,  # residuals only
+            None if self.u is None or other.u is None else self.u + other.u,
             within,
         )
 
@@ -143,8 +143,8 @@ class _Moments:
             w = np.full(X.shape[0], float(X.shape[1]))
             mx, my = X.mean(axis=1), y.mean(axis=1)
             dx, dy = X - mx[:, None, :], y - my[:, None, :]
-            cxx = np.einsum("rnd,rne->rde", dx, dx)
-            cxy = np.einsum("rnd,rnk->rdk", dx, dy)
+            dxt = np.swapaxes(dx, 1, 2)
+            cxx, cxy = np.matmul(dxt, dx), np.matmul(dxt, dy)
             cyy = np.sum(dy**2, axis=1) if residual else None
             return cls(w, mx, my, cxx, cxy, n, cyy)
         w = weight.sum(axis=1)
@@ -153,8 +153,8 @@ class _Moments:
             mx = np.einsum("rn,rnd->rd", weight, X) / safe[:, None]
             my = np.einsum("rn,rnk->rk", weight, y) / safe[:, None]
         dx, dy = X - mx[:, None, :], y - my[:, None, :]
-        cxx = np.einsum("rn,rnd,rne->rde", weight, dx, dx)
-        cxy = np.einsum("rn,rnd,rnk->rdk", weight, dx, dy)
+        dxt = np.swapaxes(dx * weight[:, :, None], 1, 2)
+        cxx, cxy = np.matmul(dxt, dx), np.matmul(dxt, dy)
         unweighted = cls.of(X, y, None, True) if residual else None
         return cls(w, mx, my, cxx, cxy, n, None, unweighted)
 
@@ -640,9 +640,9 @@ class LinearFamily(BatchedProblem):
         if shared is None:
             shared = X.shape[0] == 1 and not self.per_repeat
         if shared:
-            out = np.einsum("nd,rkd->rnk", X[0], self.coef)
+            out = np.matmul(X[0], np.swapaxes(self.coef, 1, 2))
         else:
-            out = np.einsum("rnd,rkd->rnk", X, self.coef)
+            out = np.matmul(X, np.swapaxes(self.coef, 1, 2))
         return out + self.intercept[:, None, :]
 
     # -- against a truth and a test set ----------------------------------
@@ -772,30 +772,88 @@ class LinearFamily(BatchedProblem):
         repeat's model (no real label behind them)."""
         mean, factor = self.sampler
         d, n_outputs = self.X.shape[2], self.y.shape[2]
-        z = streams.normal((n_samples, d))
-        X = np.einsum("rnj,rdj->rnd", z, broadcast(factor, z.shape[0]))
-        X += broadcast(mean, z.shape[0])[:, None, :]
-        noise = streams.normal((n_samples, n_outputs))
         sigma, noise_scale = self._noise_sigma()
-        if self.residual:
-            noise = noise * sigma[:, None, :]
-        else:
-            noise = noise * sigma if sigma != 0 else 0.0
-        labels = self._predict(X) + noise
+        sigma = np.broadcast_to(np.asarray(sigma, float), (self.n_repeats, n_outputs))
         self._drawn = {"label_noise_scale": noise_scale}
         weight = None
         if self.weighted:
             mean_weight = (
-                np.ones(z.shape[0])
+                np.ones(self.n_repeats)
                 if self.weight is None
-                else broadcast(np.asarray(self.weight, float).mean(axis=1), z.shape[0])
+                else broadcast(
+                    np.asarray(self.weight, float).mean(axis=1), self.n_repeats
+                )
             )
-            weight = np.repeat(
-                (self.synthetic_weight * mean_weight)[:, None], n_samples, axis=1
-            )
+            weight = self.synthetic_weight * mean_weight
+        if not as_rows and n_samples > d:
+            return self._sampled_moments(streams, n_samples, sigma, weight)
+        z = streams.normal((n_samples, d))
+        X = np.matmul(z, np.swapaxes(broadcast(factor, z.shape[0]), 1, 2))
+        X += broadcast(mean, z.shape[0])[:, None, :]
+        noise = streams.normal((n_samples, n_outputs)) * sigma[:, None, :]
+        labels = self._predict(X) + noise
+        if weight is not None:
+            weight = np.repeat(weight[:, None], n_samples, axis=1)
         if as_rows:
             return Rows(X, weight, np.zeros(labels.shape[:2], bool), labels)
         return _Moments.of(X, labels, weight, self.residual)
+
+    def _sampled_moments(self, streams, n, sigma, weight):
+        """The moments of a batch of ``n > d`` fresh Gaussian inputs and their
+        labels, drawn exactly without the rows: with ``z`` the standard
+        normal rows, their mean is ``N(0, I / n)``, their centred scatter
+        ``A A' ~ Wishart(n - 1, I)`` (Bartlett's factor ``A``), independent;
+        the label noise ``e`` enters through ``Q'e ~ N(0, I_d)`` (``Q`` the
+        orthonormal basis of the centred ``z = Q A'``), its mean ``N(0,
+        1 / n)`` and the rest of its scatter (chi-square, ``n - 1 - d``
+        degrees of freedom), all independent: ``d (d + 1) / 2 + d + (d + 2)
+        k`` draws per repeat instead of ``n (d + k)``."""
+        mean, factor = self.sampler
+        d, k = self.X.shape[2], self.y.shape[2]
+        z_mean = streams.normal(d) / np.sqrt(n)
+        diagonal = np.sqrt(streams.chisquares(n - 1 - np.arange(d)))
+        below = np.tril_indices(d, -1)
+        bartlett = np.zeros((self.n_repeats, d, d))
+        bartlett[:, below[0], below[1]] = streams.normal(len(below[0]))
+        bartlett[:, np.arange(d), np.arange(d)] = diagonal
+        xi = streams.normal((d, k))
+        e_mean = streams.normal(k) / np.sqrt(n)
+        rest = None
+        if self.residual:
+            rest = (
+                streams.chisquare(n - 1 - d, k)
+                if n - 1 > d
+                else np.zeros((self.n_repeats, k))
+            )
+        R = self.n_repeats
+        G = np.matmul(factor, bartlett)  # (R, d, d): the centred inputs' factor
+        mx = mean + np.matmul(factor, z_mean[:, :, None])[:, :, 0]
+        cxx = np.matmul(G, np.swapaxes(G, 1, 2))
+        beta = np.swapaxes(self.coef, 1, 2)  # (R, d, k)
+        Gxi = np.matmul(G, xi) * sigma[:, None, :]
+        cxy = np.matmul(cxx, beta) + Gxi
+        my = np.einsum("rd,rdk->rk", mx, beta) + self.intercept + sigma * e_mean
+        nrows = np.full(R, n)
+        cyy = None
+        if self.residual:
+            cyy = (
+                np.einsum("rdk,rdk->rk", beta, np.matmul(cxx, beta))
+                + 2 * np.einsum("rdk,rdk->rk", beta, Gxi)
+                + sigma**2 * (np.sum(xi**2, axis=1) + rest)
+            )
+        plain = _Moments(np.full(R, float(n)), mx, my, cxx, cxy, nrows, cyy)
+        if weight is None:
+            return plain
+        return _Moments(
+            n * weight,
+            mx,
+            my,
+            cxx * weight[:, None, None],
+            cxy * weight[:, None, None],
+            nrows,
+            None,
+            plain if self.residual else None,
+        )
 
     def fresh_part(self, streams, n_rows, as_rows):
         """``n_rows`` fresh real rows of every repeat, drawn from the
