@@ -37,6 +37,7 @@ from sklearn.linear_model import LogisticRegression
 
 from skcollapse import RecursiveRetrainer
 from skcollapse.datasets import make_gaussian_mixture
+from skcollapse.experiments import feng_verification
 from skcollapse.model_selection import collapse_curve
 from skcollapse.plotting import CollapseCurveDisplay
 from skcollapse.verification import (
@@ -199,71 +200,39 @@ for name, verifier in verifiers.items():
 # The phase transition
 # --------------------
 # Now a grid of verifiers, from good (``phi_w / phi_c = 0.1``) to bad
-# (``phi_w / phi_c = 10``), on ``n = 1000`` samples in ``d = 2`` dimensions
-# so that the estimation noise is small and the accuracy sits near one of the
-# two limits. Each point is one fit: its final accuracy against the mean of
-# its measured ``p_eff`` over the 10 generations.
+# (``phi_w / phi_c = 10``), on ``n = 500`` samples in ``d = 8`` dimensions,
+# through :func:`skcollapse.experiments.feng_verification` (the
+# ``feng-verification`` experiment of ``python -m skcollapse reproduce``,
+# which also checks the numbers: see its gallery page). Each point is one
+# fit: its final accuracy against the mean of its measured ``p_eff`` over the
+# 12 generations.
 #
 # The proxy splits the fits at 1/2: the accuracy is ``Phi(||mu||)`` when
-# ``p_eff`` is well below 1/2 and ``1 - Phi(||mu||)`` above it; the few fits
-# between end in between, on their way to one side or the other. Note
-# that the loop amplifies a bad verifier: once a generation is weakened, its
-# sampled labels are noisier, ``p`` grows, and so does ``p_eff``. So a
-# verifier whose ``p_eff`` is still below 1/2 at generation 1 (ratios a little
-# above 1) can end on the wrong side: the proxy to watch is the one measured
-# along the whole loop.
-n_large, n_features_large = 1000, 2
-X_large, y_large = make_gaussian_mixture(
-    n_large, n_features_large, separation, random_state=1
-)
-mu_large = np.full(n_features_large, separation / np.sqrt(n_features_large))
-truth_large = LabelLookup(X_large, y_large)
-ratios = np.geomspace(0.1, 10, 15)
-proxy, final_accuracy, first_proxy, colour = [], [], [], []
-for ratio in ratios:
-    keep_correct, keep_wrong = (1.0, ratio) if ratio <= 1 else (1 / ratio, 1.0)
-    retrainer = RecursiveRetrainer(
-        LogisticRegression(solver="newton-cholesky"),
-        n_generations=10,
-        label_noise="sample",
-        verifier=NoisyVerifier(truth_large, keep_correct, keep_wrong, random_state=0),
-        threshold=0.5,
-    )
-    result = collapse_curve(
-        retrainer,
-        X_large,
-        y_large,
-        n_repeats=3,
-        random_state=0,
-        measure=GenerationAccuracy(mu_large),
-    )
-    proxy += list(np.mean(result["selected_error"][:, 1:], axis=1))
-    first_proxy += list(result["selected_error"][:, 1])
-    final_accuracy += list(result["accuracy"][:, -1])
-    colour += [np.log10(ratio)] * 3
+# ``p_eff`` is well below 1/2 and ``1 - Phi(||mu||)`` above it; the fits of
+# the verifier near the transition (``phi_w / phi_c = 1.6``) end in between,
+# on their way to one side or the other. Note that the loop amplifies a bad
+# verifier: once a generation is weakened, its sampled labels are noisier,
+# ``p`` grows, and so does ``p_eff``. So a verifier whose ``p_eff`` is still
+# below 1/2 at generation 1 (ratios a little above 1) can end on the wrong
+# side: the proxy to watch is the one measured along the whole loop.
+transition = feng_verification(scale="quick", random_state=0)
+transition.plot()
+table = transition.table
+last = table["generation"] == transition.params["n_generations"]
 
-fig, ax = plt.subplots(figsize=(7, 4.5))
-points = ax.scatter(proxy, final_accuracy, c=colour, cmap="coolwarm", zorder=3)
-fig.colorbar(points, ax=ax, label="log10(phi_w / phi_c)")
-ax.axhline(bayes, color="black", linestyle=":", label="Phi(||mu||)")
-ax.axhline(1 - bayes, color="black", linestyle="--", label="1 - Phi(||mu||)")
-ax.axvline(0.5, color="grey", linewidth=1, label="p_eff = 1/2")
-ax.set_xlabel("measured p_eff (selected_error, mean over generations)")
-ax.set_ylabel("accuracy after 10 generations")
-ax.set_title("The phase transition at p_eff = 1/2")
-ax.legend(loc="center left")
-fig.tight_layout()
 
-below = np.array(proxy) < 0.5
-print(
-    f"p_eff < 1/2: {below.sum()} fits, final accuracy "
-    f"{np.mean(np.array(final_accuracy)[below]):.3f} (Phi(||mu||) = {bayes:.3f})"
-)
-print(
-    f"p_eff > 1/2: {(~below).sum()} fits, final accuracy "
-    f"{np.mean(np.array(final_accuracy)[~below]):.3f} "
-    f"(1 - Phi(||mu||) = {1 - bayes:.3f})"
-)
+def per_condition(quantity):
+    """Mean over the fits of a quantity at the last generation, by verifier."""
+    rows = last & (table["quantity"] == quantity)
+    return dict(zip(table["condition"][rows], table["mean"][rows]))
+
+
+mean_proxy, mean_final = per_condition("proxy"), per_condition("accuracy")
+for condition, value in mean_proxy.items():
+    print(
+        f"{condition:>20}: mean p_eff {value:.3f}, final accuracy "
+        f"{mean_final[condition]:.3f}"
+    )
 
 # %%
 # What the figures show, checked
@@ -278,10 +247,14 @@ assert mean_accuracy["phi_c=1, phi_w=0.3"][-1] > mean_accuracy["no verifier"][-1
 assert mean_accuracy["phi_c=0.4, phi_w=1"][-1] < 0.3, "a bad verifier: wrong side"
 for name, (predicted, measured) in proxy_table.items():
     assert abs(predicted - measured) < 0.02, f"{name}: p_eff {measured:.3f} measured"
-final_accuracy, proxy = np.array(final_accuracy), np.array(proxy)
-assert np.all(np.abs(final_accuracy[proxy < 0.3] - bayes) < 0.02), "p_eff < 0.3"
-assert np.all(np.abs(final_accuracy[proxy > 0.5] - (1 - bayes)) < 0.02), "p_eff > 1/2"
-assert np.sum(proxy < 0.3) >= 15 and np.sum(proxy > 0.5) >= 15, "both sides drawn"
+assert transition.passed, "\n".join(transition.format_checks())
+good = [c for c, value in mean_proxy.items() if value < 0.3]
+bad = [c for c, value in mean_proxy.items() if value > 0.6]
+assert len(good) >= 2 and len(bad) >= 1, "both sides drawn"
+for condition in good:
+    assert abs(mean_final[condition] - bayes) < 0.02, f"{condition}: p_eff < 0.3"
+for condition in bad:
+    assert abs(mean_final[condition] - (1 - bayes)) < 0.02, f"{condition}: p_eff > 0.6"
 
 # %%
 # References

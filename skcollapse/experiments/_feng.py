@@ -136,7 +136,9 @@ def feng_verification(
     no verifier. The accuracy of every generation is exact (the closed form
     of a linear rule on the mixture). The proxy of a fit is its measured
     ``p_eff``, the error rate of the kept labels against the real ones
-    (``trajectory_["selected_error"]``), averaged over generations 1..G.
+    (``trajectory_["selected_error"]``), averaged over generations 1..G
+    (the table's quantity ``"proxy"``, mean over the repeats, at generation
+    G).
 
     Checks (family-wise):
 
@@ -269,6 +271,7 @@ def feng_verification(
             limit, bounds = 1 - bayes, (1 - bayes, 1 - bayes + tol)
         run.curve(condition, "accuracy", accuracy, limit, generations)
         run.curve(condition, "selected_error", selected, np.nan, generations)
+        run.table.add(condition, G, "proxy", *mean_and_se(proxy), np.nan)
         # the closed form of p_eff from the measured p of generation 1
         predicted = effective_error(
             np.asarray(result["synthetic_error"], dtype=float)[:, 1], phi_c, phi_w
