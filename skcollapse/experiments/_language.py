@@ -175,8 +175,10 @@ def seddik_language_model(
     it (100% synthetic), or the ``N`` real rows plus ``share / (1 - share)
     N`` synthetic rows (a training set ``share`` synthetic: 50%, 20%).
     Tracked per generation: the perplexity of the held-out topics and the
-    number of distinct n-grams (``n_context + 1`` words) of the training
-    text.
+    number of distinct n-grams (``n_context + 1`` words) in a text of ``N``
+    rows the generation writes (its smoothing included). The n-grams of the
+    training text would not do: under partial synthesis it holds every real
+    n-gram by construction.
 
     Checks (family-wise z over all of them). No closed form exists for the
     perplexity of a model with context, so the ordered claims are checked by
