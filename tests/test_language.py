@@ -266,8 +266,9 @@ def test_experiment_refuses_bad_shares():
 
 @pytest.mark.slow
 def test_ordering_checks_fail_between_equal_shares():
-    """The ordered claims are not met by noise: between two equal synthetic
-    shares each gap check must fail (and the unigram checks still pass)."""
+    """The ordered claims are not met by noise: between two synthetic shares
+    that differ by one row in 1,893 (the same expectations, different draws)
+    each gap check must fail, while the unigram checks still pass."""
     from skcollapse.experiments import seddik_language_model
 
     result = seddik_language_model(
