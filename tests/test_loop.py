@@ -1149,3 +1149,71 @@ def test_collapse_is_the_first_generation_at_or_below_the_threshold(
     else:
         assert stopped.termination_condition == "collapsed"
         assert stopped.n_generations == stopped_at
+
+
+@pytest.mark.parametrize(
+    "schedule, rejection",
+    [
+        ({"alfa": 1.0}, "Invalid parameter 'alfa' for estimator Ridge"),
+        ({"alpha": -1.0}, "The 'alpha' parameter of Ridge must be a float"),
+    ],
+)
+def test_a_value_the_base_rejects_names_the_schedule_and_generation(
+    schedule, rejection
+):
+    import re
+
+    rng = np.random.default_rng(13)
+    X = rng.normal(size=(13, 2))
+    y = X @ [1.0, 2.0]
+    est = RecursiveRetrainer(
+        Ridge(), n_generations=1, regularization=lambda context: dict(schedule)
+    )
+    prefix = (
+        f"The regularization schedule set {schedule} at generation 0, which Ridge "
+        f"rejects: {rejection}"
+    )
+    with pytest.raises(ValueError, match=f"^{re.escape(prefix)}"):
+        est.fit(X, y)
+
+
+def test_accumulate_with_resampled_real_rows_draws_them_anew(X):
+    # accumulate keeps every synthetic batch; the real part (round(0.4 * 7)
+    # = 3 rows) is drawn anew in every generation, not kept from the first
+    X = np.arange(7.0).reshape(-1, 1)
+    problem = _Recording(X)
+    run(
+        X,
+        problem=problem,
+        n_generations=6,
+        data="accumulate",
+        real_fraction=0.4,
+        real_sampling="resample",
+        synthetic_size=2,
+    )
+    real_parts = []
+    for g, (train, origin, _) in enumerate(problem.trains[1:], start=1):
+        np.testing.assert_array_equal(np.bincount(origin), [3] + [2] * g)
+        real = train[origin == 0, 0]
+        assert len(np.unique(real)) == 3 and set(real) <= set(range(7))
+        real_parts.append(tuple(real))
+        np.testing.assert_array_equal(
+            train[origin > 0], np.concatenate(problem.draws[:g])
+        )
+    assert len(set(real_parts)) > 1
+
+
+def test_a_verifier_taking_any_number_of_arguments_gets_inputs_and_labels():
+    rng = np.random.default_rng(5)
+    X = rng.normal(size=(19, 2))
+    y = X @ [1.0, -1.0]
+    calls = []
+
+    def verifier(*arguments):
+        calls.append(len(arguments))
+        return -np.abs(arguments[1])
+
+    RecursiveRetrainer(
+        Ridge(), n_generations=2, verifier=verifier, keep_fraction=0.5
+    ).fit(X, y)
+    assert calls == [2, 2]
