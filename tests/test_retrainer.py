@@ -840,3 +840,35 @@ def test_synthetic_weight_alone_weighs_every_synthetic_row(regression_data):
     np.testing.assert_allclose(
         est.estimators_[2].sample_weight_, np.r_[np.ones(60), np.full(58, 0.37)]
     )
+
+
+def test_fine_tuning_an_ensemble_grows_it_by_the_bases_count(regression_data):
+    from sklearn.ensemble import RandomForestRegressor
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    X, y = regression_data
+    forest = RecursiveRetrainer(
+        RandomForestRegressor(n_estimators=3, random_state=0),
+        n_generations=3,
+        fine_tune=True,
+        random_state=0,
+    ).fit(X, y)
+    assert [len(e.estimators_) for e in forest.estimators_] == [3, 6, 9, 12]
+    # generation g keeps its parent's trees first
+    for parent, child in zip(forest.estimators_, forest.estimators_[1:]):
+        n = len(parent.estimators_)
+        for a, b in zip(parent.estimators_, child.estimators_[:n]):
+            np.testing.assert_array_equal(a.tree_.value, b.tree_.value)
+    # a histogram gradient boosting inside a pipeline grows its max_iter
+    boosted = RecursiveRetrainer(
+        make_pipeline(
+            StandardScaler(),
+            HistGradientBoostingRegressor(max_iter=4, early_stopping=False),
+        ),
+        n_generations=2,
+        fine_tune=True,
+        random_state=0,
+    ).fit(X, y)
+    assert [e[-1].n_iter_ for e in boosted.estimators_] == [4, 8, 12]
+    assert boosted.estimator[-1].max_iter == 4  # the base is untouched
