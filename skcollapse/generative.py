@@ -1402,7 +1402,7 @@ class NGramLanguageModel(DensityMixin, BaseEstimator):
     ngram_counts_ : ndarray of shape (n_ngrams,)
         (Weighted) count of each n-gram of ``ngrams_``.
 
-    token_counts_ : ndarray of shape (vocabulary_size_,)
+    token_counts_ : ndarray of shape (`vocabulary_size_`,)
         (Weighted) count of each token over all training positions: the
         unigram law, the prediction for a context never seen in ``fit``.
 
@@ -1719,7 +1719,7 @@ class NGramLanguageModel(DensityMixin, BaseEstimator):
 
         Returns
         -------
-        X : ndarray of shape (n_samples, n_features_in_), dtype=int64
+        X : ndarray of shape (n_samples, `n_features_in_`), dtype=int64
             The sequences: each starts after the start symbol, and each
             token is drawn from the smoothed next-token distribution of the
             ``n_context`` tokens before it.
