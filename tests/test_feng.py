@@ -132,8 +132,9 @@ def test_quiet_mlp_catches_its_convergence_warning_only_in_its_fit():
 def test_experiments_refuse_bad_settings():
     with pytest.raises(ValueError, match="'separation' parameter"):
         feng_verification(separation=0.0)
-    with pytest.raises(ValueError, match="ratios must be non-negative"):
-        feng_verification(ratios=[-1.0, 2.0])
+    for ratios in ([-1.0, 2.0], [np.nan], []):
+        with pytest.raises(ValueError, match="ratios must be finite non-negative"):
+            feng_verification(ratios=ratios)
     with pytest.raises(ValueError, match="'check' parameter"):
         feng_eigenvalues(check="oracle")
     with pytest.raises(ValueError, match="'size' parameter"):
