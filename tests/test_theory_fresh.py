@@ -221,6 +221,8 @@ def simulate_linear(n_runs, n_generations, *, d, n, m, s, sigma, sigma0, seed=0)
         (5, 23, 23, GOLDEN, 1.0, 1.0),
         (3, 11, 17, 0.35, 0.7, 1.4),
         (4, 40, 9, 3.0, 1.0, 0.5),
+        # fewer synthetic rows than features: their Gram matrix is singular
+        (5, 19, 3, 0.6, 0.9, 1.3),
     ],
 )
 def test_linear_fresh_data_error_against_a_direct_monte_carlo(
@@ -374,3 +376,73 @@ def test_a_scalar_weight_is_a_python_float_and_arrays_stay_arrays():
     assert type(optimal_real_weight(37, 100)) is float
     assert type(optimal_real_weight(37, as_synthetic_weight=True)) is float
     assert isinstance(optimal_real_weight([37], 100), np.ndarray)
+
+
+def test_the_asymptotic_recursion_at_awkward_noise_levels():
+    # E_0 = sigma^2 d / (n - d - 1), then E_g = (1 - w)^2 E_{g-1} + d (w^2
+    # sigma^2 / n + (1 - w)^2 sigma0^2 / m) with w = n / (n + s m); noise
+    # levels other than 1 so that sigma^2 is not 1 / sigma^2
+    d, n, m, s, sigma, sigma0 = 3, 17, 11, 0.45, 1.7, 0.6
+    w = n / (n + s * m)
+    expected = [sigma**2 * d / (n - d - 1)]
+    for _ in range(4):
+        expected.append(
+            (1 - w) ** 2 * expected[-1]
+            + d * (w**2 * sigma**2 / n + (1 - w) ** 2 * sigma0**2 / m)
+        )
+    error = linear_fresh_data_error(
+        4,
+        n_features=d,
+        n_real=n,
+        n_synthetic=m,
+        synthetic_weight=s,
+        noise=sigma,
+        synthetic_noise=sigma0,
+        method="asymptotic",
+    )
+    np.testing.assert_allclose(error, expected, rtol=1e-12)
+
+
+@pytest.mark.parametrize(
+    "d, n, n_draws",
+    [(5, 23, 8000), pytest.param(50, 60, 1000, marks=pytest.mark.slow)],  # ~9 s
+)
+def test_the_documented_defaults_of_linear_fresh_data_error(d, n, n_draws):
+    # synthetic_weight=1, random_state=0, n_draws = max(1000, 40000 / d)
+    default = linear_fresh_data_error(2, n_features=d, n_real=n, n_synthetic=n - 3)
+    explicit = linear_fresh_data_error(
+        2,
+        n_features=d,
+        n_real=n,
+        n_synthetic=n - 3,
+        synthetic_weight=1.0,
+        method="exact",
+        n_draws=n_draws,
+        random_state=0,
+    )
+    np.testing.assert_array_equal(default, explicit)
+
+
+def test_linear_fresh_data_error_at_the_edges_of_noise_free_sizes():
+    import re
+
+    # noise-free real labels admit n_real = n_features + 1 (the OLS risk
+    # d / (n - d - 1) is infinite only with noise) and n_real = n_features
+    for n_real in (6, 5):
+        error = linear_fresh_data_error(
+            2, n_features=5, n_real=n_real, noise=0.0, synthetic_noise=0.5
+        )
+        assert error[0] == 0.0 and np.all(np.isfinite(error)) and error[-1] > 0
+    message = (
+        "n_real=6 is within 1 of n_features=5: the expected risk of the "
+        "unregularised fit (ridge=0) is infinite. Use |n_real - n_features| >= 2, "
+        "a ridge penalty > 0 or noise=0."
+    )
+    with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
+        linear_fresh_data_error(3, n_features=5, n_real=6)
+    message = (
+        "n_real=2 is below n_features=5: generation 0 would be a minimum-norm "
+        "fit, which this formula does not cover. Use n_real >= n_features + 2 = 7."
+    )
+    with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
+        linear_fresh_data_error(3, n_features=5, n_real=2, noise=0.0)
