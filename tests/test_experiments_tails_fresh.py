@@ -123,3 +123,22 @@ def test_heuristic_error_is_the_k1_long_run_factor_times_the_ols_error():
     # minimised at the golden ratio's reciprocal
     grid = np.linspace(0.3, 0.95, 651)
     assert grid[np.argmin(heuristic_error(grid, 5, 42))] == pytest.approx(w, abs=1e-3)
+
+
+def test_word_frequencies_without_wordfreq(monkeypatch):
+    """words=True names the missing optional dependency; "auto" skips it."""
+    import skcollapse.datasets
+    from skcollapse.experiments._base import Recorder
+    from skcollapse.experiments._tails import _words
+
+    def missing(*args, **kwargs):
+        raise ImportError("No module named 'wordfreq'")
+
+    monkeypatch.setattr(skcollapse.datasets, "load_word_frequencies", missing)
+    run = Recorder("tale-of-tails", "quick", 0, None, 2)
+    sizes = np.array([10, 100])
+    with pytest.raises(ImportError, match=r"words=True.*skcollapse\[data\]"):
+        _words(run, True, sizes, [0, 1], None)
+    assert _words(run, "auto", sizes, [0, 1], None) is None
+    assert _words(run, False, sizes, [0, 1], None) is None
+    assert run.table.rows == [] and run.pending == []
