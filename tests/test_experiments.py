@@ -197,7 +197,7 @@ MISMATCHED = {
     "demystified-regression": {"theory_n_samples": 20, "n_repeats": 60},
     "strong-collapse": {"theory_shift": 0.2, "n_repeats": 40},
     "feng-verification": {"theory_separation": 1.5, "n_repeats": 6},
-    "feng-eigenvalues": {"n_candidates": 1, "n_repeats": 3},
+    "feng-eigenvalues": {"n_candidates": 1, "n_repeats": 3, "n_generations": 2},
     "tale-of-tails": {"theory_exponent": 2.3, "n_repeats": 10, "words": False},
     "golden-ratio-fresh-data": {"theory_n_real": 30, "n_repeats": 20},
 }

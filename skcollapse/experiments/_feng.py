@@ -94,7 +94,7 @@ class _Accuracy:
     " phi_w rescues the loop when the kept labels' error p_eff is below 1/2 and"
     " ruins it above: accuracy -> Phi(||mu||) or 1 - Phi(||mu||); the measured"
     " p_eff ranks the final accuracies",
-    {"quick": 40, "paper": 600},
+    {"quick": 45, "paper": 600},
     {
         "n_samples": count(10),
         "n_features": count(1),
