@@ -35,9 +35,6 @@ from ._verify import BatchedVerifier, batch_digest
 
 __all__ = ["FrequencyFamily"]
 
-#: Values gathered at once when drawing labels (bounds the memory of a draw).
-_GATHER = 1 << 22
-
 
 class _Table:
     """Label counts of a training set per repeat: ``counts`` (weighted, per
@@ -75,21 +72,23 @@ def _draw(cdf, contexts, uniforms):
     """One class per row: ``#{k : cdf[r, contexts[r, i], k] < 1 - u}``.
 
     ``1 - u`` lies in ``(0, 1]`` (the refit's ``1 - rng.random()``), so a
-    class of probability 0 is never drawn. Rows are gathered in blocks of
-    repeats to bound the memory to :data:`_GATHER` values.
+    class of probability 0 is never drawn. The CDF is non-decreasing and
+    ends at 1, so the count is the first class whose CDF reaches ``1 - u``:
+    found by bisection, ``ceil(log2(n_classes))`` gathers of one CDF value
+    per row instead of a row of ``n_classes``.
     """
-    n_repeats, n_rows = contexts.shape
-    n_classes = cdf.shape[-1]
-    out = np.empty((n_repeats, n_rows), dtype=np.int64)
-    step = max(1, _GATHER // max(1, n_rows * n_classes))
-    for start in range(0, n_repeats, step):
-        stop = min(start + step, n_repeats)
-        rows = np.take_along_axis(
-            cdf[start:stop], contexts[start:stop, :, None], axis=1
-        )
-        v = 1.0 - uniforms[start:stop]
-        out[start:stop] = np.sum(rows < v[:, :, None], axis=2)
-    return np.minimum(out, n_classes - 1)
+    n_repeats, n_contexts, n_classes = cdf.shape
+    flat = cdf.reshape(-1)
+    base = (contexts + (np.arange(n_repeats) * n_contexts)[:, None]) * n_classes
+    v = 1.0 - uniforms
+    lo = np.zeros(contexts.shape, dtype=np.int64)
+    hi = np.full(contexts.shape, n_classes - 1, dtype=np.int64)
+    for _ in range(int(np.ceil(np.log2(max(n_classes, 2))))):
+        mid = (lo + hi) >> 1
+        below = flat[base + mid] < v
+        lo = np.where(below, mid + 1, lo)
+        hi = np.where(below, hi, mid)
+    return lo
 
 
 class FrequencyFamily(BatchedProblem):
