@@ -293,3 +293,20 @@ def test_uncovered_configurations(base, params, reason):
     assert reason in str(info.value)
     result = collapse_curve(estimator, X_CTX, Y_CTX, n_repeats=2, random_state=0)
     assert list(result["engine"]) == ["refit", "refit"]
+
+
+def test_chunk_is_bounded_by_the_state_and_the_result_does_not_change(monkeypatch):
+    """Every repeat holds arrays of n_contexts x n_classes values: the chunk
+    holds at most _STATE_VALUES of them per array (here 2 repeats: 7
+    contexts x 4 classes x 2), and the result is the same."""
+    from skcollapse._engine import _frequency
+
+    estimator = RecursiveRetrainer(FrequencyClassifier(), n_generations=3)
+    kwargs = dict(n_repeats=5, random_state=0, engine="batched")
+    one = collapse_curve(estimator, X_CTX, Y_CTX, **kwargs)
+    monkeypatch.setattr(_frequency, "_STATE_VALUES", 7 * 4 * 2)
+    assert _frequency.FrequencyFamily.chunk_limit(estimator, X_CTX, Y_CTX) == 2
+    small = collapse_curve(estimator, X_CTX, Y_CTX, **kwargs)
+    for key in one:
+        if key != "fit_time":
+            np.testing.assert_array_equal(one[key], small[key], err_msg=key)

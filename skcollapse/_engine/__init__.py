@@ -311,6 +311,9 @@ def batched_curve(
         size = int(min(MAX_CHUNK, max(1, -(-n_repeats // n_workers))))
     else:
         size = int(min(MAX_CHUNK, chunk_size))
+    limit = getattr(family, "chunk_limit", None)  # memory of a family's chunk
+    if limit is not None:
+        size = max(1, min(size, limit(estimator, X, y)))
     parallel = Parallel(
         n_jobs=n_jobs, pre_dispatch=pre_dispatch, verbose=max(verbose - 2, 0)
     )

@@ -35,6 +35,10 @@ from ._verify import BatchedVerifier, batch_digest
 
 __all__ = ["FrequencyFamily"]
 
+#: Values of one per-context state array of a chunk at most (16 Mi floats:
+#: 128 MB), which bounds the repeats of a chunk.
+_STATE_VALUES = 1 << 24
+
 
 class _Table:
     """Label counts of a training set per repeat: ``counts`` (weighted, per
@@ -127,6 +131,18 @@ class FrequencyFamily(BatchedProblem):
         if missing:
             return f"metrics={missing}"
         return None
+
+    @classmethod
+    def chunk_limit(cls, owner, X, y):
+        """Repeats per chunk at most: every repeat holds a few arrays of
+        ``n_contexts x n_classes`` values, kept under :data:`_STATE_VALUES`
+        each (the result does not depend on the chunk)."""
+        X = np.asarray(X, dtype=float).reshape(len(X), -1) + 0.0
+        n_contexts = 1 if isinstance(owner.estimator, DummyClassifier) else None
+        if n_contexts is None:
+            n_contexts = len(np.unique(X, axis=0))
+        n_classes = len(np.unique(np.asarray(y)))
+        return max(1, _STATE_VALUES // (n_contexts * n_classes))
 
     @classmethod
     def new_keys(cls, owner):
