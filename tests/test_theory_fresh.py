@@ -446,3 +446,23 @@ def test_linear_fresh_data_error_at_the_edges_of_noise_free_sizes():
     )
     with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
         linear_fresh_data_error(3, n_features=5, n_real=2, noise=0.0)
+
+
+@pytest.mark.parametrize("n_rows", [7, 2])  # the Bartlett factor; X'X itself
+def test_the_gram_matrices_of_the_fresh_design_monte_carlo(n_rows):
+    # G = X'X of a (n, 3) standard Gaussian X: E G = n I, Var G_ij = n off the
+    # diagonal, Var G_ii = 2n, and E G_ij G_ik = 0 (independent entries of L)
+    from skcollapse.theory._fresh import _wishart
+
+    gram = _wishart(n_rows, 3, 20_000, np.random.RandomState(3))
+    assert gram.shape == (20_000, 3, 3)
+    np.testing.assert_allclose(gram, np.swapaxes(gram, 1, 2))
+    rows, cols = np.tril_indices(3, -1)
+    off = gram[:, rows, cols]
+    diagonal = gram[:, np.arange(3), np.arange(3)]
+    samples = np.column_stack(
+        [diagonal, off, diagonal**2, off**2, off[:, 0] * off[:, 1]]
+    )
+    n = n_rows
+    expected = [n] * 3 + [0] * 3 + [n * n + 2 * n] * 3 + [n] * 3 + [0]
+    assert_mc_agrees(samples, expected, family_wise="bonferroni")

@@ -278,3 +278,23 @@ def test_a_diverging_fresh_data_chain_reaches_infinity_without_warnings():
     for key in ("mean_error", "mean_shift", "total_variance"):
         assert np.isfinite(moments[key][:100]).all()
         assert np.isposinf(moments[key][-1000:]).all()
+
+
+@pytest.mark.parametrize(
+    "params",
+    [{"data": "accumulate"}, {"data": "replace"}],
+    ids=["accumulate", "replace"],
+)
+def test_a_diverging_refit_chain_reaches_infinity_without_warnings(params):
+    import warnings
+
+    # 5 synthetic rows drawn at 1000 times the fitted variance: the moments
+    # grow geometrically and overflow; the chain reports inf, silently
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        moments = theory.gaussian_refit(
+            3000, n_real=10, n_synthetic=5, temperature=1e3, **params
+        )
+    for key in ("mean_error", "mean_shift", "total_variance"):
+        assert np.isfinite(moments[key][:100]).all()
+        assert np.isposinf(moments[key][-100:]).all()
