@@ -224,6 +224,34 @@ WHOLE_MESSAGES = [
         "finite and non-negative. Got [0.5, 0.5, -0.0001] instead.",
     ),
     (
+        # a total synthetic weight of 4 * 0.25 = ddof = 1 is refused (0.26 not)
+        "gaussian_refit",
+        dict(n_generations=2, n_real=10, n_synthetic=4, synthetic_weight=0.25),
+        "synthetic_weight=0.25 with n_synthetic=4 gives the synthetic rows a total "
+        "weight at most ddof=1: GaussianDensity cannot fit that. Use a larger "
+        "synthetic_weight.",
+    ),
+    (
+        "gaussian_refit",
+        dict(
+            n_generations=2,
+            n_real=10,
+            real_sampling="fresh",
+            data="accumulate",
+            real_fraction=1.0,
+        ),
+        "gaussian_refit covers real_sampling='fresh' with data='replace' only; got "
+        "data='accumulate'. Fresh real rows beside every synthetic batch so far are "
+        "not derived.",
+    ),
+    (
+        "gaussian_refit",
+        dict(n_generations=2, n_real=10, real_sampling="fresh", real_fraction=0.0),
+        "real_sampling='fresh' draws each generation's real part fresh, but "
+        "real_fraction=0.0 keeps no real rows. Use a real_fraction above 0 (1 draws "
+        "n_real fresh rows).",
+    ),
+    (
         "categorical_collapse_bounds",
         dict(n_generations=2, probabilities=[0.5, 0.5], n_real=10, n_synthetic=11),
         "n_synthetic must be None or equal to n_real: the bounds of Seddik et al. "
@@ -298,3 +326,8 @@ def test_a_diverging_refit_chain_reaches_infinity_without_warnings(params):
     for key in ("mean_error", "mean_shift", "total_variance"):
         assert np.isfinite(moments[key][:100]).all()
         assert np.isposinf(moments[key][-100:]).all()
+
+
+def test_a_total_synthetic_weight_just_above_ddof_is_admitted():
+    moments = theory.gaussian_refit(2, n_real=10, n_synthetic=4, synthetic_weight=0.26)
+    assert np.all(np.isfinite(moments["total_variance"]))
