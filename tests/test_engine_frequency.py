@@ -310,3 +310,32 @@ def test_chunk_is_bounded_by_the_state_and_the_result_does_not_change(monkeypatc
     for key in one:
         if key != "fit_time":
             np.testing.assert_array_equal(one[key], small[key], err_msg=key)
+
+
+# ----------------------------------------------------------------------
+# The categorical family's fast draws (the scale of issue 12)
+# ----------------------------------------------------------------------
+def test_categorical_draws_do_not_depend_on_the_chunk():
+    """Narrow layouts draw by comparisons, one-token repeats are not
+    searched and a chunk whose repeats are all absorbed at one token stops
+    drawing: none of it depends on which repeats share a chunk (chunks of 1,
+    3 and 8 repeats give the same numbers), and the repeats do collapse to
+    one token within the run (so the absorbed paths are exercised)."""
+    from skcollapse import RecursiveDensityRetrainer
+    from skcollapse.generative import CategoricalDensity
+
+    tokens = np.random.default_rng(0).integers(0, 7, size=(9, 1))
+    estimator = RecursiveDensityRetrainer(
+        CategoricalDensity(), n_generations=150, temperature=0.9, metrics="all"
+    )
+    kwargs = dict(n_repeats=8, random_state=0, engine="batched")
+    runs = [
+        collapse_curve(estimator, tokens, chunk_size=size, **kwargs)
+        for size in (1, 3, 8)
+    ]
+    assert np.all(runs[0]["support_size"][:, -1] == 1)
+    assert np.any(runs[0]["support_size"][:, 5] > 1)
+    for other in runs[1:]:
+        for key in runs[0]:
+            if key != "fit_time":
+                np.testing.assert_array_equal(runs[0][key], other[key], err_msg=key)

@@ -445,7 +445,13 @@ class CategoricalFamily(DensityFamily):
             mass = np.zeros((p.shape[0], self.real_cdf.shape[1]))
             mass[:, self.model_slots] = self.layout.dense(p)[:, :-1]
             gap = np.abs(np.cumsum(mass, axis=1) - self.real_cdf)[:, :-1]
-            record["wasserstein"] = gap @ self.support_gaps
+            # summed in sequence (not a matrix product, whose rounding depends
+            # on where a repeat's row sits in the chunk)
+            record["wasserstein"] = (
+                _row_sum(gap * self.support_gaps)
+                if self.support_gaps.size
+                else np.zeros(gap.shape[0])  # one token in all: no distance
+            )
         support = p > 0
         if "support_size" in wanted:
             record["support_size"] = support.sum(axis=1)
