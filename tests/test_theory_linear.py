@@ -555,3 +555,30 @@ def test_the_risk_is_continuous_in_the_ridge_at_one(design, data):
     for step in (-1e-7, 1e-7):
         near = linear_regression_error(4, ridge=1.0 + step, **kwargs)
         np.testing.assert_allclose(at_one, near, rtol=1e-5)
+
+
+@pytest.mark.parametrize("n_real, n_features", [(9, 5), (5, 9)])
+def test_a_vanishing_ridge_is_the_ols_closed_form_from_four_rows_apart(
+    n_real, n_features
+):
+    # |N - d| = 4 is the first gap where tr (X'X)^+ has a finite variance: it
+    # is then a control variate, which makes the ridge moments exact in the
+    # OLS (or minimum-norm) limit, up to the penalty itself
+    kwargs = dict(n_features=n_features, n_real=n_real, noise=0.8)
+    if n_real > n_features:
+        ols = linear_regression_error(3, **kwargs)
+        ridge = linear_regression_error(3, ridge=1e-9, **kwargs)
+    else:  # generation 0's minimum-norm fit: bias ||w*||^2 (1 - N/d) + noise
+        ols = 1 - n_real / n_features + 0.8**2 * n_real / (n_features - n_real - 1)
+        ridge = linear_regression_error(0, ridge=1e-9, design="fresh", **kwargs)
+    np.testing.assert_allclose(ridge, ols, rtol=1e-5)
+
+
+def test_fixed_design_ridge_one_row_from_the_features_monte_carlo():
+    # N = d + 1 (tr (X'X)^-1 has no finite mean there): a finite ridge risk
+    rng = np.random.RandomState(4)
+    errors = _simulate_fixed(rng, 6000, 3, 5, 6, 0.9, 0.6, 6 * 0.5, "replace")
+    expected = linear_regression_error(
+        3, n_features=5, n_real=6, noise=0.9, synthetic_noise=0.6, ridge=0.5
+    )
+    assert_mc_agrees(errors, expected)
