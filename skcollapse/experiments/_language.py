@@ -49,7 +49,7 @@ class _WrittenNGrams:
     ``n_rows`` rows written by every generation's model.
 
     The draws derive from the experiment's seed and the repeat's own (the
-    fitted loop's ``random_state``), through :func:`draw_seed`: the
+    fitted loop's ``random_state``), through ``keyed_rng``: the
     measurement never touches the loop's streams, and every repeat writes
     its own texts.
     """
@@ -58,9 +58,9 @@ class _WrittenNGrams:
         self.seed, self.n_rows = seed, n_rows
 
     def __call__(self, fitted):
-        from .._random import draw_seed
+        from .._random import draw_seed, keyed_rng
 
-        rng = np.random.default_rng([self.seed, int(fitted.random_state)])
+        rng = keyed_rng(self.seed, fitted.random_state)
         values = []
         for model in fitted.estimators_:
             text = model.sample(self.n_rows, random_state=draw_seed(rng))
