@@ -246,6 +246,12 @@ WHOLE_MESSAGES = [
     ),
     (
         "gaussian_refit",
+        dict(n_generations=2, n_real=10, real_fraction=0.3),
+        "real_fraction=0.3 with real_sampling='fixed': gaussian_refit covers 0 (no "
+        "real rows) and 1 (the n_real real rows in every training set) only.",
+    ),
+    (
+        "gaussian_refit",
         dict(n_generations=2, n_real=10, real_sampling="fresh", real_fraction=0.0),
         "real_sampling='fresh' draws each generation's real part fresh, but "
         "real_fraction=0.0 keeps no real rows. Use a real_fraction above 0 (1 draws "
