@@ -35,7 +35,7 @@ from ._categorical import CategoricalFamily
 from ._frequency import FrequencyFamily
 from ._gaussian import GaussianFamily
 from ._linear import LinearFamily
-from ._protocol import Evaluation, RealData
+from ._protocol import BatchedProblem, Evaluation, RealData
 
 __all__ = ["ENGINES", "FAMILIES", "Evaluation", "batched_curve", "resolve_engine"]
 
@@ -220,11 +220,30 @@ def _real_data(first, X, y, seed, params):
     return X, y, weight, X_val, y_val
 
 
-def _chunk_input(estimator, X, y, seeds, params, source=None, evaluation=None):
+def _batches_first(family, estimator, source):
+    """Whether generation 0 of a source's repeats is fitted batched: the
+    family fits it (:meth:`~._protocol.BatchedProblem.first_generation`),
+    without a validation split, a penalty schedule or a verifier."""
+    params = estimator.get_params(deep=False)
+    return (
+        source is not None
+        and family.first_generation is not BatchedProblem.first_generation
+        and params.get("validation_fraction") is None
+        and params.get("regularization") is None
+        and params.get("verifier") is None
+    )
+
+
+def _chunk_input(
+    estimator, X, y, seeds, params, source=None, evaluation=None, batch_first=False
+):
     """Generation 0, its evaluation and the real data of a chunk: shared,
     unless each repeat has its own validation split or draws its own real
     data from ``source`` (with the refit path's ``Stream.SOURCE`` seed: the
-    same rows as the refit path's repeat)."""
+    same rows as the refit path's repeat). With ``batch_first``, only the
+    chunk's first repeat is fitted through the refit path (its checks and
+    the keys of generation 0); ``models`` is then None and the batched
+    family fits every repeat's generation 0."""
     from ..model_selection import _draw_real_data
 
     per_repeat = (
@@ -232,6 +251,7 @@ def _chunk_input(estimator, X, y, seeds, params, source=None, evaluation=None):
         or estimator.get_params(deep=False).get("validation_fraction") is not None
     )
     firsts, records, extras, parts = [], [], [], []
+    first = None
     for seed in seeds if per_repeat else seeds[:1]:
         X_seed, y_seed = X, y
         if source is not None:
@@ -240,14 +260,23 @@ def _chunk_input(estimator, X, y, seeds, params, source=None, evaluation=None):
                 evaluation.n_samples,
                 SeedTable(int(seed)).seed(0, Stream.SOURCE),
             )
+        if batch_first and first is not None:
+            # a source's numeric arrays; no validation split; the weights of
+            # the first repeat (the same sample_weight for every repeat)
+            X_seed = np.asarray(X_seed, dtype=float)
+            y_seed = None if y_seed is None else np.asarray(y_seed, dtype=float)
+            parts.append((X_seed, y_seed, parts[0][2], None, None))
+            continue
         first, record = _first_generation(estimator, X_seed, y_seed, seed, params)
         firsts.append(first.estimator_)
         records.append(record)
-        if evaluation is not None and evaluation.active:
+        if evaluation is not None and evaluation.active and not batch_first:
             # generation 0's model is the refit path's own: its keys exactly
             extra = evaluation.of_models([first.estimator_], 0)
             extras.append({key: value[0] for key, value in extra.items()})
         parts.append(_real_data(first, X_seed, y_seed, seed, params))
+    if batch_first:
+        firsts = None
     stack = [None if p[0] is None else np.stack(p) for p in zip(*parts)]
     real = RealData(
         X=np.asarray(stack[0]),
@@ -263,7 +292,14 @@ def _chunk_input(estimator, X, y, seeds, params, source=None, evaluation=None):
 def _run_chunk(estimator, family, X, y, seeds, params, threads, source, evaluation):
     def run():
         real, models, records, extras = _chunk_input(
-            estimator, X, y, seeds, params, source, evaluation
+            estimator,
+            X,
+            y,
+            seeds,
+            params,
+            source,
+            evaluation,
+            _batches_first(family, estimator, source),
         )
         if len(records) == 1:
             records = records * len(seeds)

@@ -57,6 +57,37 @@ def _fixed_real_rows(seeds, n_keep, n_real):
     )
 
 
+def _first_generation(owner, family, real, template, evaluation, n_repeats):
+    """Generation 0 of every repeat fitted batched on its own real data: the
+    problem, the records (the keys of ``template``, the record of the refit
+    path's first repeat) and the ``truth_`` / ``test_`` keys."""
+    problem = family(owner, real, None, n_repeats)
+    stats, degenerate = problem.first_generation()
+    if np.any(degenerate):  # the refit path raises on generation 0's data
+        raise ValueError(
+            f"The batched {family.__name__} could not fit generation 0 of "
+            f"{int(np.sum(degenerate))} repeat(s) on their real data."
+        )
+    n = np.full(n_repeats, real.n_rows)
+    record = {"n_rejected": np.zeros(n_repeats), "n_train": n, "n_real": n,
+              "n_synthetic": np.zeros(n_repeats)}  # fmt: skip
+    record.update(problem.measure(stats, 0))
+    records = [
+        {
+            key: np.asarray(record.get(key, np.full(n_repeats, np.nan)))[i]
+            for key in template
+        }  # fmt: skip
+        for i in range(n_repeats)
+    ]
+    extras = []
+    if evaluation is not None and evaluation.active:
+        extra = problem.evaluate(evaluation, 0)
+        extras = [
+            {key: value[i] for key, value in extra.items()} for i in range(n_repeats)
+        ]
+    return problem, records, extras
+
+
 def run_chunk(
     owner, family, real, models, first_records, seeds, evaluation=None, first_extra=()
 ):
@@ -94,6 +125,11 @@ def run_chunk(
     start = time.perf_counter()
     n_repeats = len(seeds)
     n_generations = owner.n_generations
+    problem = None
+    if models is None:
+        problem, first_records, first_extra = _first_generation(
+            owner, family, real, first_records[0], evaluation, n_repeats
+        )
     keys = [key for key in first_records[0] if key != "generation"]
     keys += [key for key in family.new_keys(owner) if key not in keys]
     evaluated = []  # the truth_ and test_ keys, after the trajectory's
@@ -122,7 +158,8 @@ def run_chunk(
         termination[first] = "collapsed"
         alive = np.flatnonzero(~first)
 
-    problem = family(owner, real, models, n_repeats)
+    if problem is None:
+        problem = family(owner, real, models, n_repeats)
     streams = RepeatStreams(seeds)
     if len(alive) < n_repeats:  # repeats already collapsed at generation 0
         problem.keep(alive)

@@ -120,14 +120,19 @@ class GaussianFamily(DensityFamily):
         self.ddof = float(estimator.ddof)
         self.covariance_type = estimator.covariance_type
         self.model_temperature = float(estimator.temperature)
-        self.mean = broadcast(
-            np.stack([np.asarray(m.mean_, float) for m in models]), n_repeats
-        ).copy()
-        self.covariance = broadcast(
-            np.stack([np.asarray(m.covariance_, float) for m in models]), n_repeats
-        ).copy()
         X = np.asarray(real.X, dtype=float)
         self.n_features = X.shape[2]
+        if models is None:  # generation 0 fitted below, on the real moments
+            self.mean = np.zeros((n_repeats, self.n_features))
+            self.covariance = np.zeros((n_repeats, self.n_features, self.n_features))
+        else:
+            self.mean = broadcast(
+                np.stack([np.asarray(m.mean_, float) for m in models]), n_repeats
+            ).copy()
+            self.covariance = broadcast(
+                np.stack([np.asarray(m.covariance_, float) for m in models]),
+                n_repeats,
+            ).copy()
         self.real_rows = Rows(X, real.weight, np.ones(X.shape[:2], dtype=bool))
         stats = self.stats_of(self.real_rows)
         self.real_stats = stats
@@ -155,6 +160,12 @@ class GaussianFamily(DensityFamily):
         if self.validation is not None and self.validation[1].shape[0] > 1:
             rows, mean, second = self.validation
             self.validation = (rows.keep(repeats), mean[repeats], second[repeats])
+
+    def first_generation(self):
+        """Fit generation 0 on the real data (all rows), as the refit path
+        fits it."""
+        stats = self.real_part(None, False)
+        return stats, self.fit(stats, 0)
 
     # -- against a truth and a test set ----------------------------------
     @classmethod

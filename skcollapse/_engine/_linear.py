@@ -360,11 +360,15 @@ class LinearFamily(BatchedProblem):
             np.ones((X.shape[0], n_real), dtype=bool),
             y,
         )
-        coef = [np.asarray(m.coef_, float).reshape(y.shape[2], -1) for m in models]
-        intercept = [
-            np.broadcast_to(np.asarray(m.intercept_, float), (y.shape[2],))
-            for m in models
-        ]
+        if models is None:  # generation 0 fitted by the loop (first_generation)
+            coef = [np.zeros((y.shape[2], X.shape[2]))]
+            intercept = [np.zeros(y.shape[2])]
+        else:
+            coef = [np.asarray(m.coef_, float).reshape(y.shape[2], -1) for m in models]
+            intercept = [
+                np.broadcast_to(np.asarray(m.intercept_, float), (y.shape[2],))
+                for m in models
+            ]
         self.coef = broadcast(np.stack(coef), n_repeats).copy()  # (R, k, d)
         self.intercept = broadcast(np.stack(intercept), n_repeats).copy()
         self.output = self._predict(self.X)
@@ -644,6 +648,15 @@ class LinearFamily(BatchedProblem):
         else:
             out = np.matmul(X, np.swapaxes(self.coef, 1, 2))
         return out + self.intercept[:, None, :]
+
+    def first_generation(self):
+        """Fit generation 0 on the real data (all rows), as the refit path
+        fits it; the reference of ``drift``."""
+        stats = self.real_part(None, False)
+        self.train_counts = (stats.n_rows, stats.n_rows)
+        degenerate = self.fit(stats, 0)
+        self.first = self.output
+        return stats, degenerate
 
     # -- against a truth and a test set ----------------------------------
     @classmethod

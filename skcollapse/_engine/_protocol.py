@@ -184,6 +184,14 @@ class BatchedProblem(ABC):
     def stats_of(self, rows):
         """Statistics of :class:`Rows`."""
 
+    def first_generation(self):
+        """Fit generation 0 of every repeat on its real data (all rows), for
+        a problem built without models (``models=None``: each repeat's own
+        real data drawn from a source); returns ``(stats, degenerate)``.
+        A family that does not implement it has its generation 0 fitted by
+        the refit path, repeat by repeat."""
+        raise NotImplementedError
+
     @classmethod
     def fresh_sources(cls):
         """The classes of ``real_source`` (exactly those) the family draws
