@@ -33,6 +33,11 @@ Two adjustments to mutmut's defaults, both here and nowhere else:
   would answer for the mutants.
 - mutmut reads its configuration from ``[tool.mutmut]``; the per-target
   configuration lives in ``TARGETS`` instead and is set before mutmut runs.
+- every mutant's tests start with empty ``functools`` caches: mutmut forks
+  each mutant from a process whose clean run filled them, so a function
+  reached only through a cache (``_draw_wishart_eigenvalues``, behind
+  ``_cached_wishart_eigenvalues``) was never executed by its mutants'
+  tests, and all its mutants "survived".
 
 Mutation testing is not part of CI (too long); the kill rates measured with
 this script, and the surviving mutants judged equivalent, are listed in
@@ -160,6 +165,24 @@ def _allow_decorators():
     visitor._skip_node_and_children = skip
 
 
+def _cold_caches():
+    """Clear the functools caches of skcollapse before each mutant's tests."""
+    from mutmut.runners.harness import PytestRunner
+
+    original = PytestRunner.run_tests
+
+    def run_tests(self, *, mutant_name, tests):
+        for name, module in list(sys.modules.items()):
+            if name.startswith("skcollapse"):
+                for value in list(vars(module).values()):
+                    clear = getattr(value, "cache_clear", None)
+                    if callable(clear):
+                        clear()
+        return original(self, mutant_name=mutant_name, tests=tests)
+
+    PytestRunner.run_tests = run_tests
+
+
 def _configure(files, tests):
     from mutmut import configuration
 
@@ -243,6 +266,7 @@ def run_target(name, keep=False, only=None, survivors=False):
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     _configure(files, tests)
     _allow_decorators()
+    _cold_caches()
     from mutmut.__main__ import _run
 
     selected = list(only) if only else list(patterns or [])
