@@ -262,7 +262,9 @@ def collapse_curve(
         padding, equal to ``"refit"`` in distribution but not bit for bit
         (a repeat's ``seeds`` entry then reproduces its batched trajectory,
         not a refit of its clone); a configuration it does not cover raises
-        a ValueError naming it. ``"auto"``: batched when covered, refit
+        a ValueError naming it. With a ``source``, repeat ``i``'s real data
+        are the refit path's rows (the same ``source_seeds``) under either
+        engine. ``"auto"``: batched when covered, refit
         otherwise. ``measure`` and ``return_estimators=True`` need each
         repeat's fitted estimators, so ``"auto"`` runs them refit.
         ``result["engine"]`` (one entry per repeat, like
