@@ -224,6 +224,52 @@ WHOLE_MESSAGES = [
         "finite and non-negative. Got [0.5, 0.5, -0.0001] instead.",
     ),
     (
+        "linear_regression_error",
+        dict(n_generations=2, n_features=5, n_real=20, n_synthetic=9),
+        "n_synthetic must be None or equal to n_real when design='fixed' (every "
+        "generation relabels the same real inputs), got n_synthetic=9, n_real=20.",
+    ),
+    (
+        "linear_regression_error",
+        dict(
+            n_generations=2,
+            n_features=5,
+            n_real=20,
+            ridge=0.1,
+            synthetic_ridge=0.2,
+            design="fresh",
+            data="accumulate",
+        ),
+        "synthetic_ridge must be None or equal to ridge unless design='fresh' and "
+        "data='replace' (otherwise every generation is the same fit), got "
+        "synthetic_ridge=0.2, ridge=0.1.",
+    ),
+    (
+        # n_features + 1 rows: below the n_features + 2 the OLS risk needs
+        "linear_regression_error",
+        dict(
+            n_generations=2, n_features=5, n_real=6, design="fixed", data="accumulate"
+        ),
+        "n_real must be >= n_features + 2 = 7 for the OLS risk (ridge=0) with "
+        "design='fixed', data='accumulate'; got n_real=6. Use ridge > 0 or "
+        "design='fresh' with data='replace' for the min-norm (over-parameterised) "
+        "case.",
+    ),
+    (
+        "linear_regression_error",
+        dict(n_generations=2, n_features=5, n_real=20, n_synthetic=6, design="fresh"),
+        "n_synthetic=6 is within 1 of n_features=5: the expected risk of the "
+        "unregularised fit (ridge=0) is infinite. Use |n_synthetic - n_features| "
+        ">= 2, a ridge penalty > 0 or synthetic_noise=0.",
+    ),
+    (
+        "linear_regression_error",
+        dict(n_generations=2, n_features=5, n_real=4, design="fresh"),
+        "n_real=4 is within 1 of n_features=5: the expected risk of the "
+        "unregularised fit (ridge=0) is infinite. Use |n_real - n_features| >= 2, "
+        "a ridge penalty > 0 or noise=0.",
+    ),
+    (
         # a total synthetic weight of 4 * 0.25 = ddof = 1 is refused (0.26 not)
         "gaussian_refit",
         dict(n_generations=2, n_real=10, n_synthetic=4, synthetic_weight=0.25),
@@ -337,3 +383,13 @@ def test_a_diverging_refit_chain_reaches_infinity_without_warnings(params):
 def test_a_total_synthetic_weight_just_above_ddof_is_admitted():
     moments = theory.gaussian_refit(2, n_real=10, n_synthetic=4, synthetic_weight=0.26)
     assert np.all(np.isfinite(moments["total_variance"]))
+
+
+def test_ols_sizes_two_rows_from_the_features_are_admitted():
+    # |n - d| = 2 is the nearest finite OLS risk: d / (n - d - 1) = 5 at n = 7
+    error = theory.linear_regression_error(2, n_features=5, n_real=7)
+    np.testing.assert_allclose(error[0], 5.0)
+    fresh = theory.linear_regression_error(
+        2, n_features=5, n_real=20, n_synthetic=7, design="fresh"
+    )
+    assert np.all(np.isfinite(fresh))
