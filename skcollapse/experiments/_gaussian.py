@@ -329,10 +329,10 @@ def _mixture_tails(run, scale, n_samples, n_repeats, n_generations, lossy):
 
 
 def _below(values, threshold):
-    """1.0 where ``values < threshold``, 0.0 where not, NaN where missing."""
+    """1.0 where ``values < threshold``, 0.0 where not, NaN where missing (NaN)."""
     values = np.asarray(values, dtype=float)
     with np.errstate(invalid="ignore"):
-        return np.where(np.isfinite(values), (values < threshold).astype(float), np.nan)
+        return np.where(np.isnan(values), np.nan, (values < threshold).astype(float))
 
 
 def _plot_shumailov(result, ax):
