@@ -184,7 +184,7 @@ def test_fresh_design_truth_agrees_with_theory_at_many_repeats():
         inputs=GaussianInputs(d), label_noise=sigma0, synthetic_size=n_synthetic,
     )  # fmt: skip
     result = _curve(estimator, None, None, source=source, n_samples=n,
-                    n_repeats=3000, random_state=0)  # fmt: skip
+                    n_repeats=10000, random_state=0)  # fmt: skip
     expected = linear_regression_error(
         4, n_features=d, n_real=n, noise=sigma, design="fresh",
         n_synthetic=n_synthetic, synthetic_noise=sigma0,
@@ -200,7 +200,7 @@ def test_gaussian_truth_agrees_with_theory_at_many_repeats():
         GaussianDensity(), n_generations=5, temperature=0.8
     )
     result = _curve(estimator, None, None, source=source, n_samples=13,
-                    n_repeats=3000, random_state=4)  # fmt: skip
+                    n_repeats=10000, random_state=4)  # fmt: skip
     theory = gaussian_refit(5, n_real=13, n_features=2,
                             variance=np.trace(covariance), temperature=0.8)  # fmt: skip
     assert_mc_agrees(
