@@ -72,11 +72,11 @@ def shumailov_gaussian(
     mixture_generations=None,
     theory_mixture_data=None,
 ):
-    """Shumailov et al.'s single Gaussian (their Theorem 3.1 setting) and
-    Gaussian mixture (tails and a small mode lost).
+    """Shumailov et al.'s Gaussian and Gaussian mixture refitted on samples.
 
-    1-D ``N(0, 1)``; generation 0 fits mean and variance (``ddof``) on ``M``
-    real samples, generation ``g`` on ``M`` samples of generation ``g - 1``.
+    The Gaussian (their Theorem 3.1 setting): 1-D ``N(0, 1)``; generation 0
+    fits mean and variance (``ddof``) on ``M`` real samples, generation ``g``
+    on ``M`` samples of generation ``g - 1``.
     Their ``n`` counts fits, the first on real data: our generation ``g`` is
     their ``n = g + 1``.
 
