@@ -15,7 +15,11 @@ from skcollapse import (
     RecursiveRetrainer,
     theory,
 )
-from skcollapse.generative import CategoricalDensity, GaussianDensity
+from skcollapse.generative import (
+    CategoricalDensity,
+    FrequencyClassifier,
+    GaussianDensity,
+)
 from skcollapse.model_selection import collapse_curve
 from skcollapse.utils._testing import assert_mc_agrees, mc_threshold
 
@@ -191,11 +195,11 @@ UNCOVERED = [
         {"measure": lambda estimator: {}},
     ),
     (
-        RecursiveDensityRetrainer(CategoricalDensity(), n_generations=2),
+        RecursiveRetrainer(FrequencyClassifier(), n_generations=2),
         "X_test=",
         TOKENS,
-        None,
-        {"X_test": TOKENS[:5]},
+        TOKENS[:, 0] % 2,
+        {"X_test": TOKENS[:5], "y_test": TOKENS[:5, 0] % 2},
     ),
     (
         RecursiveRetrainer(Ridge(), n_generations=2),

@@ -14,9 +14,9 @@ from sklearn.mixture import GaussianMixture
 from test_engine import _curve, assert_same_distribution, assert_same_layout
 
 from skcollapse import CollapseWarning, RecursiveDensityRetrainer, RecursiveRetrainer
-from skcollapse.datasets import CategoricalSource, GaussianSource, LinearSource
+from skcollapse.datasets import GaussianSource, LinearSource
 from skcollapse.experiments._regression import GaussianInputs
-from skcollapse.generative import CategoricalDensity, GaussianDensity
+from skcollapse.generative import FrequencyClassifier, GaussianDensity
 from skcollapse.model_selection import collapse_curve
 from skcollapse.regularization import (
     AdaptiveRegularization,
@@ -383,9 +383,10 @@ UNCOVERED = [
                                real_fraction=0.5, real_sampling="fresh",
                                real_source=GAUSS),
      "real_sampling='fresh'", dict(X=X_GTEST)),
-    (RecursiveDensityRetrainer(CategoricalDensity(), n_generations=2),
+    (RecursiveRetrainer(FrequencyClassifier(), n_generations=2),
      "source= and X_test=",
-     dict(source=CategoricalSource([0.5, 0.3, 0.2]), n_samples=11)),
+     dict(X=X_REAL[:, :1].round(), y=(Y_REAL > 0).astype(int),
+          X_test=X_TEST[:, :1].round(), y_test=(Y_TEST > 0).astype(int))),
 ]  # fmt: skip
 
 

@@ -16,9 +16,10 @@ import numpy as np
 
 from .._loop import real_fraction_of, round_count
 from .._metrics import token_distribution
-from ..generative import CategoricalDensity, _as_integer_tokens
+from .._sources import CategoricalSource
+from ..generative import CategoricalDensity, _as_integer_tokens, _check_token_array
 from ._density import DensityFamily, broadcast
-from ._protocol import Rows
+from ._protocol import Rows, evaluate_with
 
 __all__ = ["CategoricalFamily"]
 
@@ -173,12 +174,24 @@ class CategoricalFamily(DensityFamily):
         self.alpha = float(estimator.alpha)
         self.model_temperature = float(estimator.temperature)
         self.top_k, self.top_p = estimator.top_k, estimator.top_p
-        vocabulary = np.unique(np.concatenate([m.categories_ for m in models]))
+        tokens = _as_integer_tokens(real.X[..., 0].ravel(), "CategoricalDensity")
+        tokens = tokens.reshape(real.X.shape[:2])
+        weight = real.weight
+        if models is None:
+            # generation 0 fitted below on each repeat's real tokens: the
+            # vocabulary is the given one, or every token of positive weight
+            if self.auto:
+                positive = np.ones(tokens.shape, bool) if weight is None else weight > 0
+                vocabulary = np.unique(tokens[np.broadcast_to(positive, tokens.shape)])
+            else:
+                vocabulary = estimator._check_categories()
+        else:
+            vocabulary = np.unique(np.concatenate([m.categories_ for m in models]))
         self.vocabulary = vocabulary
         n_categories = self.n_categories = len(vocabulary)
         self.values = np.append(vocabulary.astype(float), 0.0)  # and the padding
-        probabilities = np.zeros((len(models), n_categories))
-        for i, model in enumerate(models):
+        probabilities = np.zeros((1 if models is None else len(models), n_categories))
+        for i, model in enumerate(models or ()):
             probabilities[i, np.searchsorted(vocabulary, model.categories_)] = (
                 model.probabilities_
             )
@@ -189,14 +202,12 @@ class CategoricalFamily(DensityFamily):
         # a repeat left with one token keeps it in every later generation
         self.absorbing = owner.data == "replace" and not self.uses_real
 
-        tokens = _as_integer_tokens(real.X[..., 0].ravel(), "CategoricalDensity")
-        tokens = tokens.reshape(real.X.shape[:2])
-        weight = real.weight
         index = np.searchsorted(vocabulary, tokens)
         known = vocabulary[np.minimum(index, n_categories - 1)] == tokens
         # zero-weight tokens outside the vocabulary count in the padding column
         index = np.where(known, index, n_categories)
         self.real_rows = Rows(index, weight, np.ones(index.shape, dtype=bool))
+        self.real_tokens = np.unique(tokens)
         self.real_dense = self._dense_counts(self.real_rows)
         self.real_present = self.real_dense > 0
         self.real_total = self.real_dense.sum(axis=1)
@@ -211,7 +222,13 @@ class CategoricalFamily(DensityFamily):
         self.layout = _Layout(columns, 0, n_categories)
         self.p = broadcast(probabilities, n_repeats).copy()
         self.real_counts = None
-        self._compact(self.p > 0)
+        #: the training counts of the last fit (the fitted ``counts_``)
+        self.trained = None
+        self._test_set = None
+        if models is None:  # the columns of the real tokens, for the first fit
+            self._compact(_gather(self.real_present, self.layout.columns))
+        else:
+            self._compact(self.p > 0)
 
     def _real_set_up_distance(self, tokens, weight):
         support = np.union1d(np.unique(tokens), self.vocabulary).astype(float)
@@ -283,6 +300,8 @@ class CategoricalFamily(DensityFamily):
         self.layout = self.layout.keep(repeats)
         self.synthetic_weight = self.synthetic_weight[repeats]
         self.real_counts = None
+        if self.trained is not None:
+            self.trained = self.trained.keep(repeats)
         for name in (
             "real_dense",
             "real_present",
@@ -298,6 +317,109 @@ class CategoricalFamily(DensityFamily):
             self.real_rows = self.real_rows.keep(repeats)
         if self.validation is not None and self.validation[0].shape[0] > 1:
             self.validation = tuple(v[repeats] for v in self.validation)
+
+    def first_generation(self):
+        """Fit generation 0 of every repeat on its real tokens (all rows), as
+        the refit path fits it; a token outside a given vocabulary is the
+        refit path's error."""
+        if not self.auto and np.any(self.real_dense[:, -1] > 0):
+            unknown = np.setdiff1d(self.real_tokens, self.vocabulary)
+            raise ValueError(
+                f"Found tokens {unknown[:10].tolist()} in X that are not in "
+                "`categories`. Add them to the vocabulary or use "
+                'categories="auto".'
+            )
+        stats = self._real_counts()
+        return stats, self.fit(stats, 0)
+
+    # -- against a truth and a test set ----------------------------------
+    @classmethod
+    def evaluates(cls, owner, evaluation):
+        return None  # CategoricalSource and the log-likelihood in arrays, else models()
+
+    def _dense_p(self):
+        """Every repeat's emitting distribution over the vocabulary."""
+        return self.layout.dense(self.p)[:, :-1]
+
+    def models(self):
+        """Every repeat's model: a clone of the base with ``categories_``,
+        ``counts_`` and ``probabilities_`` set, as its fit sets them (with
+        ``categories="auto"`` the tokens of positive training weight)."""
+        from sklearn.base import clone
+
+        p = self._dense_p()
+        if self.trained is None:
+            counts = np.zeros_like(p)  # not fitted here: no counts known
+        else:
+            counts = self.layout.dense(self.trained.aligned(self.layout).counts)
+            counts = counts[:, :-1]
+        models = []
+        for row, count in zip(p, counts):
+            keep = (count != 0) | (row > 0) if self.auto else slice(None)
+            model = clone(self.estimator)
+            model.categories_ = self.vocabulary[keep].astype(np.int64)
+            model.counts_ = count[keep].copy()
+            model.probabilities_ = row[keep].copy()
+            model.n_features_in_ = 1
+            models.append(model)
+        return models
+
+    def evaluate(self, evaluation, generation):
+        return evaluate_with(self, evaluation, generation, self._truth, self._test)
+
+    def _truth(self, source):
+        """CategoricalSource's keys (its ``evaluate``'s exact formulas, per
+        repeat in arrays) of every repeat's emitting distribution ``q``."""
+        if type(source) is not CategoricalSource:
+            return None
+        dense = self._dense_p()
+        vocabulary = self.vocabulary
+        inside = (vocabulary >= 0) & (vocabulary < source.n_categories)
+        q = np.zeros((dense.shape[0], source.n_categories))
+        q[:, vocabulary[inside]] = dense[:, inside]
+        beyond = dense[:, ~inside]
+        outside = beyond.sum(axis=1)
+        p = source.probabilities
+        support = p > 0
+        with np.errstate(divide="ignore", invalid="ignore"):
+            terms = p[support] * np.log(p[support] / q[:, support])
+        return {
+            "truth_total_variation": 0.5 * (np.sum(np.abs(q - p), axis=1) + outside),
+            "truth_kl": np.sum(terms, axis=1),
+            "truth_missing_mass": np.sum(np.where(q <= 0, p, 0.0), axis=1),
+            "truth_support_size": (
+                np.count_nonzero(q > 0, axis=1) + np.count_nonzero(beyond > 0, axis=1)
+            ).astype(float),
+        }
+
+    def _test(self, evaluation):
+        """The mean log-likelihood of X_test (any ``scoring`` one model at
+        a time)."""
+        if evaluation.test.scorer is not None:
+            return None
+        if self._test_set is None:
+            from sklearn.utils import check_array
+
+            _check_token_array(evaluation.X_test, "CategoricalDensity")
+            X = check_array(evaluation.X_test, dtype="numeric")
+            if X.shape[1] != 1:
+                raise ValueError(
+                    "CategoricalDensity models a single column of integer "
+                    f"tokens; got X with {X.shape[1]} columns. Pass X of shape "
+                    "(n_samples, 1)."
+                )
+            tokens = _as_integer_tokens(X[:, 0], "CategoricalDensity")
+            index = np.searchsorted(self.vocabulary, tokens)
+            known = self.vocabulary[np.minimum(index, self.n_categories - 1)] == tokens
+            index = np.where(known, index, self.n_categories)
+            dense = self._dense_counts(Rows(index[None], None, None))
+            present = dense > 0
+            self._test_set = (dense, present, present[:, :-1].sum(axis=1))
+        dense, present, distinct = self._test_set
+        with np.errstate(divide="ignore"):
+            log_p = np.log(self.p)
+        value = self._mean_log(dense, present, distinct, dense.sum(axis=1), log_p)
+        return {"test_log_likelihood": np.where(present[:, -1], -np.inf, value)}
 
     # -- the protocol -----------------------------------------------------
     def synthesize(self, streams, n_samples, as_rows):
@@ -380,6 +502,7 @@ class CategoricalFamily(DensityFamily):
                 (counts + self.alpha) / (total + self.alpha * self.n_categories),
             )
         self.p = self._emitting(estimate)
+        self.trained = stats
         self._compact((self.p > 0) | (counts > 0))
         return np.zeros(len(counts), dtype=bool)
 
