@@ -232,7 +232,6 @@ class CategoricalFamily(DensityFamily):
 
     def _real_set_up_distance(self, tokens, weight):
         support = np.union1d(np.unique(tokens), self.vocabulary).astype(float)
-        self.support_gaps = np.diff(support)
         self.model_slots = np.searchsorted(support, self.vocabulary.astype(float))
         real_mass = np.zeros((tokens.shape[0], len(support)))
         for i in range(tokens.shape[0]):
@@ -240,6 +239,8 @@ class CategoricalFamily(DensityFamily):
                 tokens[i], None if weight is None else weight[i]
             )
             real_mass[i, np.searchsorted(support, categories)] = freq
+        self.support_points = support
+        self.real_massed = real_mass > 0
         self.real_cdf = np.cumsum(real_mass, axis=1)
 
     def _real_set_up_validation(self, X_val):
@@ -309,6 +310,7 @@ class CategoricalFamily(DensityFamily):
             "real_distinct",
             "real_mean",
             "real_cdf",
+            "real_massed",
         ):
             value = getattr(self, name)
             if value.shape[0] > 1:
@@ -382,7 +384,10 @@ class CategoricalFamily(DensityFamily):
         p = source.probabilities
         support = p > 0
         with np.errstate(divide="ignore", invalid="ignore"):
-            terms = p[support] * np.log(p[support] / q[:, support])
+            # contiguous rows: each summed as the refit sums its own, whatever
+            # the chunk (numpy sums strided rows in another order)
+            q_support = np.ascontiguousarray(q[:, support])
+            terms = p[support] * np.log(p[support] / q_support)
         return {
             "truth_total_variation": 0.5 * (np.sum(np.abs(q - p), axis=1) + outside),
             "truth_kl": np.sum(terms, axis=1),
@@ -567,14 +572,23 @@ class CategoricalFamily(DensityFamily):
         if "wasserstein" in wanted:
             mass = np.zeros((p.shape[0], self.real_cdf.shape[1]))
             mass[:, self.model_slots] = self.layout.dense(p)[:, :-1]
-            gap = np.abs(np.cumsum(mass, axis=1) - self.real_cdf)[:, :-1]
-            # summed in sequence (not a matrix product, whose rounding depends
-            # on where a repeat's row sits in the chunk)
-            record["wasserstein"] = (
-                _row_sum(gap * self.support_gaps)
-                if self.support_gaps.size
-                else np.zeros(gap.shape[0])  # one token in all: no distance
+            gap = np.abs(np.cumsum(mass, axis=1) - self.real_cdf)
+            # Between two tokens of positive mass (the model's or the real
+            # data's) both CDFs are flat: each such stretch is one term, the
+            # distance to the next such token, so the sum does not depend on
+            # the other tokens of the chunk's support (other repeats' real
+            # tokens); summed in sequence (not a matrix product, whose
+            # rounding depends on where a repeat's row sits in the chunk).
+            massed = (mass > 0) | self.real_massed
+            points = np.where(massed, self.support_points, np.inf)
+            following = np.minimum.accumulate(points[:, ::-1], axis=1)[:, ::-1]
+            following = np.concatenate(
+                [following[:, 1:], np.full((len(points), 1), np.inf)], axis=1
             )
+            stretch = np.where(
+                massed & np.isfinite(following), following - self.support_points, 0.0
+            )
+            record["wasserstein"] = _row_sum(np.where(stretch > 0, gap * stretch, 0.0))
         support = p > 0
         if "support_size" in wanted:
             record["support_size"] = support.sum(axis=1)
