@@ -28,6 +28,7 @@ ZIPF = CategoricalSource.zipf(11, 1.3)
 SMALL = CategoricalSource([0.45, 0.3, 0.2, 0.05])
 X_TEST = ZIPF.sample(19, random_state=7)
 X_SMALL = SMALL.sample(13, random_state=8)
+WEIGHTS = np.r_[0.0, np.random.RandomState(0).uniform(0.2, 2.0, size=16)]
 
 SOURCED = [
     (
@@ -57,8 +58,17 @@ SOURCED = [
         ),
         dict(source=SMALL, n_samples=21, X_test=X_SMALL),
     ),
+    (
+        # weighted real tokens (one of weight 0), lighter synthetic ones
+        RecursiveDensityRetrainer(
+            CategoricalDensity(alpha=0.2), n_generations=3,
+            synthetic_weight=0.6, metrics="all",
+        ),
+        dict(source=ZIPF, n_samples=17, X_test=X_TEST,
+             params={"sample_weight": WEIGHTS}),
+    ),
 ]  # fmt: skip
-IDS = ["auto", "vocabulary-accumulate", "topk-real", "topp-subsample"]
+IDS = ["auto", "vocabulary-accumulate", "topk-real", "topp-subsample", "weighted"]
 
 
 @pytest.mark.parametrize("estimator, kwargs", SOURCED, ids=IDS)

@@ -210,9 +210,11 @@ class CategoricalFamily(DensityFamily):
         self.real_tokens = np.unique(tokens)
         self.real_dense = self._dense_counts(self.real_rows)
         self.real_present = self.real_dense > 0
-        self.real_total = self.real_dense.sum(axis=1)
+        self.real_total = _row_sum(self.real_dense)  # whatever the chunk's width
         self.real_distinct = self.real_present[:, :-1].sum(axis=1)
-        self.real_mean = self.real_dense @ self.values / self.real_total
+        # summed as measure sums a training set's mean (in sequence, the
+        # vocabulary's order): real rows alone have a mean shift of exactly 0
+        self.real_mean = _row_sum(self.real_dense * self.values) / self.real_total
         self._real_set_up_distance(tokens, weight)
         self.validation = None
         if real.X_val is not None:
@@ -423,7 +425,7 @@ class CategoricalFamily(DensityFamily):
         dense, present, distinct = self._test_set
         with np.errstate(divide="ignore"):
             log_p = np.log(self.p)
-        value = self._mean_log(dense, present, distinct, dense.sum(axis=1), log_p)
+        value = self._mean_log(dense, present, distinct, _row_sum(dense), log_p)
         return {"test_log_likelihood": np.where(present[:, -1], -np.inf, value)}
 
     # -- the protocol -----------------------------------------------------
@@ -555,7 +557,7 @@ class CategoricalFamily(DensityFamily):
             )
         if self.validation is not None and "log_likelihood_validation" in wanted:
             dense, present, distinct = self.validation
-            value = self._mean_log(dense, present, distinct, dense.sum(axis=1), log_p)
+            value = self._mean_log(dense, present, distinct, _row_sum(dense), log_p)
             record["log_likelihood_validation"] = np.where(
                 present[:, -1], -np.inf, value
             )
