@@ -94,7 +94,7 @@ class _Accuracy:
     " phi_w rescues the loop when the kept labels' error p_eff is below 1/2 and"
     " ruins it above: accuracy -> Phi(||mu||) or 1 - Phi(||mu||); the measured"
     " p_eff ranks the final accuracies",
-    {"quick": 45, "paper": 600},
+    {"quick": 25, "paper": 600},
     {
         "n_samples": count(10),
         "n_features": count(1),
@@ -549,7 +549,7 @@ class _EigenvalueError:
     " own predictions, degrades generation after generation; keeping the best"
     " of k guesses by a cheap characteristic-polynomial verifier holds it near"
     " generation 0",
-    {"quick": 30, "paper": 900},
+    {"quick": 5, "paper": 900},
     {
         "size": [Interval(Integral, 2, None, closed="left")],
         "n_samples": count(10),

@@ -46,7 +46,7 @@ def heuristic_error(weight, n_features, n_real, noise=1.0):
     "With n fresh real rows and m synthetic rows per generation, the long-run "
     "error is smallest when the real rows carry the share w*(k) = (sqrt(k^2 + "
     "4k) - k)/2, k = n/m, of the weight (1/golden ratio at k = 1)",
-    {"quick": 25, "paper": 700},
+    {"quick": 5, "paper": 30},
     {
         "n_features": count(1),
         "n_real": count(3),

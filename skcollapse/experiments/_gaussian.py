@@ -44,7 +44,7 @@ LOSS_INCREASE = 0.25
     "sigma a(M)^n, the mean wanders (E(mu_n - mu)^2 = sigma^2 n/M), W2 grows; "
     "a refitted Gaussian mixture loses its tails and its small mode (not when "
     "the data accumulates)",
-    {"quick": 30, "paper": 4200},
+    {"quick": 15, "paper": 4200},
     {
         "n_samples": count(3),
         "n_repeats": count(2),
@@ -382,7 +382,7 @@ def _plot_shumailov(result, ax):
     "Baraniuk 2024, Self-Consuming Generative Models Go MAD (ICLR; arXiv:2307.01850)",
     "With sampling bias lambda (temperature), E tr Sigma_t = lambda^t tr Sigma_0:"
     " lambda < 1 collapses geometrically, fast",
-    {"quick": 15, "paper": 300},
+    {"quick": 5, "paper": 15},
     {
         "temperatures": [None, "array-like"],
         "n_features": count(1),

@@ -130,7 +130,7 @@ def _label(share):
     "An n-gram language model retrained on its own text loses n-grams and"
     " gains held-out perplexity, the more so the larger the synthetic share"
     " (100% > 50% > 20%); its unigram case follows Theorems 1 and 2",
-    {"quick": 40, "paper": 900},
+    {"quick": 15, "paper": 900},
     {
         "n_context": count(1),
         "n_words": count(2),

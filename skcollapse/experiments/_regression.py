@@ -21,7 +21,7 @@ from ._base import Recorder, count, family_z, mean_and_se, register
     "OLS on a fixed design: replacing the data makes the error grow linearly"
     " in the generations; accumulating it keeps the error below pi^2/6 times"
     " the first fit's",
-    {"quick": 20, "paper": 240},
+    {"quick": 5, "paper": 30},
     {
         "n_features": count(1),
         "n_samples": count(3),
@@ -184,7 +184,7 @@ class GaussianInputs:
     "Fresh-design OLS retrained on its own labels: the error grows linearly,"
     " sigma^2 d/(T-d-1) + n sigma0^2 d/(T0-d-1); over-parameterised and"
     " noise-free, min-norm fits forget: 1 - (T0/d)^(n+1)",
-    {"quick": 20, "paper": 200},
+    {"quick": 5, "paper": 60},
     {
         "n_features": count(1),
         "n_samples": count(4),
@@ -299,7 +299,7 @@ def demystified_regression(
     "Any constant share p2 of synthetic data leaves a plateau p2^2 c^2 in the"
     " test error of OLS, however much data is added; larger random-projection"
     " models amplify it below the interpolation threshold",
-    {"quick": 15, "paper": 150},
+    {"quick": 15, "paper": 360},
     {
         "n_features": count(1),
         "synthetic_shares": [None, "array-like"],

@@ -66,7 +66,7 @@ def _absorbed(values, result):
     "Fully synthetic retraining collapses to a Dirac mass: S_g = 1 - (1-1/n)^(g+1)"
     " (1 - S_0), absorption inside Theorem 1's bounds, landing on token i with"
     " probability p_i",
-    {"quick": 25, "paper": 900},
+    {"quick": 5, "paper": 15},
     {
         **_ZIPF_CONSTRAINTS,
         "n_tokens": [None, "array-like"],
@@ -216,7 +216,7 @@ def seddik_fully_synthetic(
     PAPER_SEDDIK,
     "Keeping N real tokens and adding n synthetic ones per generation, S_g"
     " converges to S_inf (Theorem 2): collapse is avoided when n << N",
-    {"quick": 20, "paper": 300},
+    {"quick": 40, "paper": 300},
     {
         **_ZIPF_CONSTRAINTS,
         "n_real": count(1),

@@ -97,7 +97,7 @@ def log_slope(x, values):
     "leaves a plateau k^-(beta-1), narrowing it slows the law to "
     "T^-((beta-1)/beta'), a clean fraction pi brings it back late, and every "
     "generation loses more tail",
-    {"quick": 40, "paper": 900},
+    {"quick": 15, "paper": 900},
     {
         "exponent": [Interval(Real, 1, None, closed="neither")],
         "n_categories": count(2),
