@@ -1,0 +1,8 @@
+"""Tests written against the mutants of ``skcollapse/retrainer.py`` that survived.
+
+Each test kills a mutant that the rest of the suite let live (see
+``tests/mutation_survivors.md``); ``python tools/mutation.py retrainer`` runs them.
+"""
+
+# Authors: The skcollapse developers
+# SPDX-License-Identifier: BSD-3-Clause
