@@ -88,6 +88,7 @@ from ._compat import (
     validate_parameter_constraints,
     validate_params,
 )
+from ._docstrings import Substitution
 from ._params import Interval
 from ._random import draw_seed, keyed_rng
 
@@ -232,6 +233,15 @@ class _Verifier(BaseEstimator):
 
 _TRUTH = [callable, HasMethods(["predict"])]
 
+# The parameters of ``__call__`` of the verifiers that take any labels (a
+# numpydoc entry each, filled by ``Substitution``).
+_CALL_PARAMETERS = """\
+X : {array-like, sparse matrix, DataFrame} of shape (n_samples, n_features)
+    Synthetic inputs.
+
+y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+    Synthetic labels."""
+
 
 class OracleVerifier(_Verifier):
     """A perfect verifier, from a function that knows the truth.
@@ -293,16 +303,13 @@ class OracleVerifier(_Verifier):
         self.truth = truth
         self.task = task
 
+    @Substitution(call_parameters=_CALL_PARAMETERS)
     def __call__(self, X, y):
         """Score synthetic samples against the truth.
 
         Parameters
         ----------
-        X : {array-like, sparse matrix, DataFrame} of shape (n_samples, n_features)
-            Synthetic inputs.
-
-        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
-            Synthetic labels.
+        %(call_parameters)s
 
         Returns
         -------
@@ -397,16 +404,13 @@ class NoisyVerifier(_Verifier):
         self.keep_wrong = keep_wrong
         self.random_state = random_state
 
+    @Substitution(call_parameters=_CALL_PARAMETERS)
     def __call__(self, X, y):
         """Keep (1.0) or reject (0.0) each synthetic sample.
 
         Parameters
         ----------
-        X : {array-like, sparse matrix, DataFrame} of shape (n_samples, n_features)
-            Synthetic inputs.
-
-        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
-            Synthetic labels.
+        %(call_parameters)s
 
         Returns
         -------
