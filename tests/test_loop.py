@@ -880,8 +880,14 @@ def test_accumulate_keeps_every_row_when_the_draws_turn_sparse(X, sparse_from):
         )
 
 
-def test_accumulate_without_real_rows_when_the_draws_turn_sparse(X):
-    problem = _Recording(X, sparse_from=3)
+def _accumulated_without_real_rows(X, **recording):
+    """Four generations accumulating 3 draws each, no real rows.
+
+    For every generation ``g >= 1``: ``g``, the draws of generations 1 to
+    ``g`` in order, and what the problem was fitted on (train, origin,
+    reference).
+    """
+    problem = _Recording(X, **recording)
     run(
         X,
         problem=problem,
@@ -890,8 +896,17 @@ def test_accumulate_without_real_rows_when_the_draws_turn_sparse(X):
         real_fraction=0.0,
         synthetic_size=3,
     )
-    for g, (train, origin, _) in enumerate(problem.trains[1:], start=1):
-        np.testing.assert_array_equal(train, np.concatenate(problem.draws[:g]))
+    return [
+        (g, np.concatenate(problem.draws[:g]), fitted)
+        for g, fitted in enumerate(problem.trains[1:], start=1)
+    ]
+
+
+def test_accumulate_without_real_rows_when_the_draws_turn_sparse(X):
+    for g, drawn, (train, origin, _) in _accumulated_without_real_rows(
+        X, sparse_from=3
+    ):
+        np.testing.assert_array_equal(train, drawn)
         np.testing.assert_array_equal(origin, np.repeat(np.arange(1, g + 1), 3))
 
 
@@ -918,17 +933,9 @@ def test_a_window_that_rejected_everything_trains_on_nothing(X):
 def test_accumulate_keeps_the_real_labels_of_every_synthetic_row(X):
     # no real rows (they have no reference): every training set carries the
     # references of all its batches, in order
-    problem = _Recording(X, reference=10)
-    run(
-        X,
-        problem=problem,
-        n_generations=4,
-        data="accumulate",
-        real_fraction=0.0,
-        synthetic_size=3,
-    )
-    for g, (train, _, reference) in enumerate(problem.trains[1:], start=1):
-        drawn = np.concatenate(problem.draws[:g])
+    for _, drawn, (train, _, reference) in _accumulated_without_real_rows(
+        X, reference=10
+    ):
         np.testing.assert_array_equal(train, drawn)
         np.testing.assert_array_equal(reference, 2 * drawn[:, 0])
 
@@ -936,19 +943,10 @@ def test_accumulate_keeps_the_real_labels_of_every_synthetic_row(X):
 def test_accumulate_drops_the_references_once_a_batch_has_none(X):
     # the batches of generations 1 and 2 carry references, later ones not:
     # from generation 3 on the training set has none (not a partial column)
-    problem = _Recording(X, reference=2)
-    run(
-        X,
-        problem=problem,
-        n_generations=4,
-        data="accumulate",
-        real_fraction=0.0,
-        synthetic_size=3,
-    )
-    references = [reference for _, _, reference in problem.trains[1:]]
-    np.testing.assert_array_equal(
-        references[1], 2 * np.concatenate(problem.draws[:2])[:, 0]
-    )
+    accumulated = _accumulated_without_real_rows(X, reference=2)
+    references = [reference for _, _, (_, _, reference) in accumulated]
+    _, drawn_by_2, _ = accumulated[1]
+    np.testing.assert_array_equal(references[1], 2 * drawn_by_2[:, 0])
     assert references[2] is None and references[3] is None
 
 
