@@ -173,42 +173,40 @@ def test_optimal_ridge_penalty_approximate_and_alpha():
     assert np.all(np.diff(exact) > 0)
 
 
+# sigma, sigma0 and ||w*|| other than 1 (with 1 they hide sigma**2 against
+# sigma, or / against * ||w*||^2), d=7, T=31, T0=23
+_AWKWARD = dict(
+    n_features=7,
+    n_real=31,
+    noise=1.3,
+    n_synthetic=23,
+    synthetic_noise=0.6,
+    coef_norm=0.7,
+)
+
+
+def _fresh_risk_at(generation, ridge):
+    """Last risk of the fresh-design chain of ``_AWKWARD`` fitted with ``ridge``
+    (OLS synthetic fits)."""
+    return linear_regression_error(
+        generation, design="fresh", ridge=ridge, synthetic_ridge=0.0, **_AWKWARD
+    )[-1]
+
+
 def test_optimal_ridge_penalty_with_awkward_noise_and_norm():
-    # sigma, sigma0 and ||w*|| of 1 hide sigma**2 against sigma, or / against *
-    # ||w*||^2: the closed form and the argmin at noise=1.3, synthetic_noise=0.6,
-    # coef_norm=0.7, d=7, T=31, T0=23
-    kwargs = dict(
-        n_features=7,
-        n_real=31,
-        noise=1.3,
-        n_synthetic=23,
-        synthetic_noise=0.6,
-        coef_norm=0.7,
-    )
+    # the closed form and the argmin in the awkward configuration
     g = np.arange(4)
-    approx = optimal_ridge_penalty(3, method="approximate", **kwargs)
+    approx = optimal_ridge_penalty(3, method="approximate", **_AWKWARD)
     expected = 7 / 31 * (1.3**2 + g * 0.6**2 * 31 / (23 - 7 - 1)) / 0.7**2
     np.testing.assert_allclose(approx, expected, rtol=1e-12)
-    alpha = optimal_ridge_penalty(3, method="approximate", as_alpha=True, **kwargs)
+    alpha = optimal_ridge_penalty(3, method="approximate", as_alpha=True, **_AWKWARD)
     np.testing.assert_allclose(alpha, 31 * expected, rtol=1e-12)
-    penalty, error = optimal_ridge_penalty(3, return_error=True, **kwargs)
+    penalty, error = optimal_ridge_penalty(3, return_error=True, **_AWKWARD)
     for generation in (0, 1, 3):
-        at = linear_regression_error(
-            generation,
-            design="fresh",
-            ridge=penalty[generation],
-            synthetic_ridge=0.0,
-            **kwargs,
-        )[-1]
+        at = _fresh_risk_at(generation, penalty[generation])
         assert error[generation] == pytest.approx(at, rel=1e-6)
         for factor in (0.7, 1.4):
-            other = linear_regression_error(
-                generation,
-                design="fresh",
-                ridge=factor * penalty[generation],
-                synthetic_ridge=0.0,
-                **kwargs,
-            )[-1]
+            other = _fresh_risk_at(generation, factor * penalty[generation])
             assert other > error[generation]
 
 
@@ -492,26 +490,12 @@ def test_the_approximate_penalty_returns_the_risk_it_reaches():
     # return_error with method="approximate": the risk at the closed-form
     # penalty, the same as the chain's risk at that ridge, and no less than
     # the exact argmin's (d=7, T=31, T0=23, awkward noise and norm)
-    kwargs = dict(
-        n_features=7,
-        n_real=31,
-        noise=1.3,
-        n_synthetic=23,
-        synthetic_noise=0.6,
-        coef_norm=0.7,
-    )
     penalty, error = optimal_ridge_penalty(
-        3, method="approximate", return_error=True, **kwargs
+        3, method="approximate", return_error=True, **_AWKWARD
     )
-    _, best = optimal_ridge_penalty(3, return_error=True, **kwargs)
+    _, best = optimal_ridge_penalty(3, return_error=True, **_AWKWARD)
     for generation in (0, 1, 3):
-        at = linear_regression_error(
-            generation,
-            design="fresh",
-            ridge=penalty[generation],
-            synthetic_ridge=0.0,
-            **kwargs,
-        )[-1]
+        at = _fresh_risk_at(generation, penalty[generation])
         assert error[generation] == pytest.approx(at, rel=1e-6)
     assert np.all(error >= best - 1e-9)
 
