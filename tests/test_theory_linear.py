@@ -514,14 +514,40 @@ def test_the_synthetic_chain_needs_n_features_plus_two_rows():
         optimal_ridge_penalty(1, n_features=7, n_real=31, n_synthetic=8)
 
 
-def test_fixed_design_ridge_with_loud_real_noise_monte_carlo():
-    # the real labels' noise (sigma = 3) carried through the chain by the
-    # shrinkage r^g of a strong penalty (alpha = 10 on 5 rows of 2 features):
-    # the term var * r^(2g) dominates the noise, not hidden by quiet labels
-    rng = np.random.RandomState(2)
-    errors = _simulate_fixed(rng, 20_000, 3, 2, 5, 3.0, 0.1, 5 * 2.0, "replace")
+@pytest.mark.parametrize(
+    "seed, n_runs, n_features, n_real, noise, synthetic_noise, ridge",
+    [
+        # the real labels' noise (sigma = 3) carried through the chain by the
+        # shrinkage r^g of a strong penalty (alpha = 10 on 5 rows of 2
+        # features): the term var * r^(2g) dominates the noise, not hidden by
+        # quiet labels
+        pytest.param(2, 20_000, 2, 5, 3.0, 0.1, 2.0, id="loud-real-noise"),
+        # N = d + 1 (tr (X'X)^-1 has no finite mean there): a finite ridge risk
+        pytest.param(4, 6000, 5, 6, 0.9, 0.6, 0.5, id="one-row-from-the-features"),
+    ],
+)
+def test_fixed_design_ridge_edge_cases_monte_carlo(
+    seed, n_runs, n_features, n_real, noise, synthetic_noise, ridge
+):
+    rng = np.random.RandomState(seed)
+    errors = _simulate_fixed(
+        rng,
+        n_runs,
+        3,
+        n_features,
+        n_real,
+        noise,
+        synthetic_noise,
+        n_real * ridge,
+        "replace",
+    )
     expected = linear_regression_error(
-        3, n_features=2, n_real=5, noise=3.0, synthetic_noise=0.1, ridge=2.0
+        3,
+        n_features=n_features,
+        n_real=n_real,
+        noise=noise,
+        synthetic_noise=synthetic_noise,
+        ridge=ridge,
     )
     assert_mc_agrees(errors, expected)
 
@@ -556,13 +582,3 @@ def test_a_vanishing_ridge_is_the_ols_closed_form_from_four_rows_apart(
         ols = 1 - n_real / n_features + 0.8**2 * n_real / (n_features - n_real - 1)
         ridge = linear_regression_error(0, ridge=1e-9, design="fresh", **kwargs)
     np.testing.assert_allclose(ridge, ols, rtol=1e-5)
-
-
-def test_fixed_design_ridge_one_row_from_the_features_monte_carlo():
-    # N = d + 1 (tr (X'X)^-1 has no finite mean there): a finite ridge risk
-    rng = np.random.RandomState(4)
-    errors = _simulate_fixed(rng, 6000, 3, 5, 6, 0.9, 0.6, 6 * 0.5, "replace")
-    expected = linear_regression_error(
-        3, n_features=5, n_real=6, noise=0.9, synthetic_noise=0.6, ridge=0.5
-    )
-    assert_mc_agrees(errors, expected)
