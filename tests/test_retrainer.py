@@ -399,15 +399,8 @@ def test_class_collapse_that_breaks_the_base_ends_as_degenerate(three_classes):
     np.testing.assert_array_equal(est.sample_generation_, np.zeros(90))
 
 
-def test_decision_function_fills_vanished_classes():
-    X, y = make_classification(
-        n_samples=90,
-        n_features=4,
-        n_informative=3,
-        n_redundant=0,
-        n_classes=3,
-        random_state=0,
-    )
+def test_decision_function_fills_vanished_classes(three_classes):
+    X, y = three_classes
     classes = np.array([0, 1, 2])
     two = LogisticRegression().fit(X[y > 0], y[y > 0])
     scores = _full_decision(two, X[:4], classes)
