@@ -1,11 +1,12 @@
 """collapse_curve against a known truth: per-repeat real data from a source,
 ``truth_*`` keys of every generation, ``test_*`` scores on a test set."""
 
+import functools
 import warnings
 
 import numpy as np
 import pytest
-from conftest import assert_same_across_chunks, reused_inputs_ols
+from conftest import assert_same_across_chunks, gaussian_inputs, reused_inputs_ols
 from sklearn.base import clone
 from sklearn.dummy import DummyClassifier
 from sklearn.linear_model import LinearRegression, LogisticRegression
@@ -184,10 +185,6 @@ def test_truth_excess_risk_matches_the_ols_closed_form(data):
     assert_mc_agrees(np.diff(risk, axis=1), np.diff(expected), family_wise="bonferroni")
 
 
-def _gaussian_inputs(n_samples, random_state):
-    return np.random.default_rng(random_state).standard_normal((n_samples, 4))
-
-
 @pytest.mark.slow
 def test_truth_excess_risk_matches_the_fresh_design_closed_form():
     # Fresh Gaussian inputs every generation (Dohmatob et al.):
@@ -197,7 +194,7 @@ def test_truth_excess_risk_matches_the_fresh_design_closed_form():
     retrainer = RecursiveRetrainer(
         LinearRegression(fit_intercept=False),
         n_generations=n_generations,
-        inputs=_gaussian_inputs,
+        inputs=functools.partial(gaussian_inputs, n_features=d),
         synthetic_size=n_synthetic,
         label_noise=sigma0,
     )

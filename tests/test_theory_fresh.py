@@ -12,6 +12,7 @@ import functools
 
 import numpy as np
 import pytest
+from conftest import gaussian_inputs
 from scipy.optimize import minimize_scalar
 from sklearn.linear_model import LinearRegression
 
@@ -293,11 +294,6 @@ def test_linear_fresh_data_error_is_deterministic_and_refuses_bad_sizes():
 # ---------------------------------------------------------------------------
 # Through the public estimators
 # ---------------------------------------------------------------------------
-
-
-def gaussian_inputs(n_samples, random_state, n_features):
-    """Fresh N(0, I) inputs for every synthetic generation."""
-    return np.random.default_rng(random_state).standard_normal((n_samples, n_features))
 
 
 @pytest.mark.slow
