@@ -12,9 +12,23 @@ estimator before a long Monte Carlo study.
 import numpy as np
 from sklearn.base import clone
 
+from .._docstrings import Substitution
+
 __all__ = ["check_recursive_estimator", "check_reproducible", "check_trajectory"]
 
 ALWAYS = ("generation", "n_train", "n_real", "n_synthetic", "n_rejected")
+
+# The parameters of the checks that fit the estimator themselves.
+_FIT_PARAMETERS = """\
+estimator : RecursiveRetrainer or RecursiveDensityRetrainer
+    An unfitted meta-estimator; it is cloned.
+X, y : array-like
+    Data to fit."""
+
+
+def _fit_seeded(estimator, X, y):
+    """A clone of ``estimator`` fitted on ``(X, y)`` with ``random_state=0``."""
+    return clone(estimator).set_params(random_state=0).fit(X, y)
 
 
 def check_trajectory(estimator):
@@ -80,24 +94,20 @@ def check_trajectory(estimator):
     assert collapse is None or 1 <= collapse < n, f"{name}: collapse_generation_"
 
 
+@Substitution(fit_parameters=_FIT_PARAMETERS)
 def check_reproducible(estimator, X, y=None):
     """Check that the same integer seed gives the same trajectory bit for bit.
 
     Parameters
     ----------
-    estimator : RecursiveRetrainer or RecursiveDensityRetrainer
-        An unfitted meta-estimator; it is cloned.
-    X, y : array-like
-        Data to fit.
+    %(fit_parameters)s
 
     Raises
     ------
     AssertionError
         When two fits with the same seed differ.
     """
-    first, second = (
-        clone(estimator).set_params(random_state=0).fit(X, y) for _ in range(2)
-    )
+    first, second = (_fit_seeded(estimator, X, y) for _ in range(2))
     assert first.trajectory_.keys() == second.trajectory_.keys()
     for key, values in first.trajectory_.items():
         np.testing.assert_array_equal(
@@ -106,15 +116,13 @@ def check_reproducible(estimator, X, y=None):
     np.testing.assert_array_equal(first.sample_generation_, second.sample_generation_)
 
 
+@Substitution(fit_parameters=_FIT_PARAMETERS)
 def check_recursive_estimator(estimator, X, y=None):
     """Fit ``estimator`` and run every skcollapse contract check on it.
 
     Parameters
     ----------
-    estimator : RecursiveRetrainer or RecursiveDensityRetrainer
-        An unfitted meta-estimator; it is cloned.
-    X, y : array-like
-        Data to fit.
+    %(fit_parameters)s
 
     Examples
     --------
@@ -126,5 +134,5 @@ def check_recursive_estimator(estimator, X, y=None):
     >>> est = RecursiveRetrainer(LogisticRegression(max_iter=500), n_generations=2)
     >>> check_recursive_estimator(est, X, y)
     """
-    check_trajectory(clone(estimator).set_params(random_state=0).fit(X, y))
+    check_trajectory(_fit_seeded(estimator, X, y))
     check_reproducible(estimator, X, y)
