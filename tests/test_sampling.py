@@ -19,8 +19,9 @@ from skcollapse.generative import CategoricalDensity, GaussianDensity
 from skcollapse.utils._testing import assert_mc_agrees
 
 
-class SeededSampler(DensityMixin, BaseEstimator):
-    """A third-party density whose sample takes random_state."""
+class _UnitGaussian(DensityMixin, BaseEstimator):
+    """A third-party density N(mean, I): the fit and the score of the samplers
+    below, which differ in how ``sample`` is called."""
 
     def fit(self, X, y=None):
         X = np.asarray(X, dtype=float)
@@ -30,27 +31,22 @@ class SeededSampler(DensityMixin, BaseEstimator):
 
     def score_samples(self, X):
         return -0.5 * np.sum((np.asarray(X) - self.mean_) ** 2, axis=1)
+
+
+class SeededSampler(_UnitGaussian):
+    """A third-party density whose sample takes random_state."""
 
     def sample(self, n_samples=1, random_state=None):
         rng = check_random_state(random_state)
         return self.mean_ + rng.standard_normal((n_samples, len(self.mean_)))
 
 
-class TupleSampler(DensityMixin, BaseEstimator):
+class TupleSampler(_UnitGaussian):
     """A GaussianMixture-like density: sample(n) returns a tuple, seeded by
     self.random_state, and refuses n_samples=0."""
 
     def __init__(self, random_state=None):
         self.random_state = random_state
-
-    def fit(self, X, y=None):
-        X = np.asarray(X, dtype=float)
-        self.mean_ = X.mean(axis=0)
-        self.n_features_in_ = X.shape[1]
-        return self
-
-    def score_samples(self, X):
-        return -0.5 * np.sum((np.asarray(X) - self.mean_) ** 2, axis=1)
 
     def sample(self, n_samples=1):
         if n_samples < 1:
