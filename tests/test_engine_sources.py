@@ -382,7 +382,7 @@ UNCOVERED = [
      "regularization={", dict(X=X_REAL, y=Y_REAL)),
     (RecursiveDensityRetrainer(GaussianDensity(), n_generations=2,
                                real_fraction=0.5, real_sampling="fresh",
-                               real_source=GAUSS),
+                               real_source=lambda n, seed: GAUSS.sample(n, seed)),
      "real_sampling='fresh'", dict(X=X_GTEST)),
     (RecursiveRetrainer(FrequencyClassifier(), n_generations=2),
      "source= and X_test=",

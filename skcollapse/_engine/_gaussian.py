@@ -8,7 +8,10 @@ is ``mu + B z`` with ``B B' = T Sigma`` (the factor ``_sample_gaussian``
 uses) and standard normal ``z``: its mean is ``mu + B zbar``, ``zbar ~ N(0,
 I / n)``, and its scatter ``B W B'`` with ``W ~ Wishart(n - 1, I)`` drawn by
 Bartlett's decomposition, independent of the mean. A constant feature (a
-zero row of ``B``) stays exactly constant, as in the refit.
+zero row of ``B``) stays exactly constant, as in the refit. Fresh real rows
+of a :class:`~skcollapse.datasets.GaussianSource` (``real_sampling="fresh"``)
+are drawn the same way from the source's ``N(mean, covariance)``, with the
+mean real weight (as the refit path weighs them).
 """
 
 # Authors: The skcollapse developers
@@ -139,6 +142,9 @@ class GaussianFamily(DensityFamily):
         self.real_second = stats.scatter / stats.weight[:, None, None]
         self.validation = None
         self._test_set = None
+        self.fresh = None
+        if owner.real_sampling == "fresh":
+            self.fresh = self._set_up_fresh(owner.real_source, real)
         if real.X_val is not None:
             X_val = np.asarray(real.X_val, dtype=float)
             val = self.stats_of(Rows(X_val, None, None))
@@ -148,8 +154,29 @@ class GaussianFamily(DensityFamily):
                 val.scatter / val.weight[:, None, None],
             )
 
+    def _set_up_fresh(self, source, real):
+        """The GaussianSource of ``real_sampling="fresh"``: its mean, its
+        factor (the one its ``sample`` draws with) and the weight of a fresh
+        row (the mean real weight, per repeat; None when unweighted)."""
+        if source.n_features != self.n_features:
+            raise ValueError(
+                f"real_source={source!r} draws rows of {source.n_features} "
+                f"feature(s); the real data has {self.n_features}."
+            )
+        weight = None
+        if real.weight is not None:
+            weight = np.asarray(real.weight, float).mean(axis=1)  # (1 or R,)
+        return {
+            "mean": np.asarray(source.mean, float),
+            "factor": np.asarray(source._factor, float),
+            "weight": weight,
+        }
+
     def keep(self, repeats):
         self.n_repeats = len(repeats)
+        if self.fresh is not None and self.fresh["weight"] is not None:
+            if self.fresh["weight"].shape[0] > 1:
+                self.fresh = {**self.fresh, "weight": self.fresh["weight"][repeats]}
         self.mean = self.mean[repeats]
         self.covariance = self.covariance[repeats]
         self.synthetic_weight = self.synthetic_weight[repeats]
@@ -298,6 +325,40 @@ class GaussianFamily(DensityFamily):
             np.full(len(mean), n_samples),
             batch_mean,
             scatter * weight[:, None, None],
+        )
+
+    @classmethod
+    def fresh_sources(cls):
+        return (GaussianSource,)
+
+    def fresh_part(self, streams, n_rows, as_rows):
+        """``n_rows`` fresh real rows of every repeat from the GaussianSource
+        of ``real_sampling="fresh"`` (``mean + factor z``, the source's own
+        factor): rows, or their moments (the mean and a Wishart scatter, as
+        :meth:`synthesize` draws a batch) when there are more than
+        ``n_features`` of them."""
+        fresh, d, n = self.fresh, self.n_features, self.n_repeats
+        mean, factor = fresh["mean"], fresh["factor"]
+        weight = None
+        if fresh["weight"] is not None:
+            weight = broadcast(fresh["weight"], n)
+        if as_rows or n_rows - 1 < d:
+            X = mean + streams.normal((n_rows, d)) @ factor.T
+            rows = Rows(
+                X,
+                None if weight is None else np.repeat(weight[:, None], n_rows, 1),
+                np.ones(X.shape[:2], dtype=bool),
+            )
+            return rows if as_rows else self.stats_of(rows)
+        noise = streams.normal(d) / np.sqrt(n_rows)
+        wishart = self._wishart(streams, n_rows)
+        w = np.ones(n) if weight is None else weight
+        return _Moments(
+            w * n_rows,
+            w**2 * n_rows,
+            np.full(n, n_rows),
+            mean + noise @ factor.T,
+            (factor @ wishart @ factor.T) * w[:, None, None],
         )
 
     def real_part(self, rows, as_rows):
