@@ -16,6 +16,10 @@ own text. Where a shared text names something that exists on one side only (a
 trajectory key, a staged method), it holds a ``${field}`` filled per kind from
 :data:`_FIELDS`. The fitted attributes that mean the same in both classes are
 shared the same way (:data:`SHARED_ATTRIBUTES`).
+
+The papers the docstrings cite are written once too (:data:`PAPERS`): a
+docstring's References section is the placeholder ``%(references)s``, filled
+with :func:`references`.
 """
 
 # Authors: The skcollapse developers
@@ -26,9 +30,11 @@ import string
 import textwrap
 
 __all__ = [
+    "PAPERS",
     "SHARED_ATTRIBUTES",
     "SHARED_PARAMETERS",
     "Substitution",
+    "references",
     "shared_attributes",
     "shared_parameters",
 ]
@@ -372,6 +378,79 @@ def shared_attributes():
         name: f"{name} : {type_}\n" + textwrap.indent(_fill(description, {}), " " * 4)
         for name, (type_, description) in SHARED_ATTRIBUTES.items()
     }
+
+
+# Every paper a docstring cites, by key: the citation of its References entry.
+PAPERS = {
+    "alemohammad2024": """S. Alemohammad, J. Casco-Rodriguez, L. Luzi, A. I. Humayun,
+        H. Babaei, D. LeJeune, A. Siahkoohi and R. G. Baraniuk, "Self-Consuming
+        Generative Models Go MAD", ICLR 2024, arXiv:2307.01850.""",
+    "dohmatob2024regression": """E. Dohmatob, Y. Feng and J. Kempe, "Model Collapse
+        Demystified: The Case of Regression", NeurIPS 2024, arXiv:2402.07712.""",
+    "dohmatob2024tails": """E. Dohmatob, Y. Feng, P. Yang, F. Charton and J. Kempe,
+        "A Tale of Tails: Model Collapse as a Change of Scaling Laws", ICML 2024,
+        arXiv:2402.07043.""",
+    "dohmatob2025strong": """E. Dohmatob, Y. Feng, A. Subramonian and J. Kempe,
+        "Strong Model Collapse", ICLR 2025, arXiv:2410.04840.""",
+    "dumitriu2002": """I. Dumitriu and A. Edelman, "Matrix models for beta
+        ensembles", Journal of Mathematical Physics 43, 5830, 2002.""",
+    "feng2024": """Y. Feng, E. Dohmatob, P. Yang, F. Charton and J. Kempe, "Beyond
+        Model Collapse: Scaling Up with Synthesized Data Requires Verification",
+        2024.""",
+    "gerstgrasser2024": """M. Gerstgrasser, R. Schaeffer, A. Dey, R. Rafailov,
+        H. Sleight, J. Hughes, T. Korbak, R. Agrawal, D. Pai, A. Gromov,
+        D. A. Roberts, D. Yang, D. L. Donoho and S. Koyejo, "Is Model Collapse
+        Inevitable? Breaking the Curse of Recursion by Accumulating Real and
+        Synthetic Data", arXiv:2404.01413, 2024.""",
+    "he2025": """H. He, S. Xu and G. Cheng, "Golden Ratio Weighting Prevents
+        Model Collapse", arXiv:2502.18049, 2025.""",
+    "seddik2024": """M. E. A. Seddik, S.-W. Chen, S. Hayou, P. Youssef and
+        M. Debbah, "How Bad is Training on Synthetic Data? A Statistical
+        Analysis of Language Model Collapse", COLM 2024, arXiv:2404.05090.""",
+    "shumailov2024": """I. Shumailov, Z. Shumaylov, Y. Zhao, N. Papernot,
+        R. Anderson and Y. Gal, "AI models collapse when trained on recursively
+        generated data", Nature 631, 755-759, 2024.""",
+    "speer2022": """R. Speer, "rspeer/wordfreq: v3.0", Zenodo, 2022.
+        https://doi.org/10.5281/zenodo.7199437""",
+}
+
+
+def references(*papers):
+    """The References section of a docstring citing ``papers``, in order.
+
+    Parameters
+    ----------
+    *papers : str
+        Keys of :data:`PAPERS`; the first is ``[1]``, the next ``[2]``, as the
+        citations ``[1]_`` in the docstring's text number them.
+
+    Returns
+    -------
+    section : str
+        The numpydoc section, header included, for a ``%(references)s``
+        placeholder (:class:`Substitution` indents it).
+
+    Examples
+    --------
+    >>> from skcollapse._docstrings import references
+    >>> print(references("he2025"))
+    References
+    ----------
+    .. [1] H. He, S. Xu and G. Cheng, "Golden Ratio Weighting Prevents Model
+       Collapse", arXiv:2502.18049, 2025.
+    """
+    entries = [
+        textwrap.fill(
+            " ".join(PAPERS[paper].split()),
+            width=_WIDTH + 4,
+            initial_indent=f".. [{number}] ",
+            subsequent_indent=" " * 3,
+            break_long_words=False,
+            break_on_hyphens=False,
+        )
+        for number, paper in enumerate(papers, start=1)
+    ]
+    return "\n".join(["References", "----------", *entries])
 
 
 class Substitution:

@@ -13,6 +13,7 @@ import numpy as np
 from sklearn.utils import Bunch, check_random_state
 
 from ._compat import StrOptions, validate_params
+from ._docstrings import Substitution, references
 from ._params import RANDOM_STATE, Interval
 from ._sources import (
     CategoricalSource,
@@ -68,6 +69,7 @@ def _zipf_probabilities(n_categories, exponent):
     },
     prefer_skip_nested_validation=True,
 )
+@Substitution(references=references("dohmatob2024tails"))
 def make_zipf(
     n_samples,
     n_categories,
@@ -128,10 +130,7 @@ def make_zipf(
         p_k = \\frac{(k + 1)^{-\\beta}}{\\sum_{j=1}^{K} j^{-\\beta}}, \\qquad
         k = 0, \\dots, K - 1.
 
-    References
-    ----------
-    .. [1] E. Dohmatob, Y. Feng, P. Yang, F. Charton and J. Kempe, "A Tale of
-       Tails: Model Collapse as a Change of Scaling Laws", ICML 2024.
+    %(references)s
 
     Examples
     --------
@@ -160,6 +159,7 @@ def make_zipf(
     },
     prefer_skip_nested_validation=True,
 )
+@Substitution(references=references("feng2024"))
 def make_gaussian_mixture(n_samples, n_features, separation, *, random_state=None):
     """Two-class Gaussian mixture of the verification theory of Feng et al.
 
@@ -206,11 +206,7 @@ def make_gaussian_mixture(n_samples, n_features, separation, *, random_state=Non
     grows, and to :math:`1 - \\Phi(\\|\\mu\\|)` when :math:`p_{\\text{eff}} >
     1/2` (Feng et al.).
 
-    References
-    ----------
-    .. [1] Y. Feng, E. Dohmatob, P. Yang, F. Charton and J. Kempe, "Beyond
-       Model Collapse: Scaling Up with Synthesized Data Requires
-       Verification", 2024.
+    %(references)s
 
     Examples
     --------
@@ -255,6 +251,7 @@ _WORDFREQ_MISSING = (
     },
     prefer_skip_nested_validation=True,
 )
+@Substitution(references=references("speer2022", "dohmatob2024tails"))
 def load_word_frequencies(
     lang="en", n_words=1000, *, wordlist="best", ascii_only=False
 ):
@@ -320,12 +317,7 @@ def load_word_frequencies(
     further down the list share equal frequencies. The frequencies of a
     large word list decay roughly as ``rank ** -1`` (Zipf's law).
 
-    References
-    ----------
-    .. [1] R. Speer, "rspeer/wordfreq: v3.0", Zenodo, 2022.
-       https://doi.org/10.5281/zenodo.7199437
-    .. [2] E. Dohmatob, Y. Feng, P. Yang, F. Charton and J. Kempe, "A Tale of
-       Tails: Model Collapse as a Change of Scaling Laws", ICML 2024.
+    %(references)s
 
     Examples
     --------

@@ -19,7 +19,12 @@ from sklearn.utils.validation import (
 from . import _metrics
 from ._base import BaseRecursiveRetrainer
 from ._compat import _fit_context
-from ._docstrings import Substitution, shared_attributes, shared_parameters
+from ._docstrings import (
+    Substitution,
+    references,
+    shared_attributes,
+    shared_parameters,
+)
 from ._problem import Batch, Problem, Synthesis
 from ._random import Stream, draw_seed
 from ._sampling import check_sampler, draw_samples, is_discrete, probabilities
@@ -36,7 +41,13 @@ N_MODEL_SAMPLES = 1000
 N_METRIC_ROWS = 10_000
 
 
-@Substitution(**shared_parameters("density"), **shared_attributes())
+@Substitution(
+    **shared_parameters("density"),
+    **shared_attributes(),
+    references=references(
+        "shumailov2024", "alemohammad2024", "seddik2024", "gerstgrasser2024"
+    ),
+)
 class RecursiveDensityRetrainer(DensityMixin, BaseRecursiveRetrainer):
     """Refit a density estimator recursively on its own samples.
 
@@ -288,19 +299,7 @@ class RecursiveDensityRetrainer(DensityMixin, BaseRecursiveRetrainer):
     ``CategoricalDensity``) is not degenerate: the loop goes on and the
     collapse shows in ``collapse_generation_``.
 
-    References
-    ----------
-    .. [1] I. Shumailov, Z. Shumaylov, Y. Zhao, N. Papernot, R. Anderson and
-       Y. Gal, "AI models collapse when trained on recursively generated
-       data", Nature 631, 755-759, 2024.
-    .. [2] S. Alemohammad, J. Casco-Rodriguez, L. Luzi, A. I. Humayun,
-       H. Babaei, D. LeJeune, A. Siahkoohi and R. G. Baraniuk,
-       "Self-Consuming Generative Models Go MAD", ICLR 2024.
-    .. [3] M. E. A. Seddik, S.-W. Chen, S. Hayou, P. Youssef and M. Debbah,
-       "How Bad is Training on Synthetic Data? A Statistical Analysis of
-       Language Model Collapse", COLM 2024.
-    .. [4] M. Gerstgrasser et al., "Is Model Collapse Inevitable? Breaking the
-       Curse of Recursion by Accumulating Real and Synthetic Data", 2024.
+    %(references)s
 
     Examples
     --------

@@ -33,6 +33,7 @@ from sklearn.utils.validation import (
 )
 
 from ._compat import StrOptions, _check_sample_weight, _fit_context
+from ._docstrings import Substitution, references
 from ._params import Interval
 
 __all__ = [
@@ -287,6 +288,7 @@ def _check_token_array(X, caller):
         )
 
 
+@Substitution(references=references("shumailov2024", "alemohammad2024"))
 class GaussianDensity(DensityMixin, BaseEstimator):
     """Single multivariate Gaussian density, the simplest collapsing generator.
 
@@ -396,14 +398,7 @@ class GaussianDensity(DensityMixin, BaseEstimator):
     above 1 inflating the spread generation after generation) that ends the
     loop as ``"degenerate"``.
 
-    References
-    ----------
-    .. [1] I. Shumailov, Z. Shumaylov, Y. Zhao, N. Papernot, R. Anderson and
-       Y. Gal, "AI models collapse when trained on recursively generated
-       data", Nature 631, 755-759, 2024.
-    .. [2] S. Alemohammad, J. Casco-Rodriguez, L. Luzi, A. I. Humayun,
-       H. Babaei, D. LeJeune, A. Siahkoohi and R. G. Baraniuk,
-       "Self-Consuming Generative Models Go MAD", ICLR 2024.
+    %(references)s
 
     Examples
     --------
@@ -583,6 +578,7 @@ class GaussianDensity(DensityMixin, BaseEstimator):
         )
 
 
+@Substitution(references=references("seddik2024", "dohmatob2024tails", "shumailov2024"))
 class CategoricalDensity(DensityMixin, BaseEstimator):
     """Distribution over integer tokens estimated from counts, with tail cutting.
 
@@ -681,16 +677,7 @@ class CategoricalDensity(DensityMixin, BaseEstimator):
     probability and for tokens outside the vocabulary. Non-integer values
     raise a ``ValueError`` in every method.
 
-    References
-    ----------
-    .. [1] M. E. A. Seddik, S.-W. Chen, S. Hayou, P. Youssef and M. Debbah,
-       "How Bad is Training on Synthetic Data? A Statistical Analysis of
-       Language Model Collapse", COLM 2024.
-    .. [2] E. Dohmatob, Y. Feng, P. Yang, F. Charton and J. Kempe, "A Tale of
-       Tails: Model Collapse as a Change of Scaling Laws", ICML 2024.
-    .. [3] I. Shumailov, Z. Shumaylov, Y. Zhao, N. Papernot, R. Anderson and
-       Y. Gal, "AI models collapse when trained on recursively generated
-       data", Nature 631, 755-759, 2024.
+    %(references)s
 
     Examples
     --------
@@ -925,6 +912,7 @@ class CategoricalDensity(DensityMixin, BaseEstimator):
         )
 
 
+@Substitution(references=references("seddik2024"))
 class FrequencyClassifier(ClassifierMixin, BaseEstimator):
     """Count-based next-token model: label frequencies per distinct input row.
 
@@ -988,11 +976,7 @@ class FrequencyClassifier(ClassifierMixin, BaseEstimator):
     distribution ends as a Dirac mass (Seddik et al., Theorem 1), as given
     for one context by :func:`skcollapse.theory.categorical_collision`.
 
-    References
-    ----------
-    .. [1] M. E. A. Seddik, S.-W. Chen, S. Hayou, P. Youssef and M. Debbah,
-       "How Bad is Training on Synthetic Data? A Statistical Analysis of
-       Language Model Collapse", COLM 2024.
+    %(references)s
 
     Examples
     --------
@@ -1122,6 +1106,7 @@ class FrequencyClassifier(ClassifierMixin, BaseEstimator):
         return self.classes_[np.argmax(proba, axis=1)]
 
 
+@Substitution(references=references("dohmatob2024tails"))
 class EmpiricalDensity(DensityMixin, BaseEstimator):
     """Empirical distribution of the training rows: sampling resamples them.
 
@@ -1184,10 +1169,7 @@ class EmpiricalDensity(DensityMixin, BaseEstimator):
     (the Wright-Fisher coalescent); under ``data="accumulate"`` nothing is
     ever lost.
 
-    References
-    ----------
-    .. [1] E. Dohmatob, Y. Feng, P. Yang, F. Charton and J. Kempe, "A Tale of
-       Tails: Model Collapse as a Change of Scaling Laws", ICML 2024.
+    %(references)s
 
     Examples
     --------
@@ -1347,6 +1329,7 @@ def _sorted_search(table, needles, side="right"):
 _DENSE_CONTEXTS = 2**21
 
 
+@Substitution(references=references("seddik2024"))
 class NGramLanguageModel(DensityMixin, BaseEstimator):
     """Count-based n-gram language model over rows of integer tokens.
 
@@ -1452,11 +1435,7 @@ class NGramLanguageModel(DensityMixin, BaseEstimator):
     With context, the number of occurrences of each context changes from one
     generation to the next, and there is no closed form.
 
-    References
-    ----------
-    .. [1] M. E. A. Seddik, S.-W. Chen, S. Hayou, P. Youssef and M. Debbah,
-       "How Bad is Training on Synthetic Data? A Statistical Analysis of
-       Language Model Collapse", COLM 2024.
+    %(references)s
 
     Examples
     --------

@@ -30,6 +30,7 @@ import scipy.sparse as sp
 from sklearn.base import BaseEstimator
 
 from ._compat import validate_params
+from ._docstrings import Substitution, references
 from ._params import Interval
 
 __all__ = [
@@ -338,6 +339,7 @@ def geometric_schedule(start, ratio, *, per_sample=False):
 _SUPPORTED_DATA = ("replace", "accumulate")
 
 
+@Substitution(references=references("dohmatob2024regression", "gerstgrasser2024"))
 class AdaptiveRegularization(BaseEstimator):
     """Ridge penalty of each generation derived from the data.
 
@@ -469,13 +471,7 @@ class AdaptiveRegularization(BaseEstimator):
     the earlier generations' sizes and noise come from ``context.history``
     (the trajectory so far). One instance can serve several fits at once.
 
-    References
-    ----------
-    .. [1] E. Dohmatob, Y. Feng and J. Kempe, "Model Collapse Demystified:
-       The Case of Regression", NeurIPS 2024, arXiv:2402.07712.
-    .. [2] M. Gerstgrasser, R. Schaeffer, A. Dey, R. Rafailov, et al., "Is
-       Model Collapse Inevitable? Breaking the Curse of Recursion by
-       Accumulating Real and Synthetic Data", arXiv:2404.01413, 2024.
+    %(references)s
 
     Examples
     --------

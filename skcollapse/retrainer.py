@@ -33,7 +33,12 @@ from ._compat import (
     _safe_indexing,
     routing_enabled,
 )
-from ._docstrings import Substitution, shared_attributes, shared_parameters
+from ._docstrings import (
+    Substitution,
+    references,
+    shared_attributes,
+    shared_parameters,
+)
 from ._loop import copy_data
 from ._params import Interval, nested_param_keys
 from ._problem import Batch, InputError, Problem, Synthesis
@@ -57,7 +62,11 @@ def _is_classifier_base(self):
     return is_classifier(self.estimator)
 
 
-@Substitution(**shared_parameters("supervised"), **shared_attributes())
+@Substitution(
+    **shared_parameters("supervised"),
+    **shared_attributes(),
+    references=references("gerstgrasser2024", "seddik2024", "shumailov2024"),
+)
 class RecursiveRetrainer(BaseRecursiveRetrainer):
     """Refit a regressor or classifier recursively on its own outputs.
 
@@ -302,14 +311,7 @@ class RecursiveRetrainer(BaseRecursiveRetrainer):
     :func:`skcollapse.theory.linear_regression_error`: linear growth in the
     generation under ``"replace"``, a bounded sum under ``"accumulate"``.
 
-    References
-    ----------
-    .. [1] M. Gerstgrasser et al., "Is Model Collapse Inevitable? Breaking the
-       Curse of Recursion by Accumulating Real and Synthetic Data", 2024.
-    .. [2] M. E. A. Seddik et al., "How Bad is Training on Synthetic Data? A
-       Statistical Analysis of Language Model Collapse", 2024.
-    .. [3] I. Shumailov et al., "AI models collapse when trained on
-       recursively generated data", Nature, 2024.
+    %(references)s
 
     Examples
     --------

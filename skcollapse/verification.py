@@ -88,7 +88,7 @@ from ._compat import (
     validate_parameter_constraints,
     validate_params,
 )
-from ._docstrings import Substitution
+from ._docstrings import Substitution, references
 from ._params import Interval
 from ._random import draw_seed, keyed_rng
 
@@ -109,6 +109,7 @@ __all__ = [
     },
     prefer_skip_nested_validation=True,
 )
+@Substitution(references=references("feng2024"))
 def effective_error(p, keep_correct, keep_wrong):
     """Label error rate after verification, ``p_eff`` (Feng et al., 2024).
 
@@ -165,11 +166,7 @@ def effective_error(p, keep_correct, keep_wrong):
     The verifier keeps a share ``(1 - p) keep_correct + p keep_wrong`` of the
     samples: the trajectory's ``"acceptance_rate"``.
 
-    References
-    ----------
-    .. [1] Y. Feng, E. Dohmatob, P. Yang, F. Charton and J. Kempe, "Beyond
-       Model Collapse: Scaling Up with Synthesized Data Requires
-       Verification", 2024.
+    %(references)s
 
     Examples
     --------

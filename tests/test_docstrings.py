@@ -9,6 +9,7 @@ import pytest
 import skcollapse
 from skcollapse import RecursiveDensityRetrainer, RecursiveRetrainer
 from skcollapse._docstrings import (
+    PAPERS,
     SHARED_ATTRIBUTES,
     SHARED_PARAMETERS,
     shared_attributes,
@@ -223,3 +224,12 @@ def test_no_placeholder_is_left_in_a_public_docstring():
     assert any(name.startswith("skcollapse.theory.") for name, _ in docstrings)
     left = [name for name, doc in docstrings if re.search(r"%\(\w+\)s|\$\{\w+\}", doc)]
     assert not left, f"unfilled placeholders in {left}"
+
+
+def test_every_paper_of_the_bibliography_is_cited_as_written_once():
+    """Each entry of ``PAPERS`` is the References entry of some public
+    docstring, in its one wording (no stale entry, no second wording)."""
+    docstrings = "\n".join(doc for _, doc in _public_docstrings())
+    flat = " ".join(docstrings.split())
+    for key, citation in PAPERS.items():
+        assert " ".join(citation.split()) in flat, f"PAPERS[{key!r}] is cited nowhere"

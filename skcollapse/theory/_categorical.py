@@ -9,7 +9,7 @@ import numpy as np
 
 from .._compat import validate_params
 from .._params import Options
-from ._docstrings import fill_doc
+from ._docstrings import fill_doc_citing
 from ._validation import check_probabilities, size
 
 __all__ = ["categorical_collapse_bounds", "categorical_collision"]
@@ -25,7 +25,7 @@ __all__ = ["categorical_collapse_bounds", "categorical_collision"]
     },
     prefer_skip_nested_validation=True,
 )
-@fill_doc
+@fill_doc_citing("seddik2024")
 def categorical_collision(
     n_generations, probabilities, *, n_real, n_synthetic=None, real_fraction=0.0
 ):
@@ -87,7 +87,7 @@ def categorical_collision(
     alpha^2/n + beta S_g`` and matches simulation. The collision converges
     to ``S_inf < 1``: keeping the real data prevents total collapse.
 
-    %(seddik_references)s
+    %(references)s
 
     Examples
     --------
@@ -124,7 +124,7 @@ def categorical_collision(
     },
     prefer_skip_nested_validation=True,
 )
-@fill_doc
+@fill_doc_citing("seddik2024")
 def categorical_collapse_bounds(
     n_generations, probabilities, *, n_real, n_synthetic=None
 ):
@@ -185,7 +185,7 @@ def categorical_collapse_bounds(
     ``E[tau] = 33.5 +- 0.15`` (34.5 in the paper's count), between the
     bounds 16.6 and 316.
 
-    %(seddik_references)s
+    %(references)s
 
     Examples
     --------

@@ -15,7 +15,7 @@ import numpy as np
 
 from .._compat import StrOptions, validate_params
 from .._params import RANDOM_STATE, Interval
-from ._docstrings import fill_doc
+from ._docstrings import fill_doc_citing
 from ._validation import check_array_values, check_finite_ols, check_seed, size
 
 __all__ = ["linear_fresh_data_error", "optimal_real_weight"]
@@ -41,7 +41,7 @@ def real_weight_of(n_real, n_synthetic, synthetic_weight):
     },
     prefer_skip_nested_validation=True,
 )
-@fill_doc
+@fill_doc_citing("he2025")
 def optimal_real_weight(n_real, n_synthetic=None, *, as_synthetic_weight=False):
     """Weight of fresh real data that minimises the long-run error.
 
@@ -103,7 +103,7 @@ def optimal_real_weight(n_real, n_synthetic=None, *, as_synthetic_weight=False):
     He, Xu & Cheng index generations from 0 (the fit on real data only), as
     skcollapse does.
 
-    %(he_references)s
+    %(references)s
 
     Examples
     --------
@@ -233,7 +233,7 @@ def _wishart(n_rows, d, n_draws, rng):
     },
     prefer_skip_nested_validation=True,
 )
-@fill_doc
+@fill_doc_citing("he2025")
 def linear_fresh_data_error(
     n_generations,
     *,
@@ -339,7 +339,7 @@ def linear_fresh_data_error(
     With ``inputs="reuse"`` the synthetic rows keep generation 0's inputs
     in every generation, which correlates the generations: not this formula.
 
-    %(he_references)s
+    %(references)s
 
     Examples
     --------

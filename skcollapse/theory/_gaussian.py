@@ -12,7 +12,7 @@ from .._compat import StrOptions, validate_params
 from .._loop import real_fraction_of, round_count
 from .._params import Interval, Options
 from ._accumulate import _pooled_moments
-from ._docstrings import fill_doc
+from ._docstrings import fill_doc_citing
 from ._fresh import _fresh_gaussian_moments
 from ._validation import size
 
@@ -70,7 +70,7 @@ def _log_kappa(m, ddof):
     },
     prefer_skip_nested_validation=True,
 )
-@fill_doc
+@fill_doc_citing("shumailov2024", "alemohammad2024", "gerstgrasser2024", "he2025")
 def gaussian_refit(
     n_generations,
     *,
@@ -245,21 +245,7 @@ def gaussian_refit(
     ``m``, so every sample size up to the largest float is accurate (not
     the difference of two huge ``gammaln`` values).
 
-    References
-    ----------
-    .. [1] I. Shumailov, Z. Shumaylov, Y. Zhao, N. Papernot, R. Anderson and
-       Y. Gal, "AI models collapse when trained on recursively generated
-       data", Nature 631, 755-759, 2024.
-    .. [2] S. Alemohammad, J. Casco-Rodriguez, L. Luzi, A. I. Humayun, H.
-       Babaei, D. LeJeune, A. Siahkoohi and R. G. Baraniuk, "Self-Consuming
-       Generative Models Go MAD", ICLR 2024, arXiv:2307.01850.
-    .. [3] M. Gerstgrasser, R. Schaeffer, A. Dey, R. Rafailov, H. Sleight,
-       J. Hughes, T. Korbak, R. Agrawal, D. Pai, A. Gromov, D. A. Roberts,
-       D. Yang, D. L. Donoho and S. Koyejo, "Is Model Collapse Inevitable?
-       Breaking the Curse of Recursion by Accumulating Real and Synthetic
-       Data", arXiv:2404.01413, 2024.
-    .. [4] H. He, S. Xu and G. Cheng, "Golden Ratio Weighting Prevents Model
-       Collapse", arXiv:2502.18049, 2025.
+    %(references)s
 
     Examples
     --------

@@ -12,7 +12,7 @@ from scipy.optimize import minimize_scalar
 
 from .._compat import StrOptions, validate_params
 from .._params import RANDOM_STATE, Interval
-from ._docstrings import fill_doc
+from ._docstrings import fill_doc_citing
 from ._validation import check_array_values, check_finite_ols, check_seed, size
 
 __all__ = ["linear_regression_error", "optimal_ridge_penalty", "strong_collapse_error"]
@@ -190,7 +190,7 @@ def _noise_term(variance, factor):
     },
     prefer_skip_nested_validation=True,
 )
-@fill_doc
+@fill_doc_citing("gerstgrasser2024", "dohmatob2024regression", "dumitriu2002")
 def linear_regression_error(
     n_generations,
     *,
@@ -350,15 +350,7 @@ def linear_regression_error(
     ``1e-5`` to ``1e-4`` with the default ``n_draws``, and the ridgeless limit
     is reproduced exactly.
 
-    References
-    ----------
-    .. [1] M. Gerstgrasser, R. Schaeffer, A. Dey, R. Rafailov, et al., "Is
-       Model Collapse Inevitable? Breaking the Curse of Recursion by
-       Accumulating Real and Synthetic Data", arXiv:2404.01413, 2024.
-    .. [2] E. Dohmatob, Y. Feng and J. Kempe, "Model Collapse Demystified:
-       The Case of Regression", NeurIPS 2024, arXiv:2402.07712.
-    .. [3] I. Dumitriu and A. Edelman, "Matrix models for beta ensembles",
-       Journal of Mathematical Physics 43, 5830, 2002.
+    %(references)s
 
     Examples
     --------
@@ -509,7 +501,7 @@ def _fresh_accumulate_error(
     },
     prefer_skip_nested_validation=True,
 )
-@fill_doc
+@fill_doc_citing("dohmatob2024regression")
 def optimal_ridge_penalty(
     n_generations,
     *,
@@ -612,10 +604,7 @@ def optimal_ridge_penalty(
     argmin for ``d=50, T=100, T0=200``; ``T=T0=200``, the setting they are
     sometimes quoted with, gives 0.25, 0.52, 1.95, 3.97, 8.13.
 
-    References
-    ----------
-    .. [1] E. Dohmatob, Y. Feng and J. Kempe, "Model Collapse Demystified:
-       The Case of Regression", NeurIPS 2024, arXiv:2402.07712.
+    %(references)s
 
     Examples
     --------
@@ -699,7 +688,7 @@ def _risk_from_moments(moments, var, w2, synthetic_variance):
     },
     prefer_skip_nested_validation=True,
 )
-@fill_doc
+@fill_doc_citing("dohmatob2025strong")
 def strong_collapse_error(real_fraction, *, n_features, n_train, noise=1.0, shift=1.0):
     """Test risk of OLS trained once on a mix of real and synthetic data.
 
@@ -752,10 +741,7 @@ def strong_collapse_error(real_fraction, *, n_features, n_train, noise=1.0, shif
     first term is exactly ``sigma^2 d/(n - d - 1)`` (relative difference
     ``O(1/n)``).
 
-    References
-    ----------
-    .. [1] E. Dohmatob, Y. Feng, A. Subramonian and J. Kempe, "Strong Model
-       Collapse", ICLR 2025, arXiv:2410.04840.
+    %(references)s
 
     Examples
     --------

@@ -11,7 +11,7 @@ from scipy.special import zeta
 
 from .._compat import validate_params
 from .._params import Interval
-from ._docstrings import fill_doc
+from ._docstrings import fill_doc_citing
 from ._validation import check_array_values, size
 
 __all__ = ["zipf_error"]
@@ -33,7 +33,7 @@ _ZIPF_HEAD = 10_000
     },
     prefer_skip_nested_validation=True,
 )
-@fill_doc
+@fill_doc_citing("dohmatob2024tails")
 def zipf_error(
     n_generations,
     *,
@@ -121,11 +121,7 @@ def zipf_error(
     mass spreads over ever rarer tokens). The result is a probability,
     rounded into [0, 1].
 
-    References
-    ----------
-    .. [1] E. Dohmatob, Y. Feng, P. Yang, F. Charton and J. Kempe, "A Tale of
-       Tails: Model Collapse as a Change of Scaling Laws", ICML 2024,
-       arXiv:2402.07043.
+    %(references)s
 
     Examples
     --------
