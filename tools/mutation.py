@@ -206,6 +206,31 @@ def _cold_caches():
     PytestRunner.run_tests = run_tests
 
 
+def _whole_functions_for_newline_ids():
+    """Run a test whose parametrized id holds a newline as the whole function.
+
+    An estimator's multi-line repr in a parameter gives a node id with an
+    escaped newline (``Pipeline(steps=[...),\\n ...])``); pytest finds it
+    when it is the first run of a process, but not in mutmut's later
+    in-process runs ("not found", exit code 4: the clean run aborts). Such an
+    id is replaced by its function's id (all of its parameters run).
+    """
+    from mutmut.runners.harness import PytestRunner
+
+    original = PytestRunner._pytest_args_regular_run
+
+    def regular_run(self, tests):
+        if tests:
+            tests = list(
+                dict.fromkeys(
+                    test.partition("[")[0] if "\\n" in test else test for test in tests
+                )
+            )
+        return original(self, tests)
+
+    PytestRunner._pytest_args_regular_run = regular_run
+
+
 def _configure(files, tests):
     from mutmut import configuration
 
@@ -290,6 +315,7 @@ def run_target(name, keep=False, only=None, survivors=False):
     _configure(files, tests)
     _allow_decorators()
     _cold_caches()
+    _whole_functions_for_newline_ids()
     from mutmut.__main__ import _run
 
     selected = list(only) if only else list(patterns or [])
