@@ -303,7 +303,7 @@ class GaussianFamily(DensityFamily):
         mean, d = self.mean, self.n_features
         if as_rows or n_samples - 1 < d:
             noise = streams.normal((n_samples, d))
-            X = mean[:, None, :] + np.einsum("rnk,rjk->rnj", noise, factor)
+            X = mean[:, None, :] + noise @ np.swapaxes(factor, 1, 2)
             rows = Rows(
                 X,
                 self.synthetic_weight_rows(n_samples),
@@ -383,7 +383,8 @@ class GaussianFamily(DensityFamily):
         mean = np.where(constant, high, mean)
         centred = np.where(positive[:, :, None], X - mean[:, None, :], 0.0)
         centred = np.where(constant[:, None, :], 0.0, centred)
-        scatter = np.einsum("rn,rnk,rnl->rkl", weight, centred, centred)
+        # a matrix product per repeat (a three-operand einsum does not use BLAS)
+        scatter = np.swapaxes(centred * weight[:, :, None], 1, 2) @ centred
         return _Moments(
             total, np.sum(weight**2, axis=1), positive.sum(axis=1), mean, scatter
         )
