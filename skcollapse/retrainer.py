@@ -47,19 +47,21 @@ from ._random import Stream, draw_seed, seed_estimator
 __all__ = ["RecursiveRetrainer", "ZeroNoiseWarning"]
 
 
-def _estimator_has(attr):
-    """Check the fitted last generation if available, else the unfitted base."""
+def _classifier_has(attr):
+    """The ``available_if`` check of a classifier's method ``attr``.
+
+    Available when the base is a classifier and has ``attr``: the fitted
+    last generation if there is one, else the unfitted base.
+    """
 
     def check(self):
+        if not is_classifier(self.estimator):
+            return False
         if hasattr(self, "estimator_"):
             return hasattr(self.estimator_, attr)
         return hasattr(self.estimator, attr)
 
     return check
-
-
-def _is_classifier_base(self):
-    return is_classifier(self.estimator)
 
 
 @Substitution(
@@ -657,8 +659,7 @@ class RecursiveRetrainer(BaseRecursiveRetrainer):
         for estimator in self._staged_estimators("staged_predict"):
             yield estimator.predict(_protected(estimator, X))
 
-    @available_if(_is_classifier_base)
-    @available_if(_estimator_has("predict_proba"))
+    @available_if(_classifier_has("predict_proba"))
     def predict_proba(self, X):
         """Class probabilities of the last generation, in the order of ``classes_``.
 
@@ -679,8 +680,7 @@ class RecursiveRetrainer(BaseRecursiveRetrainer):
             self.estimator_, _protected(self.estimator_, X), self.classes_
         )
 
-    @available_if(_is_classifier_base)
-    @available_if(_estimator_has("predict_proba"))
+    @available_if(_classifier_has("predict_proba"))
     def predict_log_proba(self, X):
         """Log of :meth:`predict_proba` (``-inf`` for a vanished class).
 
@@ -697,8 +697,7 @@ class RecursiveRetrainer(BaseRecursiveRetrainer):
         with np.errstate(divide="ignore"):
             return np.log(self.predict_proba(X))
 
-    @available_if(_is_classifier_base)
-    @available_if(_estimator_has("predict_proba"))
+    @available_if(_classifier_has("predict_proba"))
     def staged_predict_proba(self, X):
         """Class probabilities of every generation in turn, generation 0 first.
 
@@ -716,8 +715,7 @@ class RecursiveRetrainer(BaseRecursiveRetrainer):
         for estimator in self._staged_estimators("staged_predict_proba"):
             yield _full_proba(estimator, _protected(estimator, X), self.classes_)
 
-    @available_if(_is_classifier_base)
-    @available_if(_estimator_has("decision_function"))
+    @available_if(_classifier_has("decision_function"))
     def decision_function(self, X):
         """Decision function of the last generation.
 
