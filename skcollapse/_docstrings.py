@@ -35,6 +35,7 @@ __all__ = [
     "SHARED_PARAMETERS",
     "Substitution",
     "references",
+    "sample_parameters",
     "shared_attributes",
     "shared_parameters",
 ]
@@ -378,6 +379,34 @@ def shared_attributes():
         name: f"{name} : {type_}\n" + textwrap.indent(_fill(description, {}), " " * 4)
         for name, (type_, description) in SHARED_ATTRIBUTES.items()
     }
+
+
+def sample_parameters(what="samples"):
+    """The ``n_samples`` and ``random_state`` entries of a density's ``sample``.
+
+    Every density of the package (``skcollapse.generative`` and
+    :class:`~skcollapse.RecursiveDensityRetrainer`) samples with the
+    signature ``sample(n_samples=1, random_state=None)``: its two parameters
+    are documented here once.
+
+    Parameters
+    ----------
+    what : str, default="samples"
+        What the method draws (``"tokens"``, ``"sequences"``).
+
+    Returns
+    -------
+    entries : str
+        The two numpydoc entries, for a ``%(sample_parameters)s`` placeholder.
+    """
+    return (
+        "n_samples : int, default=1\n"
+        f"    Number of {what} to draw (0 gives an empty array).\n"
+        "\n"
+        "random_state : int, RandomState instance or None, default=None\n"
+        "    Seed or generator of the draw. Pass an int for reproducible\n"
+        "    samples."
+    )
 
 
 # Every paper a docstring cites, by key: the citation of its References entry.

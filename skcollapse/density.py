@@ -22,6 +22,7 @@ from ._compat import _fit_context
 from ._docstrings import (
     Substitution,
     references,
+    sample_parameters,
     shared_attributes,
     shared_parameters,
 )
@@ -503,6 +504,7 @@ class RecursiveDensityRetrainer(DensityMixin, BaseRecursiveRetrainer):
         """
         return float(np.mean(self.score_samples(X)))
 
+    @Substitution(sample_parameters=sample_parameters())
     def sample(self, n_samples=1, random_state=None):
         """Draw samples from the last generation, as fitted.
 
@@ -513,12 +515,7 @@ class RecursiveDensityRetrainer(DensityMixin, BaseRecursiveRetrainer):
 
         Parameters
         ----------
-        n_samples : int, default=1
-            Number of samples to draw (0 gives an empty array).
-
-        random_state : int, RandomState instance or None, default=None
-            Seed or generator of the draw. Pass an int for reproducible
-            samples.
+        %(sample_parameters)s
 
         Returns
         -------

@@ -33,7 +33,7 @@ from sklearn.utils.validation import (
 )
 
 from ._compat import StrOptions, _check_sample_weight, _fit_context
-from ._docstrings import Substitution, references
+from ._docstrings import Substitution, references, sample_parameters
 from ._params import Interval
 
 __all__ = [
@@ -549,17 +549,13 @@ class GaussianDensity(DensityMixin, BaseEstimator):
         """
         return float(np.mean(self.score_samples(X)))
 
+    @Substitution(sample_parameters=sample_parameters())
     def sample(self, n_samples=1, random_state=None):
         """Draw samples from ``N(mean_, temperature * covariance_)``.
 
         Parameters
         ----------
-        n_samples : int, default=1
-            Number of samples to draw (0 gives an empty array).
-
-        random_state : int, RandomState instance or None, default=None
-            Seed or generator of the draw. Pass an int for reproducible
-            samples.
+        %(sample_parameters)s
 
         Returns
         -------
@@ -888,17 +884,13 @@ class CategoricalDensity(DensityMixin, BaseEstimator):
         """
         return float(np.mean(self.score_samples(X)))
 
+    @Substitution(sample_parameters=sample_parameters("tokens"))
     def sample(self, n_samples=1, random_state=None):
         """Draw tokens from ``probabilities_``.
 
         Parameters
         ----------
-        n_samples : int, default=1
-            Number of tokens to draw (0 gives an empty array).
-
-        random_state : int, RandomState instance or None, default=None
-            Seed or generator of the draw. Pass an int for reproducible
-            samples.
+        %(sample_parameters)s
 
         Returns
         -------
@@ -1291,17 +1283,13 @@ class EmpiricalDensity(DensityMixin, BaseEstimator):
         """
         return float(np.mean(self.score_samples(X)))
 
+    @Substitution(sample_parameters=sample_parameters("rows"))
     def sample(self, n_samples=1, random_state=None):
         """Draw rows of ``support_`` with probabilities ``probabilities_``.
 
         Parameters
         ----------
-        n_samples : int, default=1
-            Number of rows to draw (0 gives an empty array).
-
-        random_state : int, RandomState instance or None, default=None
-            Seed or generator of the draw. Pass an int for reproducible
-            samples.
+        %(sample_parameters)s
 
         Returns
         -------
@@ -1684,17 +1672,13 @@ class NGramLanguageModel(DensityMixin, BaseEstimator):
             np.sum(log_likelihood) / (len(log_likelihood) * self.n_features_in_)
         )
 
+    @Substitution(sample_parameters=sample_parameters("sequences"))
     def sample(self, n_samples=1, random_state=None):
         """Generate sequences token by token.
 
         Parameters
         ----------
-        n_samples : int, default=1
-            Number of sequences to generate (0 gives an empty array).
-
-        random_state : int, RandomState instance or None, default=None
-            Seed or generator of the draw. Pass an int for reproducible
-            samples.
+        %(sample_parameters)s
 
         Returns
         -------
