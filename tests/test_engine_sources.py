@@ -17,7 +17,7 @@ from test_engine import _curve, assert_same_distribution, assert_same_layout
 from skcollapse import CollapseWarning, RecursiveDensityRetrainer, RecursiveRetrainer
 from skcollapse.datasets import GaussianSource, LinearSource
 from skcollapse.experiments._regression import GaussianInputs
-from skcollapse.generative import FrequencyClassifier, GaussianDensity
+from skcollapse.generative import GaussianDensity
 from skcollapse.model_selection import collapse_curve
 from skcollapse.regularization import (
     AdaptiveRegularization,
@@ -384,10 +384,6 @@ UNCOVERED = [
                                real_fraction=0.5, real_sampling="fresh",
                                real_source=lambda n, seed: GAUSS.sample(n, seed)),
      "real_sampling='fresh'", dict(X=X_GTEST)),
-    (RecursiveRetrainer(FrequencyClassifier(), n_generations=2),
-     "source= and X_test=",
-     dict(X=X_REAL[:, :1].round(), y=(Y_REAL > 0).astype(int),
-          X_test=X_TEST[:, :1].round(), y_test=(Y_TEST > 0).astype(int))),
 ]  # fmt: skip
 
 

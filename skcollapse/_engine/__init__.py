@@ -264,7 +264,9 @@ def _chunk_input(
             # a source's numeric arrays; no validation split; the weights of
             # the first repeat (the same sample_weight for every repeat)
             X_seed = np.asarray(X_seed, dtype=float)
-            y_seed = None if y_seed is None else np.asarray(y_seed, dtype=float)
+            if y_seed is not None:  # class labels stay as they are
+                classifier = hasattr(first, "classes_")
+                y_seed = np.asarray(y_seed, dtype=None if classifier else float)
             parts.append((X_seed, y_seed, parts[0][2], None, None))
             continue
         first, record = _first_generation(estimator, X_seed, y_seed, seed, params)
@@ -349,7 +351,7 @@ def batched_curve(
         size = int(min(MAX_CHUNK, chunk_size))
     limit = getattr(family, "chunk_limit", None)  # memory of a family's chunk
     if limit is not None:
-        size = max(1, min(size, limit(estimator, X, y)))
+        size = max(1, min(size, limit(estimator, X, y, evaluation)))
     parallel = Parallel(
         n_jobs=n_jobs, pre_dispatch=pre_dispatch, verbose=max(verbose - 2, 0)
     )

@@ -28,9 +28,10 @@ probable class (``predict``).
 import numpy as np
 from sklearn.dummy import DummyClassifier
 
+from .._sources import GaussianClassificationSource
 from ..generative import FrequencyClassifier
 from ._density import broadcast
-from ._protocol import BatchedProblem, Rows
+from ._protocol import BatchedProblem, Rows, evaluate_with
 from ._verify import BatchedVerifier, batch_digest
 
 __all__ = ["FrequencyFamily"]
@@ -133,13 +134,24 @@ class FrequencyFamily(BatchedProblem):
         return None
 
     @classmethod
-    def chunk_limit(cls, owner, X, y):
+    def chunk_limit(cls, owner, X, y, evaluation=None):
         """Repeats per chunk at most: every repeat holds a few arrays of
         ``n_contexts x n_classes`` values, kept under :data:`_STATE_VALUES`
-        each (the result does not depend on the chunk)."""
+        each (the result does not depend on the chunk). Each repeat with its
+        own real data (a source, a validation split) has a context per row
+        at most; a source's repeats, as many classes as its ``classes`` (or
+        rows)."""
+        pooled = isinstance(owner.estimator, DummyClassifier)
+        if X is None:  # each repeat draws its real data from a source
+            n_rows = int(evaluation.n_samples)
+            n_classes = len(getattr(evaluation.source, "classes", ())) or n_rows
+            return max(1, _STATE_VALUES // ((1 if pooled else n_rows) * n_classes))
         X = np.asarray(X, dtype=float).reshape(len(X), -1) + 0.0
-        n_contexts = 1 if isinstance(owner.estimator, DummyClassifier) else None
-        if n_contexts is None:
+        if pooled:
+            n_contexts = 1
+        elif owner.validation_fraction is not None:
+            n_contexts = len(X)
+        else:
             n_contexts = len(np.unique(X, axis=0))
         n_classes = len(np.unique(np.asarray(y)))
         return max(1, _STATE_VALUES // (n_contexts * n_classes))
@@ -153,7 +165,7 @@ class FrequencyFamily(BatchedProblem):
     def __init__(self, owner, real, models, n_repeats):
         self.n_repeats = n_repeats
         self.wanted = set(owner._check_metrics())
-        base = owner.estimator
+        base = self.estimator = owner.estimator
         self.pooled = isinstance(base, DummyClassifier)  # one context
         self.alpha = 0.0 if self.pooled else float(base.alpha)
         self.argmax = owner.label_noise == "argmax"
@@ -174,29 +186,21 @@ class FrequencyFamily(BatchedProblem):
         X = np.asarray(real.X, dtype=float)
         X = X.reshape(X.shape[:2] + (-1,))
         self.n_real = X.shape[1]
-        parts = [X.reshape(-1, X.shape[2])]
+        self.n_features = X.shape[2]
+        X_val = None
         if real.X_val is not None:
             X_val = np.asarray(real.X_val, dtype=float)
             X_val = X_val.reshape(X_val.shape[:2] + (-1,))
-            parts.append(X_val.reshape(-1, X_val.shape[2]))
-        # -0.0 and 0.0 are one context, as in FrequencyClassifier
-        rows = np.concatenate(parts) + 0.0
-        if self.pooled:
-            contexts, index = rows[:1], np.zeros(len(rows), dtype=np.int64)
-        else:
-            contexts, index = np.unique(rows, axis=0, return_inverse=True)
-            index = index.ravel()
-        self.n_contexts = len(contexts)
-        self.context = index[: X.size // X.shape[2]].reshape(X.shape[:2])
+        # (1 or R', C, n_features), (1 or R', n_real + n_val), (1 or R',)
+        self.contexts, index, self.n_distinct = self._layout(X, X_val, real.per_repeat)
+        self.n_contexts = self.contexts.shape[1]
+        self.context = index[:, : self.n_real]
         self.label = np.searchsorted(classes, y)
         self.validation = None
         if real.X_val is not None:
             shape = X_val.shape[:2]
             y_val = np.asarray(real.y_val).reshape(shape)
-            self.validation = (
-                index[X.size // X.shape[2] :].reshape(shape),
-                np.searchsorted(classes, y_val),
-            )
+            self.validation = (index[:, self.n_real :], np.searchsorted(classes, y_val))
         # real rows per context (the weights of the metrics on the real inputs)
         self.multiplicity = self._per_context(self.context)
         self.real_rows = Rows(
@@ -205,9 +209,18 @@ class FrequencyFamily(BatchedProblem):
             np.ones(self.context.shape, dtype=bool),
             self.label,
         )
-        from ..retrainer import _full_proba
+        if models is None:  # generation 0 fitted by first_generation
+            p = np.zeros((n_repeats, self.n_contexts, self.n_classes))
+        else:
+            from ..retrainer import _full_proba
 
-        p = np.stack([_full_proba(model, contexts, classes) for model in models])
+            contexts = broadcast(self.contexts, len(models))
+            p = np.stack(
+                [
+                    _full_proba(model, rows, classes)
+                    for model, rows in zip(models, contexts)
+                ]
+            )
         self.p = broadcast(p, n_repeats).copy()
         self.first = p
         self._drawn = {}
@@ -222,6 +235,48 @@ class FrequencyFamily(BatchedProblem):
         self.nonint = None
         if self.classes.dtype.kind == "f":
             self.nonint = self.classes != self.classes.astype(int)
+        # the training counts of every repeat's current model (generation 0:
+        # its real rows), for models(); the truth and test sets' lookups
+        first = self.real_part(None, False)
+        self.trained = (first.counts, first.present)
+        self._lookups = {}
+
+    def _layout(self, X, X_val, per_repeat):
+        """The contexts (distinct input rows, sorted; -0.0 and 0.0 are one,
+        as in FrequencyClassifier), each real row's context and the number of
+        distinct contexts.
+
+        Shared real data: the contexts of its rows. Each repeat its own real
+        data (a source, a validation split): every repeat its own contexts,
+        padded to one per row (its last context repeated, no row has it), so
+        a repeat's arrays do not depend on its chunk.
+        """
+        parts = [X] if X_val is None else [X, X_val]
+        rows = np.concatenate(parts, axis=1) + 0.0  # (1 or R', n_total, d)
+        n, n_total = rows.shape[:2]
+        if self.pooled:
+            return (
+                rows[:, :1],
+                np.zeros((n, n_total), dtype=np.int64),
+                np.ones(n, dtype=np.int64),
+            )
+        if not per_repeat:
+            contexts, index = np.unique(rows[0], axis=0, return_inverse=True)
+            return (
+                contexts[None],
+                index.reshape(1, n_total),
+                np.array([len(contexts)]),
+            )
+        contexts = np.empty_like(rows)
+        index = np.empty((n, n_total), dtype=np.int64)
+        distinct = np.empty(n, dtype=np.int64)
+        for r in range(n):
+            unique, inverse = np.unique(rows[r], axis=0, return_inverse=True)
+            distinct[r] = len(unique)
+            contexts[r, : len(unique)] = unique
+            contexts[r, len(unique) :] = unique[-1]
+            index[r] = inverse.ravel()
+        return contexts, index, distinct
 
     def _per_context(self, context):
         """Rows per context, (1 or n_repeats, n_contexts)."""
@@ -234,6 +289,11 @@ class FrequencyFamily(BatchedProblem):
         self.p = self.p[repeats]
         if self.first.shape[0] > 1:
             self.first = self.first[repeats]
+        self.trained = tuple(a[repeats] for a in self.trained)
+        self._lookups = {}
+        if self.contexts.shape[0] > 1:
+            self.contexts = self.contexts[repeats]
+            self.n_distinct = self.n_distinct[repeats]
         if self.context.shape[0] > 1:
             self.context, self.label = self.context[repeats], self.label[repeats]
             self.multiplicity = self.multiplicity[repeats]
@@ -247,6 +307,185 @@ class FrequencyFamily(BatchedProblem):
             self.verify.keep(repeats)
         if self.selected is not None:
             self.selected = self.selected[repeats]
+
+    def first_generation(self):
+        """Fit generation 0 of every repeat on its real rows (all of them),
+        as the refit path fits it (a source's repeats, each its own rows)."""
+        stats = self.real_part(None, False)
+        degenerate = self.fit(stats, 0)
+        self.first = self.p.copy()
+        return stats, degenerate
+
+    # -- against a truth and a test set ----------------------------------
+    @classmethod
+    def evaluates(cls, owner, evaluation):
+        # GaussianClassificationSource and the accuracy in arrays, else models()
+        return None
+
+    def models(self):
+        """Every repeat's model: a clone of the base fitted on its training
+        counts (one row per context and class of positive count, weighed by
+        the count; a class of zero weight by a row of weight 0), so it has
+        the very ``classes_``, ``contexts_``, ``counts_`` (the prior of a
+        ``DummyClassifier``) of its fit."""
+        from sklearn.base import clone
+
+        counts, present = self.trained
+        contexts = broadcast(self.contexts, self.n_repeats)
+        models = []
+        for r in range(self.n_repeats):
+            seen = present[r] > 0
+            table = counts[r][:, seen]
+            context, label = np.nonzero(table > 0)
+            weight = table[context, label]
+            empty = np.flatnonzero(~np.any(table > 0, axis=0))
+            context = np.concatenate([context, np.zeros(len(empty), np.int64)])
+            label = np.concatenate([label, empty])
+            weight = np.concatenate([weight, np.zeros(len(empty))])
+            X = contexts[r][context]
+            if self.pooled:
+                X = np.zeros((len(label), self.n_features))
+            model = clone(self.estimator)
+            model.fit(X, self.classes[seen][label], sample_weight=weight)
+            models.append(model)
+        return models
+
+    def evaluate(self, evaluation, generation):
+        return evaluate_with(self, evaluation, generation, self._truth, self._test)
+
+    def _lookup(self, key, X, y):
+        """Where the rows of ``X`` (labels ``y``) meet every repeat's
+        contexts: ``(position, table, unmatched)``, with ``table`` the label
+        counts of the distinct rows of ``X`` ``(E, K + 1)`` (last column: a
+        label outside the classes), ``position[r, c]`` the row of ``table``
+        of context ``c`` of repeat ``r`` (-1 when no row of ``X`` is it) and
+        ``unmatched[r]`` the label counts of the rows of ``X`` that are none
+        of repeat ``r``'s contexts (its model gives them the marginal
+        frequencies). None when ``X`` or ``y`` does not fit the real data
+        (the refit path's scorer then meets it, through models())."""
+        if key in self._lookups:
+            return self._lookups[key]
+        from sklearn.utils import check_array
+
+        lookup = None
+        try:
+            X = check_array(X, dtype="numeric")
+            y = np.asarray(y)
+        except (TypeError, ValueError):
+            X = None
+        if (
+            X is not None
+            and X.shape[1] == self.n_features
+            and y.ndim == 1
+            and len(y) == len(X)
+            and (y.dtype.kind in "biuf") == (self.classes.dtype.kind in "biuf")
+        ):
+            K = self.n_classes
+            index = np.minimum(np.searchsorted(self.classes, y), K - 1)
+            label = np.where(self.classes[index] == y, index, K)
+            X = np.asarray(X, dtype=float) + 0.0
+            n = self.n_repeats
+            if self.pooled:
+                rows, inverse = X[:1], np.zeros(len(X), dtype=np.int64)
+            else:
+                rows, inverse = np.unique(X, axis=0, return_inverse=True)
+                inverse = inverse.ravel()
+            table = np.bincount(
+                inverse * (K + 1) + label, minlength=len(rows) * (K + 1)
+            ).reshape(len(rows), K + 1)
+            contexts = self.contexts
+            if self.pooled:
+                position = np.zeros(contexts.shape[:2], dtype=np.int64)
+            else:
+                flat = contexts.reshape(-1, contexts.shape[2])
+                both = np.concatenate([rows, flat])
+                _, ids = np.unique(both, axis=0, return_inverse=True)
+                ids = ids.ravel()
+                where = np.full(len(both), -1, dtype=np.int64)
+                where[ids[: len(rows)]] = np.arange(len(rows))
+                position = where[ids[len(rows) :]].reshape(contexts.shape[:2])
+                # a padded context repeats a real one: count it once
+                padded = np.arange(contexts.shape[1]) >= self.n_distinct[:, None]
+                position = np.where(padded, -1, position)
+            position = broadcast(position, n)
+            matched = np.where(
+                (position >= 0)[:, :, None], table[np.maximum(position, 0)], 0
+            )
+            unmatched = table.sum(axis=0) - matched.sum(axis=1)
+            lookup = (position, table, matched.astype(float), unmatched.astype(float))
+        self._lookups[key] = lookup
+        return lookup
+
+    def _marginal(self):
+        """Every repeat's frequencies in a context it has no rows of."""
+        counts, present = self.trained
+        seen = present > 0
+        total = counts.sum(axis=1)
+        smoothed = np.where(seen, total + self.alpha, 0.0)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return (
+                smoothed / (total.sum(axis=1) + self.alpha * seen.sum(axis=1))[:, None]
+            )
+
+    def _scores(self, lookup, log_loss):
+        """Accuracy (and the log-loss, probabilities clipped at float64
+        epsilon) of every repeat's model on the rows of a lookup."""
+        _, table, matched, unmatched = lookup
+        n_rows = float(table.sum())
+        p, marginal = self.p, self._marginal()
+        predicted = self.predicted()
+        top = np.argmax(marginal, axis=1)
+        right = np.take_along_axis(matched, predicted[:, :, None], axis=2)[:, :, 0]
+        accuracy = (
+            right.sum(axis=1) + np.take_along_axis(unmatched, top[:, None], 1)[:, 0]
+        ) / n_rows
+        if not log_loss:
+            return accuracy, None
+        eps = np.finfo(np.float64).eps
+        zeros = np.zeros(p.shape[:2] + (1,))
+        with np.errstate(divide="ignore"):
+            log_p = np.log(np.clip(np.concatenate([p, zeros], axis=2), eps, 1.0))
+            log_m = np.log(
+                np.clip(np.concatenate([marginal, zeros[:, 0]], axis=1), eps, 1.0)
+            )
+        total = np.sum((matched * log_p).reshape(len(p), -1), axis=1) + np.sum(
+            unmatched * log_m, axis=1
+        )
+        return accuracy, -total / n_rows
+
+    def _truth(self, source):
+        """GaussianClassificationSource's ``accuracy`` and ``log_loss`` (its
+        ``evaluate``'s Monte Carlo on its fixed evaluation sample, for a
+        model without ``coef_``), from the counts."""
+        if type(source) is not GaussianClassificationSource:
+            return None
+        X, y = source._evaluation_sample()
+        lookup = self._lookup("truth", X, y)
+        if lookup is None:
+            return None
+        accuracy, log_loss = self._scores(lookup, True)
+        return {"truth_accuracy": accuracy, "truth_log_loss": log_loss}
+
+    def _test(self, evaluation):
+        """``scoring=None`` (the classifier's ``score``) and ``"accuracy"``
+        (alone or in a list) from the counts; any other scorer one model at
+        a time."""
+        scoring = evaluation.scoring
+        if scoring is None or isinstance(scoring, str):
+            names = {"score": "accuracy" if scoring is None else scoring}
+        elif isinstance(scoring, (list, tuple)) and all(
+            isinstance(name, str) for name in scoring
+        ):
+            names = {name: name for name in scoring}
+        else:
+            return None
+        if set(names.values()) != {"accuracy"}:
+            return None
+        lookup = self._lookup("test", evaluation.X_test, evaluation.y_test)
+        if lookup is None:
+            return None
+        accuracy, _ = self._scores(lookup, False)
+        return {f"test_{key}": accuracy for key in names}
 
     # -- the protocol -----------------------------------------------------
     def _rows(self, streams, n_samples):
@@ -413,7 +652,12 @@ class FrequencyFamily(BatchedProblem):
         stale = degenerate | empty
         if np.any(stale):
             p = np.where(stale[:, None, None], self.p, p)
+            counts = np.where(stale[:, None, None], self.trained[0], counts)
+            present = np.where(stale[:, None], self.trained[1], stats.present)
+        else:
+            present = stats.present
         self.p = p
+        self.trained = (counts, present)
         self._n_classes_train = np.where(empty, np.nan, n_seen)
         return degenerate
 
@@ -432,17 +676,21 @@ class FrequencyFamily(BatchedProblem):
         # the probability vectors at the real inputs, per context
         weight = broadcast(self.multiplicity, p.shape[0])
         n = float(self.n_real)
-        if self.n_contexts == 1:
+        single = broadcast(self.n_distinct == 1, p.shape[0])
+        spread = None
+        if not np.all(single):
+            mean = np.einsum("rc,rck->rk", weight, p) / n
+            spread = np.einsum("rc,rck->r", weight, (p - mean[:, None, :]) ** 2) / n
+        if np.any(single):
             # n equal rows: the exact value is 0, the refit path's is the
             # rounding of its column mean (numpy adds the rows one by one),
             # reproduced here so that both compare alike with generation 0's
             # (the reference of collapse)
-            rows = np.broadcast_to(p, (p.shape[0], self.n_real, p.shape[2]))
+            first = p[:, :1]
+            rows = np.broadcast_to(first, (p.shape[0], self.n_real, p.shape[2]))
             mean = np.add.reduce(rows, axis=1) / n
-            spread = np.sum((p[:, 0, :] - mean) ** 2, axis=1)
-        else:
-            mean = np.einsum("rc,rck->rk", weight, p) / n
-            spread = np.einsum("rc,rck->r", weight, (p - mean[:, None, :]) ** 2) / n
+            alone = np.sum((first[:, 0, :] - mean) ** 2, axis=1)
+            spread = alone if spread is None else np.where(single, alone, spread)
         record["prediction_std"] = np.sqrt(np.maximum(spread, 0.0))
         if "drift" in wanted:
             change = np.einsum("rc,rck->r", weight, (p - self.first) ** 2)

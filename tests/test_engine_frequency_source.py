@@ -1,0 +1,224 @@
+"""The batched frequency family (RecursiveRetrainer over FrequencyClassifier
+and DummyClassifier(strategy="prior")) against a truth and a test set:
+``source=`` (each repeat its own real rows, generation 0 fitted batched) and
+``X_test=``; the same rows, seeds and generation 0 as the refit path, equal
+in distribution later (two-sample tests), the array evaluations equal to the
+lightweight models', bit identity across n_jobs and chunks."""
+
+import warnings
+
+import joblib
+import numpy as np
+import pytest
+from conftest import assert_same_across_chunks
+from scipy import sparse
+from sklearn.dummy import DummyClassifier
+from test_engine import assert_same_layout
+from test_engine_frequency import X_CTX, Y_CTX, assert_same_distribution
+
+from skcollapse import CollapseWarning, RecursiveRetrainer
+from skcollapse.datasets import GaussianClassificationSource
+from skcollapse.generative import FrequencyClassifier
+from skcollapse.model_selection import collapse_curve
+
+BINARY = GaussianClassificationSource([0.8, -0.4])
+THREE = GaussianClassificationSource([1.0, 0.5, -0.3], n_classes=3)
+X_TEST, Y_TEST = BINARY.sample(37, random_state=3)
+X_TEST3, Y_TEST3 = THREE.sample(29, random_state=4)
+# contexts of the fixed data and unseen ones, labels of the real data and
+# one it does not have ("e")
+X_CTX_TEST = np.vstack([X_CTX[::2], [[5.0, 5.0], [0.0, 7.0]]])
+Y_CTX_TEST = np.concatenate([Y_CTX[::2], ["a", "e"]])
+
+
+def _curve(estimator, X, y=None, engine="batched", **kwargs):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", CollapseWarning)
+        return collapse_curve(estimator, X, y, engine=engine, **kwargs)
+
+
+def compare(estimator, n_repeats=100, X=None, y=None, **kwargs):
+    """Two-sample comparison of the engines, different seeds."""
+    batched = _curve(estimator, X, y, "batched", n_repeats=n_repeats,
+                     random_state=41, **kwargs)  # fmt: skip
+    refit = _curve(estimator, X, y, "refit", n_repeats=n_repeats,
+                   random_state=42, **kwargs)  # fmt: skip
+    assert_same_layout(batched, refit)
+    assert_same_distribution(batched, refit)
+    return batched, refit
+
+
+SOURCED = [
+    (RecursiveRetrainer(FrequencyClassifier(alpha=0.5), n_generations=3),
+     dict(source=BINARY, n_samples=23, X_test=X_TEST, y_test=Y_TEST)),
+    (RecursiveRetrainer(DummyClassifier(strategy="prior"), n_generations=3,
+                        data="accumulate", temperature=0.7),
+     dict(source=BINARY, n_samples=15, X_test=X_TEST, y_test=Y_TEST,
+          scoring=["accuracy"])),
+    (RecursiveRetrainer(FrequencyClassifier(alpha=0.2), n_generations=3,
+                        inputs="bootstrap", real_fraction=0.35,
+                        synthetic_size=0.8),
+     dict(source=THREE, n_samples=19, X_test=X_TEST3, y_test=Y_TEST3,
+          scoring="accuracy")),
+    (RecursiveRetrainer(DummyClassifier(strategy="prior"), n_generations=3,
+                        label_noise="argmax", synthetic_weight=0.6),
+     dict(source=THREE, n_samples=13)),
+]  # fmt: skip
+IDS = ["frequency", "dummy-accumulate", "three-bootstrap", "dummy-argmax"]
+
+
+@pytest.mark.parametrize("estimator, kwargs", SOURCED, ids=IDS)
+def test_source_rows_seeds_and_generation_zero_are_the_refit_paths(estimator, kwargs):
+    batched = _curve(estimator, None, None, "batched", n_repeats=5, random_state=3,
+                     **kwargs)  # fmt: skip
+    refit = _curve(estimator, None, None, "refit", n_repeats=5, random_state=3,
+                   **kwargs)  # fmt: skip
+    assert_same_layout(batched, refit)
+    np.testing.assert_array_equal(batched["source_seeds"], refit["source_seeds"])
+    evaluated = [k for k in refit if k.startswith(("truth_", "test_"))]
+    assert {"truth_accuracy", "truth_log_loss"} <= set(evaluated)
+    for key in refit:
+        if np.asarray(refit[key]).ndim == 2:
+            # generation 0: each repeat's rows, fitted batched (to rounding)
+            np.testing.assert_allclose(
+                batched[key][:, 0], refit[key][:, 0], rtol=1e-9, atol=1e-12,
+                err_msg=key,
+            )  # fmt: skip
+
+
+def test_source_and_test_set_equal_in_distribution_fast():
+    # fewer repeats than the slow test: the refit path's truth scores 10,000
+    # rows of the source's evaluation sample per model
+    compare(SOURCED[1][0], n_repeats=40, **SOURCED[1][1])
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("estimator, kwargs", SOURCED, ids=IDS)
+def test_source_and_test_set_equal_in_distribution(estimator, kwargs):
+    compare(estimator, n_repeats=120, **kwargs)
+
+
+FIXED = [
+    (RecursiveRetrainer(FrequencyClassifier(alpha=0.3), n_generations=4,
+                        real_fraction=0.4), None),
+    (RecursiveRetrainer(FrequencyClassifier(), n_generations=4, data="accumulate",
+                        temperature=1.4), ["accuracy"]),
+    (RecursiveRetrainer(DummyClassifier(strategy="prior"), n_generations=4,
+                        validation_fraction=0.3), "accuracy"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "estimator, scoring",
+    [FIXED[0], *(pytest.param(*f, marks=pytest.mark.slow) for f in FIXED[1:])],
+)
+def test_test_set_of_fixed_data_equal_in_distribution(estimator, scoring):
+    # string labels, test contexts the real data has and has not, a test
+    # label it does not have
+    batched, refit = compare(estimator, n_repeats=60, X=X_CTX, y=Y_CTX,
+                             X_test=X_CTX_TEST, y_test=Y_CTX_TEST,
+                             scoring=scoring)  # fmt: skip
+    key = "test_accuracy" if isinstance(scoring, list) else "test_score"
+    assert key in batched
+    if estimator.validation_fraction is None:
+        # generation 0 is the refit path's own model (the same in every
+        # repeat): exactly its score
+        np.testing.assert_array_equal(batched[key][:, 0], refit[key][:, 0])
+
+
+class _Plain(GaussianClassificationSource):
+    """Not exactly a GaussianClassificationSource: evaluated through the
+    lightweight models."""
+
+
+@pytest.mark.parametrize("estimator, kwargs", SOURCED, ids=IDS)
+def test_array_evaluations_equal_the_lightweight_models(estimator, kwargs):
+    # The same batched trajectories (same seed: the subclass draws the same
+    # rows), scored in arrays and through each repeat's base estimator
+    # refitted on its training counts.
+    kwargs = dict(kwargs)
+    source = kwargs.pop("source")
+    kwargs.pop("scoring", None)
+    common = dict(n_repeats=6, random_state=5, **kwargs)
+    arrays = _curve(estimator, None, None, source=source, **common)
+    plain = _Plain(source.mean, n_classes=source.n_classes)
+    if "X_test" in kwargs:
+        common["scoring"] = lambda model, X, y: model.score(X, y)
+    models = _curve(estimator, None, None, source=plain, **common)
+    assert set(arrays["engine"]) == set(models["engine"]) == {"batched"}
+    for key in ("truth_accuracy", "truth_log_loss"):
+        np.testing.assert_allclose(arrays[key], models[key], rtol=1e-12, atol=1e-15,
+                                   err_msg=key)  # fmt: skip
+    if "X_test" in kwargs:
+        np.testing.assert_allclose(arrays["test_score"], models["test_score"],
+                                   rtol=1e-12)  # fmt: skip
+    for key in ("score_real", "prediction_std", "drift"):
+        np.testing.assert_array_equal(arrays[key], models[key], key)
+
+
+def test_lightweight_models_are_the_refit_fit():
+    # A repeat's model from the batched problem equals its base fitted on
+    # the same rows (generation 0: the real rows, weighted).
+    from skcollapse._engine import Evaluation
+    from skcollapse._engine.__init__ import _chunk_input
+    from skcollapse._engine._frequency import FrequencyFamily
+
+    weights = np.random.RandomState(1).uniform(0.0, 2.0, size=17)
+    weights[3] = 0.0
+    X_eval, _ = BINARY._evaluation_sample()
+    for base in (FrequencyClassifier(alpha=0.4), DummyClassifier(strategy="prior")):
+        estimator = RecursiveRetrainer(base, n_generations=2)
+        seeds = np.array([4, 9, 13])
+        evaluation = Evaluation(source=BINARY, n_samples=17, name="x")
+        params = {"sample_weight": weights}
+        real, _, _, _ = _chunk_input(
+            estimator, None, None, seeds, params, BINARY, evaluation, True
+        )
+        problem = FrequencyFamily(estimator, real, None, len(seeds))
+        problem.first_generation()
+        for i, model in enumerate(problem.models()):
+            fitted = type(base)(**base.get_params()).fit(
+                real.X[i], real.y[i], sample_weight=weights
+            )
+            np.testing.assert_array_equal(model.classes_, fitted.classes_)
+            rows = np.vstack([real.X[i], X_eval[:50]])
+            np.testing.assert_allclose(
+                model.predict_proba(rows), fitted.predict_proba(rows), rtol=1e-12
+            )
+            np.testing.assert_array_equal(model.predict(rows), fitted.predict(rows))
+
+
+@pytest.mark.slow
+def test_a_class_missing_from_a_repeat_is_recorded_as_refit():
+    # 3 classes and 4 rows: some repeats' real data lack a class; their
+    # models give it probability 0 (the truth's log-loss clips it)
+    estimator = RecursiveRetrainer(FrequencyClassifier(alpha=0.5), n_generations=3)
+    kwargs = dict(source=THREE, n_samples=4, X_test=X_TEST3, y_test=Y_TEST3)
+    batched, refit = compare(estimator, n_repeats=60, **kwargs)
+    assert np.any(batched["n_classes_train"][:, 0] < 3)
+
+
+@pytest.mark.parametrize("estimator, kwargs", [SOURCED[0], SOURCED[2]])
+def test_bit_identical_for_any_n_jobs_and_chunk(estimator, kwargs):
+    common = dict(random_state=3, engine="batched", **kwargs)
+    one = collapse_curve(estimator, n_repeats=7, n_jobs=1, **common)
+    assert set(one["engine"]) == {"batched"}
+    with joblib.parallel_config(backend="threading"):
+        two = collapse_curve(estimator, n_repeats=7, n_jobs=2, chunk_size=2, **common)
+    small = collapse_curve(estimator, n_repeats=7, chunk_size=3, **common)
+    prefix = collapse_curve(estimator, n_repeats=4, **common)
+    for key in one:
+        if key == "fit_time":
+            continue
+        for other in (two, small):
+            assert_same_across_chunks(one[key], other[key], key)
+        if np.ndim(one[key]) and key != "generation":
+            assert_same_across_chunks(one[key][:4], prefix[key], key)
+
+
+def test_a_sparse_test_set_is_not_covered():
+    estimator = RecursiveRetrainer(FrequencyClassifier(), n_generations=2)
+    kwargs = dict(source=BINARY, n_samples=11, X_test=sparse.csr_matrix(X_TEST),
+                  y_test=Y_TEST)  # fmt: skip
+    with pytest.raises(ValueError, match="does not cover a sparse X_test"):
+        _curve(estimator, None, None, "batched", n_repeats=2, **kwargs)
