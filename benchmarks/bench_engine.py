@@ -1,6 +1,6 @@
 """Speed of collapse_curve's batched engine against the refit path.
 
-Three workloads of issue 12, each run through ``collapse_curve`` with
+Four workloads of issue 12, each run through ``collapse_curve`` with
 ``engine="refit"`` and ``engine="batched"`` in the same process, one BLAS
 thread (``threadpoolctl``), ``n_jobs=1``:
 

@@ -22,6 +22,7 @@ every generation and repeat and is factorised once.
 import numbers
 
 import numpy as np
+from scipy.linalg import lapack
 from sklearn.linear_model import LinearRegression, Ridge
 
 from .._sources import LinearSource
@@ -52,6 +53,18 @@ _SCORERS = {
 #: Ridge solvers that compute the exact solution (the others iterate to a
 #: tolerance).
 _EXACT_SOLVERS = ("auto", "svd", "cholesky")
+
+#: Values per (n_block, d, d) array of the per-repeat linear algebra
+#: (Bartlett factors, Gram matrices, solves): a block of repeats is
+#: processed at a time so that its temporaries stay in the cache. Every
+#: product and solve is one repeat's matrix at a time, so a repeat's numbers
+#: do not depend on the block (nor on the chunk).
+_BLOCK_VALUES = 2**16
+
+
+def _block_size(d):
+    """Repeats per block for (d, d) matrices."""
+    return max(1, _BLOCK_VALUES // (d * d))
 
 
 class _Design:
@@ -825,10 +838,7 @@ class LinearFamily(BatchedProblem):
         d, k = self.X.shape[2], self.y.shape[2]
         z_mean = streams.normal(d) / np.sqrt(n)
         diagonal = np.sqrt(streams.chisquares(n - 1 - np.arange(d)))
-        below = np.tril_indices(d, -1)
-        bartlett = np.zeros((self.n_repeats, d, d))
-        bartlett[:, below[0], below[1]] = streams.normal(len(below[0]))
-        bartlett[:, np.arange(d), np.arange(d)] = diagonal
+        below = streams.normal(d * (d - 1) // 2)  # the strictly lower triangle
         xi = streams.normal((d, k))
         e_mean = streams.normal(k) / np.sqrt(n)
         rest = None
@@ -839,12 +849,29 @@ class LinearFamily(BatchedProblem):
                 else np.zeros((self.n_repeats, k))
             )
         R = self.n_repeats
-        G = np.matmul(factor, bartlett)  # (R, d, d): the centred inputs' factor
         mx = mean + np.matmul(factor, z_mean[:, :, None])[:, :, 0]
-        cxx = np.matmul(G, np.swapaxes(G, 1, 2))
         beta = np.swapaxes(self.coef, 1, 2)  # (R, d, k)
-        Gxi = np.matmul(G, xi) * sigma[:, None, :]
-        cxy = np.matmul(cxx, beta) + Gxi
+        cxx, Gxi, cxy = np.empty((R, d, d)), np.empty((R, d, k)), np.empty((R, d, k))
+        # block by block (in the cache): the Bartlett factor A, G = factor A
+        # (the centred inputs' factor), cxx = G G', G xi sigma, cxx beta + G xi sigma
+        size = min(R, _block_size(d))
+        bartlett = np.zeros((size, d * d))  # its upper triangle stays 0
+        row, column = np.tril_indices(d, -1)
+        lower = row * d + column
+        for start in range(0, R, size):
+            stop = min(R, start + size)
+            block = bartlett[: stop - start]
+            block[:, lower] = below[start:stop]
+            block[:, :: d + 1] = diagonal[start:stop]
+            block = block.reshape(stop - start, d, d)
+            G = np.matmul(factor if len(factor) == 1 else factor[start:stop], block)
+            # G G' from a copy of G': numpy's own A A' (syrk, then a copy of
+            # the triangle) is slower on small matrices
+            np.matmul(G, np.swapaxes(G, 1, 2).copy(), out=cxx[start:stop])
+            np.matmul(G, xi[start:stop], out=Gxi[start:stop])
+            Gxi[start:stop] *= sigma[start:stop, None, :]
+            np.matmul(cxx[start:stop], beta[start:stop], out=cxy[start:stop])
+            cxy[start:stop] += Gxi[start:stop]
         my = np.einsum("rd,rdk->rk", mx, beta) + self.intercept + sigma * e_mean
         nrows = np.full(R, n)
         cyy = None
@@ -998,27 +1025,48 @@ class LinearFamily(BatchedProblem):
 
     @staticmethod
     def _penalised_solve(gram, right, alpha):
-        """``gram^-1 right`` per repeat; the minimum-norm solution (as lstsq)
-        where unpenalised or singular."""
-        coef = None
-        if np.all(alpha > 0):
-            try:
-                coef = np.linalg.solve(gram, right)
-            except np.linalg.LinAlgError:
-                coef = None
-        if coef is None:
-            coef = np.linalg.pinv(gram, hermitian=True) @ right
+        """``(gram + alpha I)^-1 right`` per repeat, ``gram`` (R, d, d)
+        symmetric, ``right`` (R, d, k): a Cholesky solve (LAPACK's ``posv``)
+        where ``alpha > 0``; the minimum-norm solution (as lstsq) where
+        unpenalised or not numerically positive definite; NaN where the Gram
+        matrix is not finite. One repeat's matrix at a time (block by block,
+        in the cache), so a repeat's coefficients do not depend on its
+        chunk."""
+        n, d = gram.shape[:2]
+        coef = np.full(right.shape, np.nan)
+        minimum_norm = ~(alpha > 0)
+        size = min(n, _block_size(d))
+        for start in range(0, n, size):
+            stop = min(n, start + size)
+            penalised = gram[start:stop].copy()
+            penalised.reshape(stop - start, d * d)[:, :: d + 1] += alpha[
+                start:stop, None
+            ]
+            for i in np.flatnonzero(~minimum_norm[start:stop]):
+                # the transpose is Fortran-ordered: factorised in place
+                _, x, info = lapack.dposv(
+                    penalised[i].T, right[start + i], lower=1, overwrite_a=1
+                )
+                if info == 0:
+                    coef[start + i] = x
+                else:
+                    minimum_norm[start + i] = True
+        rows = np.flatnonzero(minimum_norm)
+        if len(rows):
+            penalised = gram[rows] + alpha[rows, None, None] * np.eye(d)
+            finite = np.all(np.isfinite(penalised), axis=(1, 2))
+            if np.any(finite):
+                inverse = np.linalg.pinv(penalised[finite], hermitian=True)
+                coef[rows[finite]] = inverse @ right[rows[finite]]
         return coef
 
     def _solve_moments(self, stats, alpha):
         """Every repeat's weighted (ridge) least-squares fit on its moments."""
-        d = stats.mx.shape[1]
         gram, right = stats.cxx, stats.cxy
         if not self.fit_intercept:  # the raw second moments
             w = stats.w[:, None, None]
             gram = gram + w * stats.mx[:, :, None] * stats.mx[:, None, :]
             right = right + w * stats.mx[:, :, None] * stats.my[:, None, :]
-        gram = gram + alpha[:, None, None] * np.eye(d)
         coef = np.swapaxes(self._penalised_solve(gram, right, alpha), 1, 2)
         if not self.fit_intercept:
             return coef, np.zeros(stats.my.shape)
@@ -1063,7 +1111,6 @@ class LinearFamily(BatchedProblem):
             y_mean = np.zeros((c.shape[0], k))
         centred = Xb - mean[:, None, :]
         gram = np.einsum("rn,rnd,rne->rde", c, centred, centred)
-        gram += alpha[:, None, None] * np.eye(d)
         right = np.einsum(
             "rnd,rnk->rdk", centred, stats.s - c[:, :, None] * y_mean[:, None, :]
         )

@@ -14,7 +14,9 @@ not a Python call per repeat. Each kind of draw (uniforms, normals,
 chi-square variates of a given degree) has its own buffer; a buffer is
 refilled from the repeat's generator when it runs out, at moments that
 depend only on the configuration (every repeat of a run asks for the same
-counts in the same order), so the draws do not depend on the chunk. Other
+counts in the same order), so the draws do not depend on the chunk. A
+refill writes each repeat's values straight into its row of the new block
+(``out=``, in numpy since 1.17), without a stack of per-repeat arrays. Other
 distributions are built from these (inverse CDFs, random keys).
 """
 
@@ -35,19 +37,28 @@ BLOCK = 4096
 
 
 class _Buffer:
-    """Values of one kind, drawn per repeat in blocks and handed out in order."""
+    """Values of one kind, drawn per repeat in blocks and handed out in order.
 
-    def __init__(self, generators, draw):
-        self.generators, self.draw = generators, draw
+    ``fill(generator, out)`` writes the next ``out.size`` values of a
+    repeat's generator into ``out`` (a contiguous row of the block); a block
+    holds a whole number of runs of ``multiple`` values.
+    """
+
+    def __init__(self, generators, fill, multiple=1):
+        self.generators, self.fill, self.multiple = generators, fill, multiple
         self.values = np.empty((len(generators), 0))
         self.position = 0
 
     def take(self, count, horizon=1):
         if self.position + count > self.values.shape[1]:
-            left = self.values[:, self.position :]
+            n_left = self.values.shape[1] - self.position
             size = max(count, min(BLOCK, count * horizon))
-            fresh = np.stack([self.draw(g, size) for g in self.generators])
-            self.values = np.concatenate([left, fresh], axis=1)
+            size = -(-size // self.multiple) * self.multiple
+            values = np.empty((len(self.generators), n_left + size))
+            values[:, :n_left] = self.values[:, self.position :]
+            for generator, row in zip(self.generators, values):
+                self.fill(generator, row[n_left:])
+            self.values = values
             self.position = 0
         out = self.values[:, self.position : self.position + count]
         self.position += count
@@ -56,6 +67,14 @@ class _Buffer:
     def keep(self, rows):
         self.generators = [self.generators[i] for i in rows]
         self.values = self.values[rows]
+
+
+def _fill_uniform(generator, out):
+    generator.random(out=out)
+
+
+def _fill_normal(generator, out):
+    generator.standard_normal(out=out)
 
 
 class RepeatStreams:
@@ -78,28 +97,33 @@ class RepeatStreams:
         #: chunk, so the draws stay the same).
         self.horizon = 1
 
-    def _buffer(self, key, draw):
+    def _buffer(self, key, fill, multiple):
         buffer = self._buffers.get(key)
         if buffer is None:
-            buffer = self._buffers[key] = _Buffer(self.generators, draw)
+            buffer = self._buffers[key] = _Buffer(self.generators, fill, multiple)
         return buffer
 
-    def _take(self, key, draw, shape):
+    def _take(self, key, fill, shape, multiple=1):
         shape = tuple(int(n) for n in np.atleast_1d(shape))
         count = int(np.prod(shape)) if shape else 1
-        return self._buffer(key, draw).take(count, self.horizon).reshape((-1, *shape))
+        buffer = self._buffer(key, fill, multiple)
+        return buffer.take(count, self.horizon).reshape((-1, *shape))
 
     def uniform(self, shape):
         """Uniforms on ``[0, 1)`` of shape ``(n_repeats, *shape)``."""
-        return self._take((0,), lambda g, n: g.random(n), shape)
+        return self._take((0,), _fill_uniform, shape)
 
     def normal(self, shape):
         """Standard normal variates of shape ``(n_repeats, *shape)``."""
-        return self._take((1,), lambda g, n: g.standard_normal(n), shape)
+        return self._take((1,), _fill_normal, shape)
 
     def chisquare(self, df, shape):
         """Chi-square variates of ``df`` degrees of freedom, ``(n_repeats, *shape)``."""
-        return self._take((2, int(df)), lambda g, n: g.chisquare(df, n), shape)
+
+        def fill(generator, out):
+            out[:] = generator.chisquare(df, out.size)
+
+        return self._take((2, int(df)), fill, shape)
 
     def chisquares(self, df):
         """One chi-square variate of each number of degrees of freedom in
@@ -112,12 +136,17 @@ class RepeatStreams:
         df = tuple(int(v) for v in df)
         shape = np.asarray(df, dtype=float) / 2
         size = len(df)
+        tiled = {}  # the shapes of a refill, built once for every repeat
 
-        def draw(generator, count):
-            runs = -(-count // size)
-            return 2.0 * generator.standard_gamma(np.tile(shape, runs))
+        def fill(generator, out):
+            runs = out.size // size
+            if runs not in tiled:
+                tiled.clear()
+                tiled[runs] = np.tile(shape, runs)
+            generator.standard_gamma(tiled[runs], out=out)
+            out *= 2.0
 
-        return self._take((3, df), draw, size)
+        return self._take((3, df), fill, size, multiple=size)
 
     def subset(self, n_total, n_kept):
         """Per repeat, ``n_kept`` distinct indices of ``range(n_total)``, uniform.
