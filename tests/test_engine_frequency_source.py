@@ -222,3 +222,19 @@ def test_a_sparse_test_set_is_not_covered():
                   y_test=Y_TEST)  # fmt: skip
     with pytest.raises(ValueError, match="does not cover a sparse X_test"):
         _curve(estimator, None, None, "batched", n_repeats=2, **kwargs)
+
+
+@pytest.mark.slow
+def test_a_verified_source_equal_in_distribution():
+    # Feng et al.'s selection on each repeat's own real rows (the verifier
+    # scores them per repeat), generation 0 through the refit path
+    from skcollapse.verification import LinearVerifier
+
+    estimator = RecursiveRetrainer(
+        FrequencyClassifier(alpha=0.5), n_generations=3, real_fraction=0.5,
+        verifier=LinearVerifier([1.0, -0.5]), threshold=0.0,
+    )  # fmt: skip
+    batched, _ = compare(estimator, n_repeats=60, source=BINARY, n_samples=21,
+                         X_test=X_TEST, y_test=Y_TEST)  # fmt: skip
+    # the verifier selects: some synthetic rows rejected, some kept
+    assert 0.2 < np.mean(batched["acceptance_rate"][:, 1:]) < 0.95
