@@ -15,9 +15,9 @@ from skcollapse import (
     RecursiveRetrainer,
     theory,
 )
+from skcollapse.datasets import CategoricalSource
 from skcollapse.generative import (
     CategoricalDensity,
-    FrequencyClassifier,
     GaussianDensity,
 )
 from skcollapse.model_selection import collapse_curve
@@ -149,10 +149,11 @@ UNCOVERED = [
         {},
     ),
     (
-        RecursiveDensityRetrainer(GaussianDensity(), n_generations=2,
-                                  metrics=["wasserstein"]),
-        "wasserstein",
-        X_GAUSS,
+        RecursiveDensityRetrainer(CategoricalDensity(), n_generations=2,
+                                  real_sampling="fresh", real_fraction=0.5,
+                                  real_source=CategoricalSource(np.full(11, 1 / 11))),
+        "real_sampling='fresh'",
+        TOKENS,
         None,
         {},
     ),
@@ -193,13 +194,6 @@ UNCOVERED = [
         X_GAUSS,
         None,
         {"measure": lambda estimator: {}},
-    ),
-    (
-        RecursiveRetrainer(FrequencyClassifier(), n_generations=2),
-        "X_test=",
-        TOKENS,
-        TOKENS[:, 0] % 2,
-        {"X_test": TOKENS[:5], "y_test": TOKENS[:5, 0] % 2},
     ),
     (
         RecursiveRetrainer(Ridge(), n_generations=2),

@@ -175,3 +175,58 @@ def test_uncovered_fresh_sources(estimator, reason):
         warnings.simplefilter("ignore", CollapseWarning)
         result = collapse_curve(estimator, X_REAL, n_repeats=2, random_state=0)
     assert list(result["engine"]) == ["refit", "refit"]
+
+
+# ----------------------------------------------------------------------
+# The sliced Wasserstein distance, batched
+# ----------------------------------------------------------------------
+SLICED = [
+    RecursiveDensityRetrainer(GaussianDensity(), n_generations=3, metrics="all"),
+    RecursiveDensityRetrainer(GaussianDensity(covariance_type="diag", temperature=0.7),
+                              n_generations=3, data="accumulate", real_fraction=0.4,
+                              metrics=["wasserstein"]),
+    fresh(n_generations=3, metrics="all"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("estimator", SLICED)
+def test_sliced_wasserstein_equal_in_distribution(estimator):
+    batched, _ = compare(estimator, X_REAL, n_repeats=80)
+    assert "wasserstein" in batched
+
+
+def test_sliced_wasserstein_weighted_and_one_feature_equal_in_distribution():
+    compare(SLICED[0], X_REAL, n_repeats=80, params={"sample_weight": WEIGHTS})
+    compare(SLICED[0], X_REAL_1D, n_repeats=80)
+
+
+def test_sliced_wasserstein_is_the_refit_paths_given_the_model():
+    # generation 0 of a source's repeats is fitted batched (to rounding); the
+    # directions, capped real rows and model sample are the refit path's own
+    # seeded draws, so its distance is the refit path's to rounding too
+    kwargs = dict(source=GAUSS, n_samples=13, n_repeats=5, random_state=3)
+    batched = _curve(SLICED[0], None, None, "batched", **kwargs)
+    refit = _curve(SLICED[0], None, None, "refit", **kwargs)
+    assert set(batched["engine"]) == {"batched"}
+    np.testing.assert_allclose(
+        batched["wasserstein"][:, 0], refit["wasserstein"][:, 0], rtol=1e-9
+    )
+    assert np.all(batched["wasserstein"][:, 1:] > 0)
+    # shared real data: generation 0 is the refit path's own model, so each
+    # repeat's distance is exactly the refit path's (its own seeds)
+    kwargs = dict(n_repeats=4, random_state=3)
+    batched = _curve(SLICED[0], X_REAL, None, "batched", **kwargs)
+    refit = _curve(SLICED[0], X_REAL, None, "refit", **kwargs)
+    np.testing.assert_array_equal(batched["wasserstein"][:, 0],
+                                  refit["wasserstein"][:, 0])  # fmt: skip
+    assert len(set(batched["wasserstein"][:, 0])) == 4
+
+
+def test_sliced_wasserstein_bit_identical_for_any_n_jobs_and_chunk():
+    kwargs = dict(n_repeats=5, random_state=3, engine="batched")
+    one = collapse_curve(SLICED[1], X_REAL, n_jobs=1, **kwargs)
+    with joblib.parallel_config(backend="threading"):
+        two = collapse_curve(SLICED[1], X_REAL, n_jobs=2, chunk_size=2, **kwargs)
+    for key in one:
+        if key != "fit_time":
+            assert_same_across_chunks(one[key], two[key], key)

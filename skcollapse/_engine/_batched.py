@@ -57,11 +57,12 @@ def _fixed_real_rows(seeds, n_keep, n_real):
     )
 
 
-def _first_generation(owner, family, real, template, evaluation, n_repeats):
+def _first_generation(owner, family, real, template, evaluation, n_repeats, seeds):
     """Generation 0 of every repeat fitted batched on its own real data: the
     problem, the records (the keys of ``template``, the record of the refit
     path's first repeat) and the ``truth_`` / ``test_`` keys."""
     problem = family(owner, real, None, n_repeats)
+    problem.seeds = np.asarray(seeds)
     stats, degenerate = problem.first_generation()
     if np.any(degenerate):  # the refit path raises on generation 0's data
         raise ValueError(
@@ -128,7 +129,7 @@ def run_chunk(
     problem = None
     if models is None:
         problem, first_records, first_extra = _first_generation(
-            owner, family, real, first_records[0], evaluation, n_repeats
+            owner, family, real, first_records[0], evaluation, n_repeats, seeds
         )
     keys = [key for key in first_records[0] if key != "generation"]
     keys += [key for key in family.new_keys(owner) if key not in keys]
@@ -160,6 +161,11 @@ def run_chunk(
 
     if problem is None:
         problem = family(owner, real, models, n_repeats)
+        problem.seeds = np.asarray(seeds)
+        # generation 0's keys that depend on each repeat's seeds (a shared
+        # generation 0's record is the chunk's first repeat's)
+        for key, values in problem.seeded_first().items():
+            trajectory[key][:, 0] = values
     streams = RepeatStreams(seeds)
     if len(alive) < n_repeats:  # repeats already collapsed at generation 0
         problem.keep(alive)

@@ -210,6 +210,20 @@ class BatchedProblem(ABC):
         None), else the reason naming it."""
         return f"regularization={owner.regularization!r}"
 
+    #: The repeats' ``random_state`` (``collapse_curve``'s ``seeds``), set by
+    #: the loop right after the problem is built (before any :meth:`keep`),
+    #: for a metric drawn as the refit path draws it, with the repeat's own
+    #: :class:`~skcollapse._random.SeedTable`; a family that reads it keeps
+    #: only the entries of the repeats it keeps.
+    seeds = None
+
+    def seeded_first(self):
+        """``{key: ndarray of shape (n_repeats,)}``: generation 0's
+        trajectory keys that depend on each repeat's :attr:`seeds` (a metric
+        drawn at random), for a problem built with generation 0's models;
+        they replace the shared record's values (the chunk's first repeat's)."""
+        return {}
+
     #: ``(n_train, n_real)`` of every repeat's training set, set by the loop
     #: before each :meth:`fit` (what a ``regularization`` schedule reads).
     train_counts = None
