@@ -6,3 +6,159 @@ Each test kills a mutant that the rest of the suite let live (see
 
 # Authors: The skcollapse developers
 # SPDX-License-Identifier: BSD-3-Clause
+
+import re
+from decimal import Decimal
+
+import numpy as np
+import pytest
+from sklearn.linear_model import Ridge
+
+import skcollapse._base
+from skcollapse import RecursiveDensityRetrainer
+from skcollapse._random import SeedTable, Stream
+from skcollapse.density import N_METRIC_ROWS, N_PROJECTIONS
+from skcollapse.generative import GaussianDensity
+
+
+def _problem_of(monkeypatch, X, **params):
+    """The density problem a fit of ``X`` builds, and the fitted loop."""
+    seen = []
+    loop = skcollapse._base.run_generations
+
+    def recording(owner, problem, seeds):
+        seen.append(problem)
+        return loop(owner, problem, seeds)
+
+    monkeypatch.setattr(skcollapse._base, "run_generations", recording)
+    sample_weight = params.pop("sample_weight", None)
+    est = RecursiveDensityRetrainer(
+        GaussianDensity(), n_generations=1, metrics="all", random_state=7, **params
+    ).fit(X, sample_weight=sample_weight)
+    return seen[0], est
+
+
+# ----------------------------------------------------------------------
+# the sliced Wasserstein metric: directions and the capped real rows
+# ----------------------------------------------------------------------
+def test_directions_are_generation_zeros_unit_normal_draws(monkeypatch):
+    X = np.random.default_rng(3).normal(size=(37, 3))
+    problem, _ = _problem_of(monkeypatch, X)
+    seeds = SeedTable(problem.seeds.base_seed)
+    raw = seeds.rng(0, Stream.METRIC_DIRECTIONS).standard_normal((3, N_PROJECTIONS))
+    # each column normalised on its own (not the matrix as a whole)
+    np.testing.assert_allclose(np.linalg.norm(problem.directions, axis=0), 1.0)
+    np.testing.assert_allclose(
+        problem.directions, raw / np.linalg.norm(raw, axis=0), rtol=1e-12
+    )
+    np.testing.assert_allclose(problem.real_projected, X @ problem.directions)
+
+
+def test_one_feature_has_one_direction(monkeypatch):
+    X = np.random.default_rng(4).normal(size=(29, 1))
+    problem, est = _problem_of(monkeypatch, X)
+    assert problem.directions.shape == (1, 1)
+    assert abs(problem.directions[0, 0]) == pytest.approx(1.0)
+    # the metric is then the 1-D Wasserstein distance of the data itself
+    assert problem.real_projected.shape == (29, 1)
+    assert np.isfinite(est.trajectory_["wasserstein"][0])
+
+
+def test_capped_rows_are_distinct_rows_drawn_by_generation_zeros_stream(
+    monkeypatch,
+):
+    n = N_METRIC_ROWS + 2345
+    rng = np.random.default_rng(5)
+    X = rng.normal(size=(n, 2))
+    weight = rng.uniform(0.5, 3.0, size=n)
+    problem, _ = _problem_of(monkeypatch, X, sample_weight=weight)
+    seeds = SeedTable(problem.seeds.base_seed)
+    rows = np.sort(
+        seeds.rng(0, Stream.METRIC_ROWS).choice(n, size=N_METRIC_ROWS, replace=False)
+    )
+    # the real rows of the metric: the training part of X (no validation
+    # split here), rows drawn without replacement, in order
+    assert problem.real_projected.shape == (N_METRIC_ROWS, N_PROJECTIONS)
+    assert len(np.unique(problem.real_projected[:, 0])) == N_METRIC_ROWS
+    np.testing.assert_allclose(problem.real_projected, X[rows] @ problem.directions)
+    # each kept row keeps its own weight
+    np.testing.assert_array_equal(problem.metric_weight, weight[rows])
+
+
+# ----------------------------------------------------------------------
+# verifiers
+# ----------------------------------------------------------------------
+def test_the_whole_refusal_of_a_verifier_without_score_samples():
+    message = (
+        "A verifier for a density loop must have score_samples (to score "
+        "synthetic samples); Ridge has none. Pass a density estimator or a "
+        "callable (X) -> scores."
+    )
+    with pytest.raises(ValueError, match="^" + re.escape(message) + "$"):
+        RecursiveDensityRetrainer(
+            GaussianDensity(), verifier=Ridge(), keep_fraction=0.5
+        ).fit(np.random.default_rng(6).normal(size=(11, 2)))
+
+
+class _DecimalScores(GaussianDensity):
+    """Log-densities returned as a list of ``Decimal`` (an object array)."""
+
+    def score_samples(self, X):
+        return [Decimal(float(s)) for s in super().score_samples(X)]
+
+
+def test_a_verifiers_scores_are_taken_as_floats():
+    X = np.random.default_rng(8).normal(size=(23, 2))
+    kwargs = dict(n_generations=3, keep_fraction=0.6, random_state=2)
+    plain = RecursiveDensityRetrainer(
+        GaussianDensity(), verifier=GaussianDensity(), **kwargs
+    ).fit(X)
+    decimal = RecursiveDensityRetrainer(
+        GaussianDensity(), verifier=_DecimalScores(), **kwargs
+    ).fit(X)
+    # the same selection: the same models
+    np.testing.assert_array_equal(
+        decimal.estimators_[-1].mean_, plain.estimators_[-1].mean_
+    )
+
+
+# ----------------------------------------------------------------------
+# the log-likelihood of the real data: weighted, rows of weight 0 left out
+# ----------------------------------------------------------------------
+@pytest.mark.filterwarnings("ignore:divide by zero:RuntimeWarning")
+def test_log_likelihood_real_is_the_weighted_mean_score_of_the_rows_that_weigh():
+    from sklearn.neighbors import KernelDensity
+
+    rng = np.random.default_rng(9)
+    X = np.vstack([rng.normal(size=(30, 1)), [[40.0]]])
+    weight = np.append(rng.uniform(0.2, 2.5, size=30), 0.0)
+    est = RecursiveDensityRetrainer(
+        KernelDensity(kernel="tophat", bandwidth=0.9),
+        n_generations=1,
+        metrics="all",
+        random_state=3,
+    ).fit(X, sample_weight=weight)
+    scores = est.estimators_[0].score_samples(X)
+    # the outlier weighs nothing: the model gives it no density at all
+    assert scores[-1] == -np.inf
+    expected = np.average(scores[:-1], weights=weight[:-1])
+    assert est.trajectory_["log_likelihood_real"][0] == pytest.approx(expected)
+    # not the unweighted mean
+    assert abs(expected - np.mean(scores[:-1])) > 1e-3
+
+
+def test_log_likelihood_of_a_models_scores_taken_as_floats():
+    X = np.random.default_rng(10).normal(size=(19, 2))
+    weight = np.linspace(0.5, 2.0, 19)
+    kwargs = dict(n_generations=2, metrics="all", random_state=4)
+    plain = RecursiveDensityRetrainer(GaussianDensity(), **kwargs).fit(
+        X, sample_weight=weight
+    )
+    decimal = RecursiveDensityRetrainer(_DecimalScores(), **kwargs).fit(
+        X, sample_weight=weight
+    )
+    np.testing.assert_allclose(
+        decimal.trajectory_["log_likelihood_real"],
+        plain.trajectory_["log_likelihood_real"],
+        rtol=1e-12,
+    )

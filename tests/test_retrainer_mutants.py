@@ -6,3 +6,381 @@ Each test kills a mutant that the rest of the suite let live (see
 
 # Authors: The skcollapse developers
 # SPDX-License-Identifier: BSD-3-Clause
+
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.ensemble import BaggingRegressor
+from sklearn.linear_model import LinearRegression, LogisticRegression, Ridge
+from sklearn.neighbors import KernelDensity
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+from sklearn.svm import SVC, LinearSVC
+
+import skcollapse._base
+from skcollapse import RecursiveRetrainer
+from skcollapse._problem import Batch, InputError
+from skcollapse.retrainer import (
+    _draw_tweedie,
+    _needs_training_set,
+    _one_hot,
+    _pearson_dispersion,
+)
+from skcollapse.utils._testing import assert_mc_agrees
+
+
+def _whole(message):
+    return "^" + re.escape(message) + "$"
+
+
+def _data(n=41, d=3, seed=0):
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, d))
+    y = X @ np.array([0.7, -1.3, 0.4][:d]) + 0.3 * rng.normal(size=n)
+    return X, y
+
+
+def _problem_of(monkeypatch, est, X, y):
+    """The supervised problem ``est.fit(X, y)`` builds."""
+    seen = []
+    loop = skcollapse._base.run_generations
+
+    def recording(owner, problem, seeds):
+        seen.append(problem)
+        return loop(owner, problem, seeds)
+
+    monkeypatch.setattr(skcollapse._base, "run_generations", recording)
+    est.fit(X, y)
+    return seen[0]
+
+
+# ----------------------------------------------------------------------
+# Tweedie draws: mean and variance of what is drawn, per power
+# ----------------------------------------------------------------------
+@pytest.mark.parametrize("power", [0.0, 1.0, 1.4, 2.0, 3.0])
+def test_tweedie_draws_have_mean_mu_and_variance_dispersion_mu_to_the_power(power):
+    # awkward means and a dispersion that is not 1 (a unit dispersion hides
+    # m / dispersion -> m * dispersion, and m ** (2 - p) -> m * (2 - p))
+    mu = np.array([0.37, 1.9, 4.3])
+    dispersion = 0.61
+    n = 40_000
+    rng = np.random.default_rng(11)
+    draws = _draw_tweedie(np.tile(mu, (n, 1)), dispersion, power, rng)
+    assert draws.shape == (n, 3)
+    variance = dispersion * mu**power
+    assert_mc_agrees(draws, mu, family_wise="bonferroni")
+    assert_mc_agrees((draws - mu) ** 2, variance, family_wise="bonferroni")
+    if power > 0:
+        assert np.all(draws >= 0)
+
+
+def test_tight_tweedie_draws_are_normal_around_a_large_mean():
+    # sd = sqrt(1e-17 * 1e3) = 1e-7 <= 1e-6 * mu: the normal approximation
+    # (a Poisson draw of mean mu / dispersion = 1e20 would be refused)
+    n = 20_000
+    mu = np.full(n, 1e3)
+    draws = _draw_tweedie(mu, 1e-17, 1.0, np.random.default_rng(12))
+    z = (draws - mu) / 1e-7
+    assert_mc_agrees(z, 0.0)
+    assert_mc_agrees(z**2, 1.0)
+
+
+def test_tweedie_refusals_are_worded():
+    rng = np.random.default_rng(0)
+    with pytest.raises(ValueError, match=_whole("the model predicts non-finite means")):
+        _draw_tweedie(np.array([1.0, np.nan]), 1.0, 1.5, rng)
+    message = (
+        "the model predicts a negative mean, outside the domain of its "
+        "Tweedie distribution of power 2.0"
+    )
+    with pytest.raises(ValueError, match=_whole(message)):
+        _draw_tweedie(np.array([1.0, -0.25]), 1.0, 2.0, rng)
+    # power 0 (normal) takes any mean
+    assert np.all(np.isfinite(_draw_tweedie(np.array([-0.25]), 1.0, 0.0, rng)))
+
+
+# ----------------------------------------------------------------------
+# the Pearson estimate of a dispersion
+# ----------------------------------------------------------------------
+def test_pearson_dispersion_is_the_weighted_mean_pearson_residual_times_n_over_n_p():
+    y = np.array([0.5, 2.0, 1.25, 3.5, 0.75, 2.25, 4.0])
+    mu = np.array([0.8, 1.7, 1.5, 2.9, 1.1, 2.0, 3.3])
+    weight = np.array([1.0, 0.5, 2.0, 1.5, 0.25, 3.0, 1.0])
+    power = 1.5
+    pearson = (y - mu) ** 2 / mu**power
+    mean = np.sum(weight * pearson) / np.sum(weight)
+    assert _pearson_dispersion(y, mu, power, weight, 2) == pytest.approx(
+        mean * 7 / 5, rel=1e-12
+    )
+    assert _pearson_dispersion(y, mu, power, None, 3) == pytest.approx(
+        np.mean(pearson) * 7 / 4, rel=1e-12
+    )
+    # as many or more coefficients than rows: no correction
+    assert _pearson_dispersion(y, mu, power, weight, 7) == pytest.approx(mean)
+    assert _pearson_dispersion(y, mu, power, weight, 9) == pytest.approx(mean)
+    # a column of labels, a list
+    assert _pearson_dispersion(
+        list(y), mu.reshape(-1, 1), power, weight.reshape(-1, 1), 0
+    ) == pytest.approx(mean)
+
+
+@pytest.mark.parametrize("power", [1.0, 1.5, 2.0])
+def test_pearson_dispersion_refuses_a_mean_at_zero(power):
+    message = (
+        "the model predicts a mean <= 0, outside the domain of its Tweedie "
+        f"distribution of power {power}"
+    )
+    with pytest.raises(ValueError, match=_whole(message)):
+        _pearson_dispersion(np.array([1.0, 2.0]), np.array([0.0, 1.5]), power, None, 0)
+
+
+def test_pearson_dispersion_of_power_zero_takes_any_mean():
+    y, mu = np.array([1.0, -2.0, 0.5]), np.array([0.0, -1.5, 0.25])
+    assert _pearson_dispersion(y, mu, 0.0, None, 1) == pytest.approx(
+        np.mean((y - mu) ** 2) * 3 / 2
+    )
+
+
+# ----------------------------------------------------------------------
+# which predictive distributions estimate a dispersion on the training set
+# ----------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "spec, expected",
+    [
+        (("tweedie", 2.0, False, True), True),
+        (("tweedie", 1.0, True, True), False),
+        (("tweedie", 1.0, True, False), False),
+        (("gaussian_process",), False),
+        (("bayesian_linear",), False),
+        (("transformed", ("tweedie", 1.5, False, True)), True),
+        (("transformed", ("tweedie", 1.0, True, True)), False),
+        (("transformed", ("bayesian_linear",)), False),
+    ],
+)
+def test_needs_training_set(spec, expected):
+    assert _needs_training_set(spec) is expected
+
+
+def test_one_hot_marks_each_rows_class():
+    classes = np.array(["a", "b", "c"])
+    out = _one_hot(["b", "a", "b", "c"], classes)
+    expected = [[0, 1, 0], [1, 0, 0], [0, 1, 0], [0, 0, 1]]
+    np.testing.assert_array_equal(out, expected)
+    assert out.dtype == float
+
+
+# ----------------------------------------------------------------------
+# refusals, worded whole
+# ----------------------------------------------------------------------
+def test_the_refusals_of_fine_tune_are_worded_whole():
+    X, y = _data()
+    liblinear = (
+        "fine_tune=True continues each generation from the previous one "
+        "through warm_start, which LogisticRegression(solver='liblinear') "
+        "ignores (every fit starts from scratch). Use another solver, "
+        "or fine_tune=False."
+    )
+    # inside a pipeline too: the step that owns warm_start is checked
+    for base in (
+        LogisticRegression(solver="liblinear"),
+        make_pipeline(StandardScaler(), LogisticRegression(solver="liblinear")),
+    ):
+        with pytest.raises(ValueError, match=_whole(liblinear)):
+            RecursiveRetrainer(base, fine_tune=True).fit(X, (y > 0).astype(int))
+    bagging = (
+        "fine_tune=True grows BaggingRegressor through warm_start, which it "
+        "refuses with oob_score=True. Use oob_score=False, or fine_tune=False."
+    )
+    with pytest.raises(ValueError, match=_whole(bagging)):
+        RecursiveRetrainer(BaggingRegressor(oob_score=True), fine_tune=True).fit(X, y)
+
+
+def test_the_refusal_of_sample_noise_without_predict_proba_is_worded_whole():
+    X, y = _data()
+    message = (
+        "label_noise='sample' draws labels from predict_proba, which "
+        "LinearSVC does not have. Use label_noise='argmax'."
+    )
+    with pytest.raises(ValueError, match=_whole(message)):
+        RecursiveRetrainer(LinearSVC(), label_noise="sample").fit(
+            X, (y > 0).astype(int)
+        )
+
+
+@pytest.mark.parametrize(
+    "verifier, kind, needed, classify",
+    [
+        (KernelDensity(), "regression", "predict", False),
+        (LinearSVC(), "classification", "predict_proba", True),
+        # predict_proba is the class's, but the fitted SVC(probability=False)
+        # has none: refused once fitted
+        (SVC(), "classification", "predict_proba", True),
+    ],
+)
+def test_the_refusal_of_a_verifier_without_its_method_is_worded_whole(
+    verifier, kind, needed, classify
+):
+    X, y = _data()
+    if classify:
+        y = (y > 0).astype(int)
+        base = LogisticRegression()
+    else:
+        base = Ridge()
+    message = (
+        f"A verifier for a {kind} loop must have {needed} (to score synthetic "
+        f"labels); {type(verifier).__name__} has none. Pass an estimator with "
+        "it or a callable (X, y) -> scores."
+    )
+    with pytest.raises(ValueError, match=_whole(message)):
+        RecursiveRetrainer(base, verifier=verifier, keep_fraction=0.5).fit(X, y)
+
+
+# ----------------------------------------------------------------------
+# what a regression verifier scores: minus the mean absolute error per row
+# ----------------------------------------------------------------------
+def test_regression_verifier_scores_minus_the_mean_absolute_error_per_row(
+    monkeypatch,
+):
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(37, 3))
+    Y = np.column_stack([X @ [0.5, -1.0, 2.0], X @ [1.5, 0.25, -0.75]])
+    Y += 0.4 * rng.normal(size=Y.shape)
+    est = RecursiveRetrainer(
+        LinearRegression(), n_generations=1, verifier=Ridge(), keep_fraction=0.7
+    )
+    problem = _problem_of(monkeypatch, est, X, Y)
+    verifier = Ridge(alpha=0.3).fit(X, Y)
+    X_new = rng.normal(size=(13, 3))
+    y_new = rng.normal(size=(13, 2))
+    batch = Batch(X=X_new, y=y_new, weight=None, origin=np.ones(13, dtype=int))
+    scores = problem.verifier_scores(verifier, batch)
+    expected = -np.mean(np.abs(verifier.predict(X_new) - y_new), axis=1)
+    np.testing.assert_allclose(scores, expected, rtol=1e-12)
+
+
+# ----------------------------------------------------------------------
+# inputs drawn by a callable: checked and given the real data's form
+# ----------------------------------------------------------------------
+def test_sampled_inputs_of_a_dataframe_fit_get_its_columns(monkeypatch):
+    X, y = _data()
+    frame = pd.DataFrame(X, columns=["u", "v", "w"])
+
+    def draw(n, random_state):
+        return np.random.default_rng(random_state).normal(size=(n, 3))
+
+    est = RecursiveRetrainer(Ridge(), n_generations=1, inputs=draw, random_state=0)
+    problem = _problem_of(monkeypatch, est, frame, y)
+    X_new = problem._check_sampled_inputs(draw(9, 1), 9)
+    assert isinstance(X_new, pd.DataFrame)
+    assert list(X_new.columns) == ["u", "v", "w"]
+    np.testing.assert_array_equal(X_new.to_numpy(), draw(9, 1))
+
+
+def test_sampled_inputs_without_a_shape_are_refused_with_shape_none(monkeypatch):
+    X, y = _data()
+    message = (
+        "inputs must produce an array of shape (9, 3) for 9 synthetic samples; "
+        "got shape None."
+    )
+    est = RecursiveRetrainer(Ridge(), n_generations=1, random_state=0)
+    problem = _problem_of(monkeypatch, est, X, y)
+    with pytest.raises(InputError, match=_whole(message)):
+        problem._check_sampled_inputs([[0.0, 1.0, 2.0]] * 9, 9)
+
+
+def test_a_single_column_of_sampled_inputs_is_kept_for_two_dimensional_data(
+    monkeypatch,
+):
+    X, y = _data(d=1)
+    est = RecursiveRetrainer(Ridge(), n_generations=1, random_state=0)
+    problem = _problem_of(monkeypatch, est, X, y)
+    column = np.arange(7.0).reshape(-1, 1)
+    np.testing.assert_array_equal(problem._check_sampled_inputs(column, 7), column)
+    # for one-dimensional data a sampler's one column becomes a vector; any
+    # other shape is refused by name
+    problem.real = Batch(
+        X=X[:, 0], y=problem.real.y, weight=None, origin=problem.real.origin
+    )
+    vector = problem._check_sampled_inputs(column, 7)
+    assert vector.shape == (7,)
+    np.testing.assert_array_equal(vector, np.arange(7.0))
+    message = (
+        "inputs must produce an array of shape (7,) for 7 synthetic samples; "
+        "got shape (7, 2)."
+    )
+    with pytest.raises(InputError, match=_whole(message)):
+        problem._check_sampled_inputs(np.zeros((7, 2)), 7)
+
+
+# ----------------------------------------------------------------------
+# predictive draws through a pipeline: the last step's, on transformed inputs
+# ----------------------------------------------------------------------
+def _positive_data(n=53, seed=5):
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, 2))
+    mu = np.exp(0.4 + 0.5 * X[:, 0] - 0.3 * X[:, 1])
+    y = rng.gamma(2.5, mu / 2.5)
+    return X, y, rng.uniform(0.3, 2.2, size=n)
+
+
+def _same(data):
+    return data
+
+
+@pytest.mark.parametrize("family", ["gamma", "poisson"])
+@pytest.mark.parametrize("n_heads", [0, 1, 2])
+def test_predictive_draws_of_a_pipeline_are_its_last_steps_on_transformed_inputs(
+    family, n_heads
+):
+    from sklearn.linear_model import GammaRegressor, PoissonRegressor
+    from sklearn.preprocessing import FunctionTransformer
+
+    from skcollapse.retrainer import _predictive_sampler
+
+    X, y, weight = _positive_data()
+    heads = [StandardScaler(), FunctionTransformer(lambda Z: 1.5 * Z - 0.25)]
+    last = GammaRegressor(alpha=0.1) if family == "gamma" else PoissonRegressor()
+    model = make_pipeline(*heads[:n_heads], last).fit(
+        X, y, **{f"{type(last).__name__.lower()}__sample_weight": weight}
+    )
+    draw = _predictive_sampler(model, X, y, weight, _same)
+    head = model[:-1]
+    Xt = head.transform(X) if n_heads else X
+    direct = _predictive_sampler(model[-1], Xt, y, weight, _same)
+    X_new = np.random.default_rng(6).normal(size=(11, 2))
+    Xt_new = head.transform(X_new) if n_heads else X_new
+    for temperature in (1.0, 0.55):
+        got = draw(X_new, np.random.default_rng(7), temperature)
+        expected = direct(Xt_new, np.random.default_rng(7), temperature)
+        np.testing.assert_array_equal(got, expected)
+    if family == "gamma":
+        # the dispersion is the weighted one, estimated on the training set
+        mu = model.predict(X)
+        unweighted = _predictive_sampler(model[-1], Xt, y, None, _same)
+        a = unweighted(Xt_new, np.random.default_rng(7), 1.0)
+        b = direct(Xt_new, np.random.default_rng(7), 1.0)
+        assert not np.array_equal(a, b)
+        assert np.all(mu > 0)
+
+
+# ----------------------------------------------------------------------
+# a classifier's methods: the fitted last generation's, else the base's
+# ----------------------------------------------------------------------
+def test_predict_proba_is_available_as_the_fitted_or_the_unfitted_base_has_it():
+    X, y = _data()
+    labels = (y > 0).astype(int)
+    assert hasattr(RecursiveRetrainer(LogisticRegression()), "predict_proba")
+    assert not hasattr(RecursiveRetrainer(LinearSVC()), "predict_proba")
+    assert hasattr(RecursiveRetrainer(LinearSVC()), "decision_function")
+    est = RecursiveRetrainer(LogisticRegression(), n_generations=1).fit(X, labels)
+    # a new base without predict_proba: the fitted generations still have it
+    est.set_params(estimator=SVC())
+    assert not hasattr(SVC(), "predict_proba")
+    assert hasattr(est, "predict_proba")
+    assert est.predict_proba(X[:5]).shape == (5, 2)
+    # and the other way round
+    est = RecursiveRetrainer(LinearSVC(), n_generations=1, label_noise="argmax")
+    est.fit(X, labels).set_params(estimator=LogisticRegression())
+    assert not hasattr(est, "predict_proba")
