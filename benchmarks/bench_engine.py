@@ -21,9 +21,13 @@ thread (``threadpoolctl``), ``n_jobs=1``:
 The refit side is measured on ``--refit-repeats`` repeats (default 20) and
 scaled linearly to the full count (its repeats are independent and cost the
 same, so its time is linear in them); the output says so. The batched side
-runs the full count. Each time is the best of ``--rounds`` runs. The load
-average is printed: on a shared machine both sides slow down together, and
-the ratio is what is compared.
+runs the full count. The batched time is the best of ``--rounds`` runs
+(default 5: a run of a second or less is easily hit by another process on a
+shared machine, and the best of a few is the least disturbed), the refit time
+the best of ``--refit-rounds`` (default 1: a refit run lasts seconds to
+minutes). The load average is printed: on a shared machine both sides slow
+down, the refit side more (its many small fits suffer more from the other
+processes), so the ratio is highest under load; quote it with the load.
 
 Then the scale run of issue 12 (:func:`seddik_scale`): the categorical loop
 for 10,000 repeats x 1,000 generations with ``n_jobs=2``, its wall time and
@@ -31,7 +35,8 @@ CPU seconds (``--scale-repeats 0`` skips it).
 
 Run::
 
-    python benchmarks/bench_engine.py [--refit-repeats 20] [--rounds 2] [--only 4]
+    python benchmarks/bench_engine.py [--refit-repeats 20] [--rounds 5]
+        [--refit-rounds 1] [--only 4]
         [--scale-repeats 10000]
 """
 
@@ -131,7 +136,8 @@ def seddik_scale(n_repeats=10_000, n_generations=1_000, n_jobs=2):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--refit-repeats", type=int, default=20)
-    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--refit-rounds", type=int, default=1)
     parser.add_argument(
         "--scale-repeats", type=int, default=10_000,
         help="repeats of the scale run (0 skips it)",
@@ -150,7 +156,7 @@ def main():
                 continue
             batched = best_time(estimator, X, y, n_repeats, "batched", args.rounds)
             n_refit = min(args.refit_repeats, n_repeats)
-            refit = best_time(estimator, X, y, n_refit, "refit", 1)
+            refit = best_time(estimator, X, y, n_refit, "refit", args.refit_rounds)
             scaled = refit * n_repeats / n_refit
             ratio = scaled / batched
             rows.append((name, n_repeats, scaled, n_refit, batched, ratio, target))
