@@ -66,7 +66,10 @@ FRESH = [
 ]  # fmt: skip
 
 
-@pytest.mark.parametrize("estimator", FRESH)
+@pytest.mark.parametrize(
+    "estimator",
+    [*FRESH[:3], *(pytest.param(f, marks=pytest.mark.slow) for f in FRESH[3:])],
+)
 def test_fresh_real_rows_equal_in_distribution(estimator):
     compare(estimator, X_REAL)
 
@@ -189,12 +192,16 @@ SLICED = [
 ]  # fmt: skip
 
 
-@pytest.mark.parametrize("estimator", SLICED)
+@pytest.mark.parametrize(
+    "estimator",
+    [SLICED[0], *(pytest.param(e, marks=pytest.mark.slow) for e in SLICED[1:])],
+)
 def test_sliced_wasserstein_equal_in_distribution(estimator):
     batched, _ = compare(estimator, X_REAL, n_repeats=80)
     assert "wasserstein" in batched
 
 
+@pytest.mark.slow
 def test_sliced_wasserstein_weighted_and_one_feature_equal_in_distribution():
     compare(SLICED[0], X_REAL, n_repeats=80, params={"sample_weight": WEIGHTS})
     compare(SLICED[0], X_REAL_1D, n_repeats=80)
