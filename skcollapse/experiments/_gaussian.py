@@ -572,9 +572,10 @@ def mad_sampling_bias(
         100), (0.8, 20)) with ``n_s = 900``. These sizes are ours: the paper
         (Sections 3 and 4) shows its Gaussian loops in figures, not at stated
         sizes; ``n_s / n_r = 9`` at paper scale is the setting of the
-        fresh-loop reference number of ``PAPERS.md`` (for ``lambda = 1`` the
-        mean error settles at about ``0.5286`` times that of ``n_r`` real
-        rows alone; ``1 / (2 - w) = 0.5263`` with a known covariance).
+        fresh-loop reference number this package checks against (for
+        ``lambda = 1`` the mean error settles at about ``0.5286`` times that
+        of ``n_r`` real rows alone; ``1 / (2 - w) = 0.5263`` with a known
+        covariance).
 
     %(random_state)s
 
