@@ -187,7 +187,7 @@ class GaussianInputs:
     " ends below the best fixed (clean-data) penalty, in the paper's setting"
     " and with AdaptiveRegularization in every generation; over-parameterised"
     " and noise-free, min-norm fits forget: 1 - (T0/d)^(n+1)",
-    {"quick": 30, "paper": 900},
+    {"quick": 30, "paper": 950},
     {
         "n_features": count(1),
         "n_samples": count(4),
