@@ -528,3 +528,197 @@ def test_stop_on_collapse_at_awkward_references(X, spreads, threshold, stopped_a
     else:
         assert result.termination_condition == "collapsed"
         assert result.n_generations == stopped_at
+
+
+# --------------------------------------------------------------------------
+# the real rows kept, and their random streams
+# --------------------------------------------------------------------------
+@pytest.mark.parametrize("data", ["replace", "accumulate"])
+def test_fixed_real_rows_are_drawn_from_generation_zeros_stream(X, data):
+    from skcollapse._random import Stream
+
+    # 9 rows at real_fraction 0.4: round(3.6) = 4 rows, the same in every
+    # generation, drawn by the REAL_ROWS stream of generation 0's seeds
+    problem = _Kept(X)
+    run(X, seed=11, problem=problem, n_generations=3, real_fraction=0.4, data=data)
+    rng = SeedTable(11).rng(0, Stream.REAL_ROWS)
+    rows = np.sort(rng.choice(9, size=4, replace=False))
+    for train, _ in problem.trains[1:]:
+        np.testing.assert_array_equal(train[:4], X[rows])
+
+
+def test_resampled_real_rows_are_drawn_from_each_generations_stream(X):
+    from skcollapse._random import Stream
+
+    problem = _Kept(X)
+    run(X, seed=11, problem=problem, n_generations=3, real_fraction=0.4,
+        real_sampling="resample")  # fmt: skip
+    for g, (train, _) in enumerate(problem.trains[1:], start=1):
+        rng = SeedTable(11).rng(g, Stream.REAL_ROWS)
+        np.testing.assert_array_equal(
+            train[:4], X[np.sort(rng.choice(9, size=4, replace=False))]
+        )
+
+
+def test_accumulate_with_one_resampled_real_row_draws_it_anew(X):
+    from skcollapse._random import Stream
+
+    # real_fraction 0.12 of 9 rows: one real row, drawn again in every
+    # generation, beside every batch so far
+    problem = _Kept(X)
+    run(X, seed=4, problem=problem, n_generations=4, real_fraction=0.12,
+        real_sampling="resample", data="accumulate", synthetic_size=2)  # fmt: skip
+    for g, (train, _) in enumerate(problem.trains[1:], start=1):
+        assert len(train) == 1 + 2 * g
+        row = SeedTable(4).rng(g, Stream.REAL_ROWS).choice(9, size=1, replace=False)
+        np.testing.assert_array_equal(train[0], X[row[0]])
+        # the batches of earlier generations follow, in order
+        for h in range(1, g):
+            np.testing.assert_array_equal(
+                train[1 + 2 * (h - 1) : 1 + 2 * h], problem.trains[h][0][-2:]
+            )
+
+
+def test_the_rounding_rule_reads_the_product_to_nine_decimals():
+    from skcollapse._loop import round_count
+
+    # 5 * 0.49999999992 = 2.4999999996: to 9 decimals 2.5, so 3 rows
+    assert round_count(0.49999999992, 5) == 3
+    # and 2.4999999994 is 2.499999999 to 9 decimals: 2 rows
+    assert round_count(0.49999999988, 5) == 2
+
+
+# --------------------------------------------------------------------------
+# fresh real rows: the source's name, NaN
+# --------------------------------------------------------------------------
+class _Source:
+    """A real source object (``sample``) drawing rows of the wrong width."""
+
+    def sample(self, n_samples, random_state=None):
+        return np.zeros((n_samples, 3))
+
+
+def _wide(n_samples, seed):
+    return np.zeros((n_samples, 3))
+
+
+@pytest.mark.parametrize(
+    "source, what",
+    [(_Source(), "real_source (_Source).sample"), (_wide, "real_source (_wide)")],
+)
+def test_a_fresh_source_is_named_in_full(X, source, what):
+    from skcollapse import RecursiveDensityRetrainer
+    from skcollapse.generative import GaussianDensity
+
+    est = RecursiveDensityRetrainer(
+        GaussianDensity(),
+        n_generations=1,
+        real_sampling="fresh",
+        real_fraction=0.5,
+        real_source=source,
+    )
+    message = (
+        f"{what} at generation 1 returned inputs of shape (5, 3); 5 rows of the "
+        "real data's shape (5, 1) are needed."
+    )
+    with pytest.raises(InputError, match=f"^{re.escape(message)}$"):
+        est.fit(X)
+
+
+def test_fresh_rows_may_hold_nan_where_the_base_takes_nan():
+    from sklearn.ensemble import HistGradientBoostingRegressor
+
+    from skcollapse import RecursiveRetrainer
+
+    X, y = _regression()
+
+    def source(n_samples, seed):
+        rows, targets = _regression(n_samples)
+        rows[0, 1] = np.nan
+        return rows, targets
+
+    est = RecursiveRetrainer(
+        HistGradientBoostingRegressor(max_iter=3, min_samples_leaf=2),
+        n_generations=1,
+        real_sampling="fresh",
+        real_fraction=0.5,
+        real_source=source,
+        random_state=0,
+    ).fit(X, y)
+    assert est.trajectory_["n_real"].tolist() == [11, 6]
+
+
+# --------------------------------------------------------------------------
+# the verifier's clone and seed
+# --------------------------------------------------------------------------
+def test_a_verifier_estimator_is_a_clone_seeded_by_generation_zeros_stream(X):
+    from sklearn.base import clone
+    from test_loop import MeanModel
+
+    from skcollapse._random import Stream, seed_estimator
+
+    class Seen(ToyProblem):
+        def fit_verifier(self, verifier):
+            self.verifier = verifier
+            return super().fit_verifier(verifier)
+
+    given = MeanModel(random_state=None)
+    problem = Seen(X)
+    run(X, seed=13, problem=problem, n_generations=2, verifier=given, threshold=-9)
+    expected = seed_estimator(clone(given), SeedTable(13).rng(0, Stream.VERIFY))
+    assert problem.verifier is not given and given.random_state is None
+    assert problem.verifier.random_state == expected.random_state
+    assert isinstance(expected.random_state, int)
+
+
+# --------------------------------------------------------------------------
+# what a schedule sees (GenerationContext), and parameter validation
+# --------------------------------------------------------------------------
+class _Noisy(_Kept):
+    """_Kept whose draws record a label-noise scale of 0.37 per generation."""
+
+    def synthesize(self, model, n_samples, rng, *, generation, n_candidates):
+        synthesis = super().synthesize(
+            model, n_samples, rng, generation=generation, n_candidates=n_candidates
+        )
+        record = {**synthesis.record, "label_noise_scale": 0.37 * generation}
+        return Synthesis(synthesis.batch, record)
+
+
+def test_a_schedule_sees_every_field_of_its_generation(X):
+    weight = np.linspace(0.5, 2.5, 9)
+    problem = _Noisy(X, weight=weight)
+    seen, history = [], []
+
+    def schedule(context):
+        seen.append(context)
+        history.append(list(context.history["generation"]))  # the records so far
+        return {"fail_below": 0}
+
+    result = run(X, problem=problem, n_generations=3, real_fraction=0.4,
+                 synthetic_size=5, regularization=schedule,
+                 store_estimators=True)  # fmt: skip
+    assert [c.generation for c in seen] == [0, 1, 2, 3]
+    assert [c.n_train for c in seen] == [9, 9, 9, 9]
+    assert [c.n_real for c in seen] == [9, 4, 4, 4]
+    assert all(c.n_real_total == 9 and c.data == "replace" for c in seen)
+    assert np.isnan(seen[0].label_noise_scale)
+    assert [c.label_noise_scale for c in seen[1:]] == [0.37, 0.74, 0.37 * 3]
+    for g, context in enumerate(seen):
+        np.testing.assert_array_equal(context.X, problem.trains[g][0])
+        np.testing.assert_array_equal(context.sample_weight, problem.trains[g][1])
+        assert context.y is None and context.real_y is None
+        assert context.real_X is X and context.real_sample_weight is weight
+        assert context.estimator is result.estimators[g]  # the model to be fitted
+        assert context.previous is (None if g == 0 else result.estimators[g - 1])
+        assert history[g] == list(range(g))
+
+
+def test_the_base_estimators_parameters_are_validated_at_generation_zero():
+    from sklearn.linear_model import Ridge
+
+    from skcollapse import RecursiveRetrainer
+    from skcollapse._compat import InvalidParameterError
+
+    with pytest.raises(InvalidParameterError, match="'alpha' parameter of Ridge"):
+        RecursiveRetrainer(Ridge(alpha=-1.5), n_generations=2).fit(*_regression())
