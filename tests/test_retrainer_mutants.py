@@ -12,6 +12,7 @@ import re
 import numpy as np
 import pandas as pd
 import pytest
+from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.ensemble import BaggingRegressor
 from sklearn.linear_model import LinearRegression, LogisticRegression, Ridge
 from sklearn.neighbors import KernelDensity
@@ -384,3 +385,123 @@ def test_predict_proba_is_available_as_the_fitted_or_the_unfitted_base_has_it():
     est = RecursiveRetrainer(LinearSVC(), n_generations=1, label_noise="argmax")
     est.fit(X, labels).set_params(estimator=LogisticRegression())
     assert not hasattr(est, "predict_proba")
+
+
+# ----------------------------------------------------------------------
+# predictive draws of the other families: spread under temperature
+# ----------------------------------------------------------------------
+def test_bayesian_linear_draws_have_temperature_times_the_predictive_variance():
+    from sklearn.linear_model import BayesianRidge
+
+    from skcollapse.retrainer import _predictive_sampler
+
+    X, y = _data(n=47)
+    model = BayesianRidge().fit(X, y)
+    draw = _predictive_sampler(model, X, y, None, _same)
+    point = np.array([[0.3, -1.1, 0.8]])
+    mean, std = model.predict(point, return_std=True)
+    n = 30_000
+    for temperature in (1.0, 0.37):
+        draws = draw(np.repeat(point, n, axis=0), np.random.default_rng(2), temperature)
+        assert_mc_agrees(draws, mean[0])
+        assert_mc_agrees((draws - mean[0]) ** 2, temperature * std[0] ** 2)
+
+
+def test_gaussian_process_draws_have_temperature_times_posterior_plus_noise_variance():
+    from sklearn.gaussian_process import GaussianProcessRegressor
+    from sklearn.gaussian_process.kernels import RBF
+
+    from skcollapse.retrainer import _predictive_sampler
+
+    rng = np.random.default_rng(4)
+    X = rng.uniform(-2, 2, size=(9, 1))
+    y = np.sin(X[:, 0]) + 0.2 * rng.normal(size=9)
+    alpha = 0.09
+    model = GaussianProcessRegressor(RBF(0.8), alpha=alpha, optimizer=None).fit(X, y)
+    draw = _predictive_sampler(model, X, y, None, _same)
+    # a point far from the data (posterior variance near the prior's) and
+    # one among them
+    points = np.array([[3.7], [0.1]])
+    mean, std = model.predict(points, return_std=True)
+    # (a point among the data: a small posterior variance beside alpha)
+    for temperature, n in ((0.43, 600), (1.0, 200)):
+        draws = np.array(
+            [draw(points, np.random.default_rng(s), temperature) for s in range(n)]
+        )
+        assert_mc_agrees(draws, mean, family_wise="bonferroni")
+        assert_mc_agrees(
+            (draws - mean) ** 2,
+            temperature * (std**2 + alpha),
+            family_wise="bonferroni",
+        )
+
+
+@pytest.mark.parametrize("inner", ["gamma", "bayesian"])
+def test_transformed_target_draws_are_the_inverse_transform_of_the_inner_draws(inner):
+    from sklearn.compose import TransformedTargetRegressor
+    from sklearn.linear_model import BayesianRidge, GammaRegressor
+    from sklearn.preprocessing import FunctionTransformer
+
+    from skcollapse.retrainer import _predictive_sampler
+
+    X, y, weight = _positive_data()
+    # labels scaled by 2.5 before the inner model sees them
+    scale = FunctionTransformer(lambda v: 2.5 * v, inverse_func=lambda v: v / 2.5)
+    regressor = GammaRegressor(alpha=0.1) if inner == "gamma" else BayesianRidge()
+    model = TransformedTargetRegressor(regressor=regressor, transformer=scale)
+    model.fit(X, y, sample_weight=weight)
+    draw = _predictive_sampler(model, X, y, weight, _same)
+    direct = _predictive_sampler(model.regressor_, X, 2.5 * y, weight, _same)
+    X_new = np.random.default_rng(8).normal(size=(7, 2))
+    got = draw(X_new, np.random.default_rng(9), 0.8)
+    expected = direct(X_new, np.random.default_rng(9), 0.8) / 2.5
+    assert got.shape == (7,)
+    np.testing.assert_allclose(got, expected, rtol=1e-12)
+
+
+def test_a_dataframe_of_sampled_inputs_is_kept_with_its_dtypes(monkeypatch):
+    X, y = _data()
+    frame = pd.DataFrame(
+        {"u": X[:, 0], "v": (X[:, 1] > 0).astype(np.int64), "w": X[:, 2]}
+    )
+    est = RecursiveRetrainer(Ridge(), n_generations=1, random_state=0)
+    problem = _problem_of(monkeypatch, est, frame, y)
+    drawn = frame.iloc[:6].reset_index(drop=True)
+    kept = problem._check_sampled_inputs(drawn, 6)
+    assert kept is drawn
+    assert list(kept.dtypes) == [np.float64, np.int64, np.float64]
+
+
+class _Scribbler(RegressorMixin, BaseEstimator):
+    """A verifier that, with ``copy=False``, writes NaN into what it is given."""
+
+    def __init__(self, copy=False):
+        self.copy = copy
+
+    def fit(self, X, y):
+        self.model_ = Ridge().fit(X, y)
+        if not self.copy:
+            y[...] = np.nan
+        return self
+
+    def predict(self, X):
+        out = self.model_.predict(X)
+        if not self.copy:
+            X[...] = np.nan
+        return out
+
+
+def test_a_verifier_that_writes_into_its_inputs_gets_copies():
+    X, y = _data(n=43)
+    X0, y0 = X.copy(), y.copy()
+    est = RecursiveRetrainer(
+        Ridge(),
+        n_generations=3,
+        verifier=_Scribbler(),
+        keep_fraction=0.6,
+        random_state=1,
+    ).fit(X, y)
+    np.testing.assert_array_equal(X, X0)
+    np.testing.assert_array_equal(y, y0)
+    assert np.all(np.isfinite(est.trajectory_["score_real"]))
+    assert np.all(np.isfinite(est.estimators_[-1].coef_))
