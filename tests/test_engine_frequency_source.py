@@ -198,7 +198,21 @@ def test_a_class_missing_from_a_repeat_is_recorded_as_refit():
     assert np.any(batched["n_classes_train"][:, 0] < 3)
 
 
-@pytest.mark.parametrize("estimator, kwargs", [SOURCED[0], SOURCED[2]])
+# six classes, five rows a repeat: every repeat lacks a class, and a chunk of
+# two or three repeats may lack one too (the pooled classes then include the
+# source's declared ones, so that no repeat's numbers depend on its chunk)
+SIX = GaussianClassificationSource([1.5, 0.3, 0.2, 0.1, 0.7, 0.4], n_classes=6)
+X_TEST6, Y_TEST6 = SIX.sample(31, random_state=1)
+SIX_CLASSES = (
+    RecursiveRetrainer(FrequencyClassifier(alpha=0.5), n_generations=4),
+    dict(source=SIX, n_samples=5, X_test=X_TEST6, y_test=Y_TEST6),
+)
+
+
+@pytest.mark.parametrize(
+    "estimator, kwargs", [SOURCED[0], SOURCED[2], SIX_CLASSES],
+    ids=["frequency", "three-bootstrap", "six-classes-five-rows"],
+)  # fmt: skip
 def test_bit_identical_for_any_n_jobs_and_chunk(estimator, kwargs):
     common = dict(random_state=3, engine="batched", **kwargs)
     one = collapse_curve(estimator, n_repeats=7, n_jobs=1, **common)
@@ -214,6 +228,27 @@ def test_bit_identical_for_any_n_jobs_and_chunk(estimator, kwargs):
             assert_same_across_chunks(one[key], other[key], key)
         if np.ndim(one[key]) and key != "generation":
             assert_same_across_chunks(one[key][:4], prefix[key], key)
+
+
+class _Unlabelled:
+    """BINARY's draws and truth, without the ``classes`` it declares."""
+
+    def sample(self, n_samples, random_state=None):
+        return BINARY.sample(n_samples, random_state=random_state)
+
+    def evaluate(self, estimator):
+        return BINARY.evaluate(estimator)
+
+
+def test_a_source_without_declared_classes_is_not_covered():
+    estimator = RecursiveRetrainer(FrequencyClassifier(), n_generations=2)
+    kwargs = dict(source=_Unlabelled(), n_samples=11, n_repeats=3, random_state=0)
+    with pytest.raises(ValueError, match="without a classes attribute"):
+        _curve(estimator, None, None, "batched", **kwargs)
+    auto = _curve(estimator, None, None, "auto", **kwargs)
+    assert set(auto["engine"]) == {"refit"}
+    refit = _curve(estimator, None, None, "refit", **kwargs)
+    np.testing.assert_array_equal(auto["truth_accuracy"], refit["truth_accuracy"])
 
 
 def test_a_sparse_test_set_is_not_covered():

@@ -287,6 +287,7 @@ def _chunk_input(
         X_val=stack[3],
         y_val=stack[4],
         per_repeat=per_repeat,
+        classes=None if source is None else getattr(source, "classes", None),
     )
     return real, firsts, records, extras
 

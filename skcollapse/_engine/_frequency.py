@@ -180,7 +180,10 @@ class FrequencyFamily(BatchedProblem):
         labels = [y.ravel()]
         if real.y_val is not None:
             labels.append(np.asarray(real.y_val).ravel())
+        if real.classes is not None:  # a source's: the same for every chunk
+            labels.append(np.asarray(real.classes).ravel())
         # the meta-estimator's classes_: every real label, validation included
+        # (with a source, the union over the chunk's repeats and its classes)
         self.classes = classes = np.unique(np.concatenate(labels))
         self.n_classes = len(classes)
         X = np.asarray(real.X, dtype=float)
@@ -320,6 +323,15 @@ class FrequencyFamily(BatchedProblem):
     @classmethod
     def evaluates(cls, owner, evaluation):
         # GaussianClassificationSource and the accuracy in arrays, else models()
+        source = getattr(evaluation, "source", None)
+        if source is not None and getattr(source, "classes", None) is None:
+            # without declared labels the pool of a chunk's classes would be
+            # the labels its repeats happened to draw: numbers that depend on
+            # the chunk
+            return (
+                f"source={source!r} without a classes attribute (the batched "
+                f"{cls.__name__} needs the labels a source can draw up front)"
+            )
         return None
 
     def models(self):

@@ -50,6 +50,11 @@ class RealData:
         chunk's length, even for a chunk of one repeat: a family must then
         compute as for any chunk, so that a repeat's numbers do not depend on
         its chunk).
+    classes : ndarray or None
+        The labels a source declares (its ``classes`` attribute), known
+        before any draw: a family that pools the classes of a chunk's
+        repeats adds them, so that the pool, and with it every repeat's
+        numbers, does not depend on which repeats share a chunk.
     """
 
     X: Any
@@ -58,6 +63,7 @@ class RealData:
     X_val: Any = None
     y_val: Any = None
     per_repeat: bool = False
+    classes: Any = None
 
     @property
     def n_rows(self):
