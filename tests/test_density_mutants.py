@@ -162,3 +162,52 @@ def test_log_likelihood_of_a_models_scores_taken_as_floats():
         plain.trajectory_["log_likelihood_real"],
         rtol=1e-12,
     )
+
+
+# ----------------------------------------------------------------------
+# degenerate training sets: rows of weight 0 do not count
+# ----------------------------------------------------------------------
+def _reason(monkeypatch, base, X, weight):
+    from skcollapse._problem import Batch
+
+    problem, _ = _problem_of(monkeypatch, np.random.default_rng(0).normal(size=(9, 2)))
+    problem.owner = RecursiveDensityRetrainer(base)
+    return problem.degenerate_reason(
+        Batch(X=X, weight=weight, origin=np.ones(len(X), dtype=int))
+    )
+
+
+def test_degenerate_reason_counts_only_the_rows_that_weigh(monkeypatch):
+    from sklearn.mixture import GaussianMixture
+
+    a, b, c = [0.5, 1.5], [-2.0, 0.25], [3.0, -1.0]
+    # two copies of a weigh, b weighs nothing: one distinct sample for two
+    # components
+    reason = _reason(
+        monkeypatch,
+        GaussianMixture(n_components=2),
+        np.array([a, a, b]),
+        np.array([1.0, 1.0, 0.0]),
+    )
+    assert reason == (
+        "1 distinct sample(s) for 2 mixture components: a component would "
+        "have no points"
+    )
+    # light rows (weights below 1) count
+    assert (
+        _reason(
+            monkeypatch,
+            GaussianMixture(n_components=3),
+            np.array([a, b, c]),
+            np.array([0.5, 0.25, 0.75]),
+        )
+        is None
+    )
+    # a non-finite row counts only if it weighs
+    X = np.array([a, b, [np.inf, 0.0]])
+    base = GaussianMixture(n_components=2)
+    assert _reason(monkeypatch, base, X, np.array([1.0, 2.0, 0.0])) is None
+    assert (
+        _reason(monkeypatch, base, X, np.array([1.0, 2.0, 0.5]))
+        == "the synthetic samples hold non-finite values"
+    )

@@ -505,3 +505,29 @@ def test_a_verifier_that_writes_into_its_inputs_gets_copies():
     np.testing.assert_array_equal(y, y0)
     assert np.all(np.isfinite(est.trajectory_["score_real"]))
     assert np.all(np.isfinite(est.estimators_[-1].coef_))
+
+
+class _ColumnPredictor(RegressorMixin, BaseEstimator):
+    """A regressor whose predictions come as one column, for 1-D labels too."""
+
+    def fit(self, X, y):
+        self.model_ = Ridge().fit(X, y)
+        return self
+
+    def predict(self, X):
+        return self.model_.predict(X).reshape(-1, 1)
+
+
+def test_a_verifiers_column_of_predictions_scores_each_row_by_its_own_label(
+    monkeypatch,
+):
+    X, y = _data(n=31)
+    est = RecursiveRetrainer(Ridge(), n_generations=1, random_state=0)
+    problem = _problem_of(monkeypatch, est, X, y)
+    verifier = _ColumnPredictor().fit(X, y)
+    X_new = np.random.default_rng(1).normal(size=(9, 3))
+    y_new = np.random.default_rng(2).normal(size=9)
+    batch = Batch(X=X_new, y=y_new, weight=None, origin=np.ones(9, dtype=int))
+    scores = problem.verifier_scores(verifier, batch)
+    expected = -np.abs(verifier.predict(X_new)[:, 0] - y_new)
+    np.testing.assert_allclose(scores, expected, rtol=1e-12)
