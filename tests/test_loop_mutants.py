@@ -551,8 +551,14 @@ def test_resampled_real_rows_are_drawn_from_each_generations_stream(X):
     from skcollapse._random import Stream
 
     problem = _Kept(X)
-    run(X, seed=11, problem=problem, n_generations=3, real_fraction=0.4,
-        real_sampling="resample")  # fmt: skip
+    run(
+        X,
+        seed=11,
+        problem=problem,
+        n_generations=3,
+        real_fraction=0.4,
+        real_sampling="resample",
+    )
     for g, (train, _) in enumerate(problem.trains[1:], start=1):
         rng = SeedTable(11).rng(g, Stream.REAL_ROWS)
         np.testing.assert_array_equal(
@@ -566,8 +572,16 @@ def test_accumulate_with_one_resampled_real_row_draws_it_anew(X):
     # real_fraction 0.12 of 9 rows: one real row, drawn again in every
     # generation, beside every batch so far
     problem = _Kept(X)
-    run(X, seed=4, problem=problem, n_generations=4, real_fraction=0.12,
-        real_sampling="resample", data="accumulate", synthetic_size=2)  # fmt: skip
+    run(
+        X,
+        seed=4,
+        problem=problem,
+        n_generations=4,
+        real_fraction=0.12,
+        real_sampling="resample",
+        data="accumulate",
+        synthetic_size=2,
+    )
     for g, (train, _) in enumerate(problem.trains[1:], start=1):
         assert len(train) == 1 + 2 * g
         row = SeedTable(4).rng(g, Stream.REAL_ROWS).choice(9, size=1, replace=False)
@@ -695,9 +709,15 @@ def test_a_schedule_sees_every_field_of_its_generation(X):
         history.append(list(context.history["generation"]))  # the records so far
         return {"fail_below": 0}
 
-    result = run(X, problem=problem, n_generations=3, real_fraction=0.4,
-                 synthetic_size=5, regularization=schedule,
-                 store_estimators=True)  # fmt: skip
+    result = run(
+        X,
+        problem=problem,
+        n_generations=3,
+        real_fraction=0.4,
+        synthetic_size=5,
+        regularization=schedule,
+        store_estimators=True,
+    )
     assert [c.generation for c in seen] == [0, 1, 2, 3]
     assert [c.n_train for c in seen] == [9, 9, 9, 9]
     assert [c.n_real for c in seen] == [9, 4, 4, 4]
@@ -722,3 +742,80 @@ def test_the_base_estimators_parameters_are_validated_at_generation_zero():
 
     with pytest.raises(InvalidParameterError, match="'alpha' parameter of Ridge"):
         RecursiveRetrainer(Ridge(alpha=-1.5), n_generations=2).fit(*_regression())
+
+
+def test_corrected_rows_keep_their_weights(X):
+    from test_loop import _WeightedMean, _WeightedToy
+
+    # draws weigh 0.3 each; the correction moves them and keeps the weights
+    result = run(
+        X,
+        problem=_WeightedToy(X, np.arange(1.0, 10.0)),
+        estimator=_WeightedMean(),
+        n_generations=2,
+        synthetic_size=5,
+        correction=lambda samples: 1.5 * samples,
+        store_estimators=True,
+    )
+    for model in result.estimators[1:]:
+        np.testing.assert_array_equal(model.weight_seen_, np.full(5, 0.3))
+
+
+def test_a_supervised_schedule_sees_the_labels_each_generation_trains_on():
+    from conftest import RecordingRegression
+
+    from skcollapse import RecursiveRetrainer
+
+    X, y = _regression()
+    seen = []
+
+    def schedule(context):
+        seen.append((np.array(context.y), context.real_y))
+        return {"fit_intercept": True}
+
+    est = RecursiveRetrainer(
+        RecordingRegression(),
+        n_generations=2,
+        label_noise=0.5,
+        regularization=schedule,
+        random_state=1,
+    )
+    est.fit(X, y)
+    for (labels, real_y), model in zip(seen, est.estimators_):
+        np.testing.assert_array_equal(labels, model.y_seen_)
+        np.testing.assert_array_equal(real_y, y)
+    np.testing.assert_array_equal(seen[0][0], y)
+    assert not np.array_equal(seen[2][0], y)
+
+
+def test_a_schedule_value_rejected_after_generation_zero_is_named():
+    from sklearn.linear_model import Ridge
+
+    from skcollapse import RecursiveRetrainer
+
+    # valid at generations 0 and 1 (1.0, 0.2), refused at generation 2 (-0.6)
+    est = RecursiveRetrainer(
+        Ridge(), n_generations=3, regularization={"alpha": lambda g, n: 1.0 - 0.8 * g}
+    )
+    with pytest.raises(ValueError, match=r"at generation 2, which Ridge rejects"):
+        est.fit(*_regression())
+
+
+def test_fine_tune_grows_every_counted_member_after_one_without_a_count():
+    from sklearn.ensemble import RandomForestRegressor, VotingRegressor
+    from sklearn.linear_model import SGDRegressor
+
+    from skcollapse import RecursiveRetrainer
+
+    # the first member warm-starts but has no count (SGD): the forest after
+    # it still grows by its own 3 trees per generation
+    base = VotingRegressor(
+        [("a", SGDRegressor(max_iter=50, tol=None)),
+         ("b", RandomForestRegressor(n_estimators=3, max_depth=2))]
+    )  # fmt: skip
+    est = RecursiveRetrainer(base, n_generations=2, fine_tune=True, random_state=0)
+    est.fit(*_regression())
+    assert [m.get_params()["b__n_estimators"] for m in est.estimators_] == [3, 6, 9]
+    trees = [len(m.named_estimators_["b"].estimators_) for m in est.estimators_]
+    assert trees == [3, 6, 9]
+    assert base.get_params()["b__n_estimators"] == 3

@@ -109,6 +109,7 @@ TARGETS = {
             "tests/test_progress.py",
             "tests/test_stop_on_collapse.py",
             "tests/test_retrainer.py",
+            "tests/test_loop_mutants.py",
         ],
     ),
     # The supervised problem: the Problem class and the module's helpers
