@@ -344,6 +344,7 @@ def test_a_schedule_value_ridge_rejects_is_the_refit_paths_error():
     "estimator, kwargs",
     [
         (SOURCED[0][0], SOURCED[0][1]),
+        (SOURCED[2][0], SOURCED[2][1]),  # the Gaussian truth, per repeat
         (FRESH[5], dict(X=X_REAL, y=Y_REAL)),
         (SCHEDULED[3], dict(X=X_REAL, y=Y_REAL)),
     ],

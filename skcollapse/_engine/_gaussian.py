@@ -240,7 +240,11 @@ class GaussianFamily(DensityFamily):
             true_logdet = np.linalg.slogdet(true_S)[1]
             diff = true_mean - mean
             solved = np.linalg.solve(true_S, S_safe)
-            maha = np.einsum("rd,rd->r", diff, np.linalg.solve(true_S, diff.T).T)
+            # one right-hand side per repeat (a solve of all repeats' columns
+            # at once is blocked by their number: last bits by chunk size)
+            maha = np.einsum(
+                "rd,rd->r", diff, np.linalg.solve(true_S, diff[:, :, None])[:, :, 0]
+            )
             kl = 0.5 * (
                 np.trace(solved, axis1=1, axis2=2) + maha - d + true_logdet - logdet
             )
