@@ -819,3 +819,87 @@ def test_fine_tune_grows_every_counted_member_after_one_without_a_count():
     trees = [len(m.named_estimators_["b"].estimators_) for m in est.estimators_]
     assert trees == [3, 6, 9]
     assert base.get_params()["b__n_estimators"] == 3
+
+
+def test_a_verifier_of_no_known_kind_is_refused_in_full(X):
+    message = (
+        "verifier must be None, an estimator with fit and predict_proba, predict "
+        "or score_samples, or a callable (X, y) -> scores or (X) -> scores; got 0.5."
+    )
+    with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
+        run(X, n_generations=1, verifier=0.5)
+
+
+# --------------------------------------------------------------------------
+# the memory check, the synthesis stream, the trajectory's keys
+# --------------------------------------------------------------------------
+@pytest.mark.parametrize("n_generations, refused", [(0, False), (1, True)])
+def test_the_memory_check_runs_when_a_batch_will_be_drawn(
+    monkeypatch, X, n_generations, refused
+):
+    import skcollapse._loop
+
+    # 9 rows of 8 bytes on a machine of 800 bytes: 101 rows do not fit
+    monkeypatch.setattr(skcollapse._loop, "physical_memory", lambda: 800)
+    params = {"n_generations": n_generations, "synthetic_size": 101}
+    if refused:
+        with pytest.raises(ValueError, match="GiB of memory"):
+            run(X, **params)
+    else:
+        assert run(X, **params).n_generations == 0
+
+
+def test_the_draws_consume_generation_zeros_synthesis_stream(X):
+    from skcollapse._random import Stream
+
+    problem = _Kept(X)
+    run(X, seed=21, problem=problem, n_generations=2, synthetic_size=5)
+    rng = SeedTable(21).rng(0, Stream.SYNTHESIS)
+    mean = float(np.mean(X))
+    for rows, _ in problem.trains[1:]:
+        draws = mean + rng.standard_normal((5, 1))  # from the previous mean
+        np.testing.assert_allclose(rows, draws, rtol=0, atol=1e-15)
+        mean = float(np.mean(rows))
+
+
+def test_the_trajectory_has_the_records_keys_and_no_others(X):
+    result = run(X, n_generations=2, synthetic_size=4)
+    assert set(result.trajectory) == {
+        "generation", "n_rejected", "n_drawn", "n_train", "n_real",
+        "n_synthetic", "mean", "spread",
+    }  # fmt: skip
+    np.testing.assert_array_equal(result.trajectory["generation"], [0, 1, 2])
+    np.testing.assert_array_equal(result.trajectory["n_rejected"], [0, 0, 0])
+    np.testing.assert_array_equal(result.trajectory["n_train"], [9, 4, 4])
+
+
+# --------------------------------------------------------------------------
+# a verifier that keeps one row, or none
+# --------------------------------------------------------------------------
+def test_a_training_set_of_one_row_is_fitted(X):
+    import warnings
+
+    problem = _Kept(X)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no "no training data" warning
+        result = run(X, problem=problem, n_generations=2, synthetic_size=5,
+                     verifier=lambda s: -np.abs(s[:, 0]), keep_fraction=0.1,
+                     store_estimators=True)  # fmt: skip
+    np.testing.assert_array_equal(result.trajectory["n_train"], [9, 1, 1])
+    for model, (rows, _) in zip(result.estimators[1:], problem.trains[1:]):
+        assert rows.shape == (1, 1) and model.mean_ == rows[0, 0]
+
+
+def test_the_warning_of_a_generation_without_training_data_in_full(X):
+    from skcollapse import CollapseWarning
+
+    message = (
+        "SimpleNamespace: generation 1 has no training data (the verifier "
+        "rejected every synthetic sample and no real data is kept); the previous "
+        "generation's model is kept."
+    )
+    with pytest.warns(CollapseWarning, match=f"^{re.escape(message)}$"):
+        result = run(X, n_generations=1, verifier=lambda s: -np.ones(len(s)),
+                     threshold=0.0, store_estimators=True)  # fmt: skip
+    assert result.estimators[1] is result.estimators[0]
+    assert result.termination_condition == "max_generations"
