@@ -211,3 +211,16 @@ def test_degenerate_reason_counts_only_the_rows_that_weigh(monkeypatch):
         _reason(monkeypatch, base, X, np.array([1.0, 2.0, 0.5]))
         == "the synthetic samples hold non-finite values"
     )
+
+
+def test_a_total_weight_equal_to_ddof_is_degenerate(monkeypatch):
+    X = np.array([[0.5, 1.5], [-2.0, 0.25]])
+    assert _reason(monkeypatch, GaussianDensity(ddof=1), X[:1], None) == (
+        "a total sample weight of 1 for GaussianDensity with ddof=1"
+    )
+    assert _reason(monkeypatch, GaussianDensity(ddof=1), X, None) is None
+    weight = np.array([0.75, 1.25])
+    assert _reason(monkeypatch, GaussianDensity(ddof=2), X, weight) == (
+        "a total sample weight of 2 for GaussianDensity with ddof=2"
+    )
+    assert _reason(monkeypatch, GaussianDensity(ddof=2), X, 1.25 * weight) is None

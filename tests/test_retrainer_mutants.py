@@ -434,6 +434,11 @@ def test_gaussian_process_draws_have_temperature_times_posterior_plus_noise_vari
             temperature * (std**2 + alpha),
             family_wise="bonferroni",
         )
+    # one generator's draw is reproducible (the sample is seeded from it)
+    np.testing.assert_array_equal(
+        draw(points, np.random.default_rng(5), 0.43),
+        draw(points, np.random.default_rng(5), 0.43),
+    )
 
 
 @pytest.mark.parametrize("inner", ["gamma", "bayesian"])
@@ -531,3 +536,45 @@ def test_a_verifiers_column_of_predictions_scores_each_row_by_its_own_label(
     scores = problem.verifier_scores(verifier, batch)
     expected = -np.abs(verifier.predict(X_new)[:, 0] - y_new)
     np.testing.assert_allclose(scores, expected, rtol=1e-12)
+
+
+def test_auto_label_noise_is_predictive_for_a_positive_family_without_the_tag():
+    from sklearn.ensemble import HistGradientBoostingRegressor
+    from sklearn.linear_model import TweedieRegressor
+    from sklearn.utils import get_tags
+
+    from skcollapse.retrainer import _auto_label_noise
+
+    gamma = HistGradientBoostingRegressor(loss="gamma")
+    # the gamma loss does not set the positive_only tag: the family says it
+    assert not get_tags(gamma).target_tags.positive_only
+    assert _auto_label_noise(gamma) == "predictive"
+    assert _auto_label_noise(HistGradientBoostingRegressor(loss="poisson")) == (
+        "predictive"
+    )
+    assert _auto_label_noise(TweedieRegressor(power=0)) == "residual"
+    assert _auto_label_noise(Ridge()) == "residual"
+
+
+def test_transformed_target_draws_through_a_scaler_of_the_labels():
+    # StandardScaler takes a column only: the draws are reshaped to one and
+    # back to a vector
+    from sklearn.compose import TransformedTargetRegressor
+    from sklearn.linear_model import BayesianRidge
+
+    from skcollapse.retrainer import _predictive_sampler
+
+    X, y = _data(n=45)
+    y = 4.0 + 3.0 * y
+    model = TransformedTargetRegressor(
+        regressor=BayesianRidge(), transformer=StandardScaler()
+    ).fit(X, y)
+    draw = _predictive_sampler(model, X, y, None, _same)
+    direct = _predictive_sampler(model.regressor_, X, None, None, _same)
+    X_new = np.random.default_rng(8).normal(size=(7, 3))
+    got = draw(X_new, np.random.default_rng(9), 0.6)
+    inner = direct(X_new, np.random.default_rng(9), 0.6)
+    assert got.shape == (7,)
+    np.testing.assert_allclose(
+        got, model.transformer_.inverse_transform(inner.reshape(-1, 1))[:, 0]
+    )
