@@ -903,3 +903,14 @@ def test_the_warning_of_a_generation_without_training_data_in_full(X):
                      threshold=0.0, store_estimators=True)  # fmt: skip
     assert result.estimators[1] is result.estimators[0]
     assert result.termination_condition == "max_generations"
+
+
+def test_a_batch_of_exactly_the_machines_memory_fits(monkeypatch, X):
+    import skcollapse._loop
+
+    # 100 rows of 8 bytes on a machine of 800 bytes: drawn; and a single
+    # real row is checked too (101 of its rows are refused)
+    monkeypatch.setattr(skcollapse._loop, "physical_memory", lambda: 800)
+    assert run(X, n_generations=1, synthetic_size=100).trajectory["n_train"][1] == 100
+    with pytest.raises(ValueError, match="GiB of memory"):
+        run(X[:1], n_generations=1, synthetic_size=101)
