@@ -578,3 +578,23 @@ def test_transformed_target_draws_through_a_scaler_of_the_labels():
     np.testing.assert_allclose(
         got, model.transformer_.inverse_transform(inner.reshape(-1, 1))[:, 0]
     )
+
+
+class _OneClassLeft:
+    """A fitted binary classifier that saw only ``label``."""
+
+    def __init__(self, label):
+        self.classes_ = np.array([label])
+
+    def decision_function(self, X):
+        return np.zeros(len(X))
+
+
+@pytest.mark.parametrize("left, sign", [("yes", 1.0), ("no", -1.0)])
+def test_decision_of_a_model_with_one_class_left_of_two_is_infinite(left, sign):
+    from skcollapse.retrainer import _full_decision
+
+    classes = np.array(["no", "yes"])
+    scores = _full_decision(_OneClassLeft(left), np.zeros((5, 2)), classes)
+    # decision > 0 means classes[1]: +inf when only it is left
+    np.testing.assert_array_equal(scores, np.full(5, sign * np.inf))
