@@ -903,6 +903,12 @@ def test_the_warning_of_a_generation_without_training_data_in_full(X):
                      threshold=0.0, store_estimators=True)  # fmt: skip
     assert result.estimators[1] is result.estimators[0]
     assert result.termination_condition == "max_generations"
+    # nor does such a generation stop a loop that stops on collapse
+    with pytest.warns(CollapseWarning, match="has no training data"):
+        result = run(X, n_generations=2, verifier=lambda s: -np.ones(len(s)),
+                     threshold=0.0, stop_on_collapse=True)  # fmt: skip
+    assert result.termination_condition == "max_generations"
+    assert result.n_generations == 2
 
 
 def test_a_batch_of_exactly_the_machines_memory_fits(monkeypatch, X):
@@ -914,3 +920,26 @@ def test_a_batch_of_exactly_the_machines_memory_fits(monkeypatch, X):
     assert run(X, n_generations=1, synthetic_size=100).trajectory["n_train"][1] == 100
     with pytest.raises(ValueError, match="GiB of memory"):
         run(X[:1], n_generations=1, synthetic_size=101)
+
+
+def test_a_failed_measure_is_named_in_the_degenerate_warning(X):
+    from test_loop import FailingAt
+
+    from skcollapse import CollapseWarning
+
+    message = (
+        "SimpleNamespace: collapse made the data of generation 2 too degenerate to "
+        "fit (measure: ValueError: no spread); the loop stopped and keeps "
+        "generation 1 as the fitted estimator (termination_condition_="
+        "'degenerate')."
+    )
+    problem = FailingAt(X, "measure", 2, ValueError("no spread"))
+    with pytest.warns(CollapseWarning, match=f"^{re.escape(message)}$"):
+        result = run(X, problem=problem, n_generations=4)
+    assert result.termination_condition == "degenerate"
+
+
+def test_without_store_estimators_only_the_last_model_is_kept(X):
+    result = run(X, n_generations=3, store_estimators=False)
+    assert result.estimators[:3] == [None, None, None]
+    assert result.estimators[3].mean_ == result.trajectory["mean"][3]
