@@ -32,9 +32,10 @@ def _problem_of(monkeypatch, X, **params):
 
     monkeypatch.setattr(skcollapse._base, "run_generations", recording)
     sample_weight = params.pop("sample_weight", None)
-    est = RecursiveDensityRetrainer(
-        GaussianDensity(), n_generations=1, metrics="all", random_state=7, **params
-    ).fit(X, sample_weight=sample_weight)
+    params = {"n_generations": 1, "metrics": "all", "random_state": 7, **params}
+    est = RecursiveDensityRetrainer(GaussianDensity(), **params).fit(
+        X, sample_weight=sample_weight
+    )
     return seen[0], est
 
 
@@ -224,3 +225,16 @@ def test_a_total_weight_equal_to_ddof_is_degenerate(monkeypatch):
         "a total sample weight of 2 for GaussianDensity with ddof=2"
     )
     assert _reason(monkeypatch, GaussianDensity(ddof=2), X, 1.25 * weight) is None
+
+
+def test_log_likelihood_validation_is_each_models_mean_score_on_the_held_out_rows(
+    monkeypatch,
+):
+    X = np.random.default_rng(12).normal(size=(37, 2))
+    problem, est = _problem_of(monkeypatch, X, n_generations=3, validation_fraction=0.3)
+    # ceil(0.3 * 37) = 12 rows held out (round and floor would give 11)
+    assert problem.X_val.shape == (12, 2)
+    expected = [np.mean(m.score_samples(problem.X_val)) for m in est.estimators_]
+    np.testing.assert_allclose(
+        est.trajectory_["log_likelihood_validation"], expected, rtol=1e-12
+    )
