@@ -943,3 +943,18 @@ def test_without_store_estimators_only_the_last_model_is_kept(X):
     result = run(X, n_generations=3, store_estimators=False)
     assert result.estimators[:3] == [None, None, None]
     assert result.estimators[3].mean_ == result.trajectory["mean"][3]
+
+
+def test_the_memory_check_counts_the_real_rows_own_bytes(monkeypatch, X):
+    import skcollapse._loop
+
+    # float32 rows of one feature: 4 bytes a row, so 800 bytes hold 200 rows
+    monkeypatch.setattr(skcollapse._loop, "physical_memory", lambda: 800)
+    X32 = X.astype(np.float32)
+    result = run(X32, problem=ToyProblem(X32), n_generations=1, synthetic_size=200)
+    assert result.trajectory["n_train"][1] == 200
+    with pytest.raises(ValueError, match="GiB of memory"):
+        run(X32, problem=ToyProblem(X32), n_generations=1, synthetic_size=201)
+    # where the machine's memory is unknown, nothing is refused
+    monkeypatch.setattr(skcollapse._loop, "physical_memory", lambda: None)
+    assert run(X, n_generations=1, synthetic_size=201).trajectory["n_train"][1] == 201
