@@ -598,3 +598,78 @@ def test_decision_of_a_model_with_one_class_left_of_two_is_infinite(left, sign):
     scores = _full_decision(_OneClassLeft(left), np.zeros((5, 2)), classes)
     # decision > 0 means classes[1]: +inf when only it is left
     np.testing.assert_array_equal(scores, np.full(5, sign * np.inf))
+
+
+# ----------------------------------------------------------------------
+# out-of-fold residuals
+# ----------------------------------------------------------------------
+@pytest.mark.parametrize("n", [2, 3])
+def test_oof_noise_works_from_two_training_rows(n):
+    X, y = _data(n=n)
+    est = RecursiveRetrainer(
+        Ridge(), n_generations=2, label_noise="oof", random_state=0
+    ).fit(X, y)
+    assert np.all(np.isfinite(est.trajectory_["label_noise_scale"][1:]))
+
+
+def test_oof_noise_of_one_training_row_ends_the_loop_with_its_reason():
+    from skcollapse import CollapseWarning
+
+    X, y = _data(n=9)
+    message = (
+        "label_noise='oof' needs at least 2 training rows for its out-of-fold "
+        "residuals; generation 1 has 1."
+    )
+    est = RecursiveRetrainer(
+        Ridge(), n_generations=2, label_noise="oof", synthetic_size=1, random_state=0
+    )
+    with pytest.warns(
+        CollapseWarning, match=re.escape(f"(fit: ValueError: {message})")
+    ):
+        est.fit(X, y)
+    assert est.termination_condition_ == "degenerate"
+
+
+def test_oof_residuals_are_those_of_weighted_fits_on_seeded_folds(monkeypatch):
+    from sklearn.model_selection import KFold, cross_val_predict
+
+    from skcollapse._random import Stream
+
+    X, y = _data(n=23)
+    weight = np.random.default_rng(4).uniform(0.2, 3.0, size=23)
+    est = RecursiveRetrainer(Ridge(), n_generations=1, label_noise="oof")
+    seen = []
+    loop = skcollapse._base.run_generations
+
+    def recording(owner, problem, seeds):
+        seen.append(problem)
+        return loop(owner, problem, seeds)
+
+    monkeypatch.setattr(skcollapse._base, "run_generations", recording)
+    est.fit(X, y, sample_weight=weight)
+    problem = seen[0]
+    batch = Batch(X=X, y=y, weight=weight, origin=np.zeros(23, dtype=int))
+    problem._generation = 0
+    got = problem._out_of_fold(Ridge(alpha=2.0), batch, {"sample_weight": weight})
+    folds = KFold(5, shuffle=True, random_state=problem.seeds.seed(0, Stream.OOF_FOLDS))
+    expected = cross_val_predict(
+        Ridge(alpha=2.0), X, y, cv=folds, params={"sample_weight": weight}
+    )
+    np.testing.assert_allclose(got, expected, rtol=1e-12)
+    unweighted = cross_val_predict(Ridge(alpha=2.0), X, y, cv=folds)
+    assert not np.allclose(got, unweighted)
+
+
+def test_auto_label_noise_follows_a_positive_target_tag():
+    from sklearn.linear_model import BayesianRidge
+
+    from skcollapse.retrainer import _auto_label_noise
+
+    class PositiveBayes(BayesianRidge):
+        def __sklearn_tags__(self):
+            tags = super().__sklearn_tags__()
+            tags.target_tags.positive_only = True
+            return tags
+
+    assert _auto_label_noise(BayesianRidge()) == "residual"
+    assert _auto_label_noise(PositiveBayes()) == "predictive"
