@@ -451,7 +451,10 @@ def test_transformed_target_draws_are_the_inverse_transform_of_the_inner_draws(i
 
     X, y, weight = _positive_data()
     # labels scaled by 2.5 before the inner model sees them
-    scale = FunctionTransformer(lambda v: 2.5 * v, inverse_func=lambda v: v / 2.5)
+    # (validate=True: it takes columns only)
+    scale = FunctionTransformer(
+        lambda v: 2.5 * v, inverse_func=lambda v: v / 2.5, validate=True
+    )
     regressor = GammaRegressor(alpha=0.1) if inner == "gamma" else BayesianRidge()
     model = TransformedTargetRegressor(regressor=regressor, transformer=scale)
     model.fit(X, y, sample_weight=weight)
