@@ -238,3 +238,15 @@ def test_log_likelihood_validation_is_each_models_mean_score_on_the_held_out_row
     np.testing.assert_allclose(
         est.trajectory_["log_likelihood_validation"], expected, rtol=1e-12
     )
+
+
+def test_total_variance_of_a_weighted_training_set_uses_its_weights():
+    rng = np.random.default_rng(13)
+    X = rng.normal(size=(27, 3)) * [1.0, 2.5, 0.4]
+    weight = np.linspace(0.2, 3.1, 27)
+    est = RecursiveDensityRetrainer(
+        GaussianDensity(), n_generations=1, metrics="all", random_state=5
+    ).fit(X, sample_weight=weight)
+    expected = np.trace(np.cov(X.T, aweights=weight))
+    assert est.trajectory_["total_variance"][0] == pytest.approx(expected, rel=1e-10)
+    assert abs(expected - np.trace(np.cov(X.T))) > 1e-3 * expected

@@ -676,3 +676,36 @@ def test_auto_label_noise_follows_a_positive_target_tag():
 
     assert _auto_label_noise(BayesianRidge()) == "residual"
     assert _auto_label_noise(PositiveBayes()) == "predictive"
+
+
+class _BinaryOfThree(_OneClassLeft):
+    """A fitted binary classifier of two of three classes, 1-D decision."""
+
+    def __init__(self, labels):
+        self.classes_ = np.array(labels)
+
+    def decision_function(self, X):
+        return np.arange(len(X)) - 1.5
+
+
+def test_decision_of_a_binary_model_in_a_three_class_problem():
+    from skcollapse.retrainer import _full_decision
+
+    classes = np.array(["a", "b", "c"])
+    scores = _full_decision(_BinaryOfThree(["a", "c"]), np.zeros((4, 2)), classes)
+    s = np.arange(4) - 1.5
+    # the model's second class scores s, its first -s; the vanished one -inf
+    np.testing.assert_array_equal(scores[:, 0], -s)
+    np.testing.assert_array_equal(scores[:, 2], s)
+    np.testing.assert_array_equal(scores[:, 1], np.full(4, -np.inf))
+
+
+def test_an_interpolating_base_warns_for_labels_of_spread_below_one():
+    from sklearn.tree import DecisionTreeRegressor
+
+    from skcollapse.retrainer import ZeroNoiseWarning
+
+    X, y = _data(n=29)
+    y = 0.3 * y / np.std(y)  # standard deviation 0.3
+    with pytest.warns(ZeroNoiseWarning, match="exactly"):
+        RecursiveRetrainer(DecisionTreeRegressor(), n_generations=1).fit(X, y)
