@@ -250,3 +250,23 @@ def test_total_variance_of_a_weighted_training_set_uses_its_weights():
     expected = np.trace(np.cov(X.T, aweights=weight))
     assert est.trajectory_["total_variance"][0] == pytest.approx(expected, rel=1e-10)
     assert abs(expected - np.trace(np.cov(X.T))) > 1e-3 * expected
+
+
+def test_a_generation_without_training_data_records_nan_spread():
+    from skcollapse import CollapseWarning
+
+    X = np.random.default_rng(14).normal(size=(21, 2))
+    est = RecursiveDensityRetrainer(
+        GaussianDensity(),
+        n_generations=2,
+        verifier=lambda Z: np.zeros(len(Z)),
+        threshold=1.0,  # above every score: every sample rejected
+        metrics="all",
+        random_state=6,
+    )
+    with pytest.warns(CollapseWarning, match="no training data"):
+        est.fit(X)
+    for key in ("total_variance", "mean_shift"):
+        values = est.trajectory_[key]
+        assert np.isfinite(values[0])
+        assert np.all(np.isnan(values[1:]))
