@@ -958,3 +958,21 @@ def test_the_memory_check_counts_the_real_rows_own_bytes(monkeypatch, X):
     # where the machine's memory is unknown, nothing is refused
     monkeypatch.setattr(skcollapse._loop, "physical_memory", lambda: None)
     assert run(X, n_generations=1, synthetic_size=201).trajectory["n_train"][1] == 201
+
+
+def test_a_failed_fit_is_named_in_the_degenerate_warning(X):
+    from test_loop import MeanModel
+
+    from skcollapse import CollapseWarning
+
+    # generation 1 trains on 4 synthetic rows: fewer than the 5 the base needs
+    message = (
+        "SimpleNamespace: collapse made the data of generation 1 too degenerate to "
+        "fit (fit: ValueError: 4 rows, fewer than 5); the loop stopped and keeps "
+        "generation 0 as the fitted estimator (termination_condition_="
+        "'degenerate')."
+    )
+    with pytest.warns(CollapseWarning, match=f"^{re.escape(message)}$"):
+        result = run(X, estimator=MeanModel(fail_below=5), n_generations=2,
+                     synthetic_size=4)  # fmt: skip
+    assert result.termination_condition == "degenerate"
