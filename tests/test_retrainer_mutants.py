@@ -73,6 +73,12 @@ def test_tweedie_draws_have_mean_mu_and_variance_dispersion_mu_to_the_power(powe
     variance = dispersion * mu**power
     assert_mc_agrees(draws, mu, family_wise="bonferroni")
     assert_mc_agrees((draws - mu) ** 2, variance, family_wise="bonferroni")
+    if power == 0:
+        # a normal draw: 68.27% within one standard deviation (a heavy-tailed
+        # draw, sd / z say, can pass the moment checks by its own huge
+        # standard error, not this one)
+        within = np.abs(draws - mu) < np.sqrt(variance)
+        assert_mc_agrees(within, 0.6827, family_wise="bonferroni")
     if power > 0:
         assert np.all(draws >= 0)
 
@@ -405,6 +411,9 @@ def test_bayesian_linear_draws_have_temperature_times_the_predictive_variance():
         draws = draw(np.repeat(point, n, axis=0), np.random.default_rng(2), temperature)
         assert_mc_agrees(draws, mean[0])
         assert_mc_agrees((draws - mean[0]) ** 2, temperature * std[0] ** 2)
+        # normal: 68.27% within one standard deviation
+        within = np.abs(draws - mean[0]) < np.sqrt(temperature) * std[0]
+        assert_mc_agrees(within, 0.6827)
 
 
 def test_gaussian_process_draws_have_temperature_times_posterior_plus_noise_variance():
@@ -434,6 +443,8 @@ def test_gaussian_process_draws_have_temperature_times_posterior_plus_noise_vari
             temperature * (std**2 + alpha),
             family_wise="bonferroni",
         )
+        within = np.abs(draws - mean) < np.sqrt(temperature * (std**2 + alpha))
+        assert_mc_agrees(within, 0.6827, family_wise="bonferroni")
     # one generator's draw is reproducible (the sample is seeded from it)
     np.testing.assert_array_equal(
         draw(points, np.random.default_rng(5), 0.43),
@@ -709,3 +720,38 @@ def test_an_interpolating_base_warns_for_labels_of_spread_below_one():
     y = 0.3 * y / np.std(y)  # standard deviation 0.3
     with pytest.warns(ZeroNoiseWarning, match="exactly"):
         RecursiveRetrainer(DecisionTreeRegressor(), n_generations=1).fit(X, y)
+
+
+@pytest.mark.parametrize("family", ["gamma_glm", "poisson_glm", "gamma_boosting"])
+def test_the_dispersion_a_predictive_sampler_draws_with(family):
+    # At temperature 1e-14 every draw is the normal approximation
+    # mu + sqrt(dispersion * T * mu**power) * z, with z the generator's
+    # standard normals: the dispersion is read back exactly.
+    from sklearn.ensemble import HistGradientBoostingRegressor
+    from sklearn.linear_model import GammaRegressor, PoissonRegressor
+
+    from skcollapse.retrainer import _predictive_sampler
+
+    X, y, weight = _positive_data()
+    if family == "gamma_glm":
+        model, power = GammaRegressor(alpha=0.1), 2.0
+    elif family == "poisson_glm":
+        model, power = PoissonRegressor(), 1.0
+    else:
+        model, power = HistGradientBoostingRegressor(loss="gamma", max_iter=5), 2.0
+    model.fit(X, y, sample_weight=weight)
+    draw = _predictive_sampler(model, X, y, weight, _same)
+    X_new = np.random.default_rng(3).normal(size=(6, 2))
+    temperature = 1e-14
+    labels = draw(X_new, np.random.default_rng(4), temperature)
+    mu = model.predict(X_new)
+    z = np.random.default_rng(4).standard_normal(6)
+    dispersion = ((labels - mu) / z) ** 2 / (temperature * mu**power)
+    mu_train = model.predict(X)
+    pearson = np.sum(weight * (y - mu_train) ** 2 / mu_train**power) / np.sum(weight)
+    expected = {
+        "gamma_glm": pearson * 53 / (53 - 3),  # two coefficients and an intercept
+        "poisson_glm": 1.0,  # a unit dispersion
+        "gamma_boosting": pearson,  # no coefficients counted
+    }[family]
+    np.testing.assert_allclose(dispersion, expected, rtol=1e-6)
