@@ -250,6 +250,8 @@ def test_total_variance_of_a_weighted_training_set_uses_its_weights():
     expected = np.trace(np.cov(X.T, aweights=weight))
     assert est.trajectory_["total_variance"][0] == pytest.approx(expected, rel=1e-10)
     assert abs(expected - np.trace(np.cov(X.T))) > 1e-3 * expected
+    # generation 0 trains on the real rows: no shift of the weighted mean
+    assert est.trajectory_["mean_shift"][0] == pytest.approx(0.0, abs=1e-12)
 
 
 def test_a_generation_without_training_data_records_nan_spread():

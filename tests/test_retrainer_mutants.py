@@ -755,3 +755,27 @@ def test_the_dispersion_a_predictive_sampler_draws_with(family):
         "gamma_boosting": pearson,  # no coefficients counted
     }[family]
     np.testing.assert_allclose(dispersion, expected, rtol=1e-6)
+
+
+def test_the_no_noise_warning_of_a_multi_output_interpolating_base():
+    import warnings
+
+    from sklearn.tree import DecisionTreeRegressor
+
+    from skcollapse import _metrics
+    from skcollapse.retrainer import ZeroNoiseWarning
+
+    X, y = _data(n=29)
+    Y = np.column_stack([0.3 * y, 2.5 * y + 1.0])
+    spread = np.max(_metrics.output_rms(Y - Y.mean(axis=0)))
+    message = (
+        "DecisionTreeRegressor reproduces the training labels of generation 0 "
+        f"exactly (residual RMS 0, for real labels of standard deviation "
+        f"{spread:.3g}), so label_noise='residual' adds no noise"
+    )
+    with pytest.warns(ZeroNoiseWarning, match="^" + re.escape(message)):
+        RecursiveRetrainer(DecisionTreeRegressor(), n_generations=1).fit(X, Y)
+    # a base with residuals: no warning
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ZeroNoiseWarning)
+        RecursiveRetrainer(Ridge(), n_generations=1).fit(X, Y)
