@@ -160,6 +160,23 @@ class RecordingGaussian(GaussianDensity):
 BIT_IDENTICAL_ACROSS_CHUNKS = np.lib.NumpyVersion(np.__version__) >= "2.0.0"
 
 
+def record_problems(monkeypatch):
+    """The problems the meta-estimators' fits hand to the generation loop,
+    appended to the returned list as each fit starts (the loop then runs as
+    usual): what a test reads of a problem's set-up."""
+    import skcollapse._base
+
+    seen = []
+    loop = skcollapse._base.run_generations
+
+    def recording(owner, problem, seeds):
+        seen.append(problem)
+        return loop(owner, problem, seeds)
+
+    monkeypatch.setattr(skcollapse._base, "run_generations", recording)
+    return seen
+
+
 def assert_same_across_chunks(reference, other, key):
     """The assertion of the batched engine's identity across n_jobs and chunks
     (see BIT_IDENTICAL_ACROSS_CHUNKS)."""

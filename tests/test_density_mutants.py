@@ -12,9 +12,9 @@ from decimal import Decimal
 
 import numpy as np
 import pytest
+from conftest import record_problems
 from sklearn.linear_model import Ridge
 
-import skcollapse._base
 from skcollapse import RecursiveDensityRetrainer
 from skcollapse._random import SeedTable, Stream
 from skcollapse.density import N_METRIC_ROWS, N_PROJECTIONS
@@ -23,14 +23,7 @@ from skcollapse.generative import GaussianDensity
 
 def _problem_of(monkeypatch, X, **params):
     """The density problem a fit of ``X`` builds, and the fitted loop."""
-    seen = []
-    loop = skcollapse._base.run_generations
-
-    def recording(owner, problem, seeds):
-        seen.append(problem)
-        return loop(owner, problem, seeds)
-
-    monkeypatch.setattr(skcollapse._base, "run_generations", recording)
+    seen = record_problems(monkeypatch)
     sample_weight = params.pop("sample_weight", None)
     params = {"n_generations": 1, "metrics": "all", "random_state": 7, **params}
     est = RecursiveDensityRetrainer(GaussianDensity(), **params).fit(

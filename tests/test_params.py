@@ -8,6 +8,7 @@ verifier is fitted when a combination is refused.
 
 import numpy as np
 import pytest
+from conftest import record_problems
 from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.linear_model import LogisticRegression, Ridge
 from sklearn.mixture import GaussianMixture
@@ -256,17 +257,9 @@ def test_unknown_metrics_are_refused_before_any_work(make, metrics, match):
 
 
 def test_the_wasserstein_metric_reads_at_most_its_cap_of_rows(monkeypatch):
-    import skcollapse._base
     from skcollapse.density import N_METRIC_ROWS
 
-    seen = []
-    loop = skcollapse._base.run_generations
-
-    def recording(owner, problem, seeds):
-        seen.append(problem)
-        return loop(owner, problem, seeds)
-
-    monkeypatch.setattr(skcollapse._base, "run_generations", recording)
+    seen = record_problems(monkeypatch)
     X = np.random.default_rng(1).normal(size=(N_METRIC_ROWS + 2345, 2))
     est = RecursiveDensityRetrainer(
         GaussianDensity(), n_generations=1, metrics="all", random_state=0

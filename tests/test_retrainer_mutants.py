@@ -12,6 +12,7 @@ import re
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import record_problems
 from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.ensemble import BaggingRegressor
 from sklearn.linear_model import LinearRegression, LogisticRegression, Ridge
@@ -20,7 +21,6 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.svm import SVC, LinearSVC
 
-import skcollapse._base
 from skcollapse import RecursiveRetrainer
 from skcollapse._problem import Batch, InputError
 from skcollapse.retrainer import (
@@ -45,14 +45,7 @@ def _data(n=41, d=3, seed=0):
 
 def _problem_of(monkeypatch, est, X, y):
     """The supervised problem ``est.fit(X, y)`` builds."""
-    seen = []
-    loop = skcollapse._base.run_generations
-
-    def recording(owner, problem, seeds):
-        seen.append(problem)
-        return loop(owner, problem, seeds)
-
-    monkeypatch.setattr(skcollapse._base, "run_generations", recording)
+    seen = record_problems(monkeypatch)
     est.fit(X, y)
     return seen[0]
 
@@ -652,14 +645,7 @@ def test_oof_residuals_are_those_of_weighted_fits_on_seeded_folds(monkeypatch):
     X, y = _data(n=23)
     weight = np.random.default_rng(4).uniform(0.2, 3.0, size=23)
     est = RecursiveRetrainer(Ridge(), n_generations=1, label_noise="oof")
-    seen = []
-    loop = skcollapse._base.run_generations
-
-    def recording(owner, problem, seeds):
-        seen.append(problem)
-        return loop(owner, problem, seeds)
-
-    monkeypatch.setattr(skcollapse._base, "run_generations", recording)
+    seen = record_problems(monkeypatch)
     est.fit(X, y, sample_weight=weight)
     problem = seen[0]
     batch = Batch(X=X, y=y, weight=weight, origin=np.zeros(23, dtype=int))
