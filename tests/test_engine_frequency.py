@@ -3,18 +3,18 @@ and DummyClassifier(strategy="prior") (Seddik et al.'s statistical language
 model, one multinomial per context), against the refit path (two-sample
 tests) and the closed forms of skcollapse.theory."""
 
-import warnings
-
 import joblib
 import numpy as np
 import pytest
-from scipy import stats
 from sklearn.dummy import DummyClassifier
+from test_engine import _curve
+from test_engine import assert_same_distribution as _same_distribution
+from test_engine import compare as _compare
 
-from skcollapse import CollapseWarning, RecursiveRetrainer, theory
+from skcollapse import RecursiveRetrainer, theory
 from skcollapse.generative import FrequencyClassifier, GaussianDensity
 from skcollapse.model_selection import collapse_curve
-from skcollapse.utils._testing import assert_mc_agrees, mc_threshold
+from skcollapse.utils._testing import assert_mc_agrees
 
 RNG = np.random.RandomState(7)
 # 31 rows, 7 distinct contexts (two features), 4 string labels of unequal
@@ -28,67 +28,16 @@ WEIGHTS_31 = RNG.uniform(0.2, 2.0, size=31)
 WEIGHTS_31[4] = 0.0
 
 
-def _curve(estimator, X, y=None, engine="batched", **kwargs):
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", CollapseWarning)
-        return collapse_curve(estimator, X, y, engine=engine, **kwargs)
-
-
 def assert_same_distribution(batched, refit, n_se=3.0):
-    """Per key and generation, the means of the two engines within ``n_se``
-    standard errors and the shares of finite values alike (family-wise,
-    Bonferroni), and a two-sample KS test on the final generation of every
-    key (family-wise). Values are rounded to 9 decimals first: these keys
-    take few distinct values (accuracies, counts, the drift of collapsed
-    contexts), which the two engines compute with different rounding, and
-    the KS test would otherwise see two atoms where there is one."""
-    z_scores, finals = [], []
-    for key, value in refit.items():
-        value = np.asarray(value)
-        if value.ndim != 2 or value.dtype.kind != "f":
-            continue
-        other = np.round(np.asarray(batched[key]), 9)
-        value = np.round(value, 9)
-        for g in range(1, value.shape[1]):
-            a, b = other[:, g], value[:, g]
-            fa, fb = np.isfinite(a), np.isfinite(b)
-            if fa.any() or fb.any():
-                share = (fa.mean() + fb.mean()) / 2
-                spread = np.sqrt(max(share * (1 - share), 1e-12) * 2 / len(a))
-                z_scores.append((abs(fa.mean() - fb.mean()) / spread, key, g))
-            a, b = a[fa], b[fb]
-            if len(a) < 5 or len(b) < 5:
-                continue
-            se = np.sqrt(a.var(ddof=1) / len(a) + b.var(ddof=1) / len(b))
-            if se == 0:  # the same number in every repeat
-                assert a[0] == b[0], (key, g)
-                continue
-            z_scores.append((abs(a.mean() - b.mean()) / se, key, g))
-        a, b = other[:, -1], value[:, -1]
-        a, b = a[np.isfinite(a)], b[np.isfinite(b)]
-        if len(a) >= 5 and len(b) >= 5 and (np.ptp(a) > 0 or np.ptp(b) > 0):
-            finals.append((stats.ks_2samp(a, b).pvalue, key))
-    threshold = mc_threshold(n_se, "bonferroni", max(len(z_scores), 1))
-    worst = max(z_scores, default=(0.0, None, None))
-    assert worst[0] <= threshold, (worst, threshold)
-    alpha = 2 * stats.norm.sf(n_se) / max(len(finals), 1)
-    assert all(p >= alpha for p, _ in finals), (min(finals), alpha)
+    """test_engine's two-sample comparison on values rounded to 9 decimals
+    (these keys take few distinct values)."""
+    _same_distribution(batched, refit, n_se, decimals=9)
 
 
 def compare(estimator, X, y, n_repeats=100, **kwargs):
     """Batched and refit runs of ``estimator``: the same layout (keys in
     order, shapes, dtypes) and the same distribution."""
-    batched = _curve(estimator, X, y, "batched", n_repeats=n_repeats,
-                     random_state=11, **kwargs)  # fmt: skip
-    refit = _curve(estimator, X, y, "refit", n_repeats=n_repeats,
-                   random_state=12, **kwargs)  # fmt: skip
-    assert list(batched) == list(refit)
-    for key in refit:
-        a, b = np.asarray(batched[key]), np.asarray(refit[key])
-        assert a.shape[1:] == b.shape[1:] and a.dtype == b.dtype, key
-    assert set(batched["engine"]) == {"batched"}
-    assert_same_distribution(batched, refit)
-    return batched, refit
+    return _compare(estimator, X, y, n_repeats, decimals=9, **kwargs)
 
 
 def _collision_partial(p0, n_real, n, n_generations):

@@ -5,18 +5,17 @@ and DummyClassifier(strategy="prior")) against a truth and a test set:
 in distribution later (two-sample tests), the array evaluations equal to the
 lightweight models', bit identity across n_jobs and chunks."""
 
-import warnings
-
 import joblib
 import numpy as np
 import pytest
 from conftest import assert_same_across_chunks
 from scipy import sparse
 from sklearn.dummy import DummyClassifier
-from test_engine import assert_same_layout
-from test_engine_frequency import X_CTX, Y_CTX, assert_same_distribution
+from test_engine import _curve, assert_same_layout
+from test_engine import compare as _compare
+from test_engine_frequency import X_CTX, Y_CTX
 
-from skcollapse import CollapseWarning, RecursiveRetrainer
+from skcollapse import RecursiveRetrainer
 from skcollapse.datasets import GaussianClassificationSource
 from skcollapse.generative import FrequencyClassifier
 from skcollapse.model_selection import collapse_curve
@@ -31,21 +30,10 @@ X_CTX_TEST = np.vstack([X_CTX[::2], [[5.0, 5.0], [0.0, 7.0]]])
 Y_CTX_TEST = np.concatenate([Y_CTX[::2], ["a", "e"]])
 
 
-def _curve(estimator, X, y=None, engine="batched", **kwargs):
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", CollapseWarning)
-        return collapse_curve(estimator, X, y, engine=engine, **kwargs)
-
-
 def compare(estimator, n_repeats=100, X=None, y=None, **kwargs):
-    """Two-sample comparison of the engines, different seeds."""
-    batched = _curve(estimator, X, y, "batched", n_repeats=n_repeats,
-                     random_state=41, **kwargs)  # fmt: skip
-    refit = _curve(estimator, X, y, "refit", n_repeats=n_repeats,
-                   random_state=42, **kwargs)  # fmt: skip
-    assert_same_layout(batched, refit)
-    assert_same_distribution(batched, refit)
-    return batched, refit
+    """Two-sample comparison of the engines, different seeds (frequency
+    values rounded to 9 decimals, as in test_engine_frequency)."""
+    return _compare(estimator, X, y, n_repeats, seeds=(41, 42), decimals=9, **kwargs)
 
 
 SOURCED = [

@@ -9,7 +9,8 @@ import joblib
 import numpy as np
 import pytest
 from conftest import assert_same_across_chunks
-from test_engine import _curve, assert_same_distribution, assert_same_layout
+from test_engine import _curve
+from test_engine import compare as _compare
 
 from skcollapse import CollapseWarning, RecursiveDensityRetrainer
 from skcollapse.datasets import GaussianMixtureSource, GaussianSource
@@ -30,13 +31,7 @@ WEIGHTS[2] = 0.0
 
 def compare(estimator, X, n_repeats=120, **kwargs):
     """Two-sample comparison of the engines, different seeds."""
-    batched = _curve(estimator, X, None, "batched", n_repeats=n_repeats,
-                     random_state=31, **kwargs)  # fmt: skip
-    refit = _curve(estimator, X, None, "refit", n_repeats=n_repeats,
-                   random_state=32, **kwargs)  # fmt: skip
-    assert_same_layout(batched, refit)
-    assert_same_distribution(batched, refit)
-    return batched, refit
+    return _compare(estimator, X, None, n_repeats, seeds=(31, 32), **kwargs)
 
 
 def fresh(base=None, **params):

@@ -12,7 +12,8 @@ from conftest import assert_same_across_chunks
 from sklearn.linear_model import LinearRegression, Ridge
 from sklearn.metrics import make_scorer, r2_score
 from sklearn.mixture import GaussianMixture
-from test_engine import _curve, assert_same_distribution, assert_same_layout
+from test_engine import _curve, assert_same_layout
+from test_engine import compare as _compare
 
 from skcollapse import CollapseWarning, RecursiveDensityRetrainer, RecursiveRetrainer
 from skcollapse.datasets import GaussianSource, LinearSource
@@ -43,13 +44,7 @@ X_GTEST = GAUSS.sample(19, random_state=8)
 
 def compare(estimator, n_repeats=120, X=None, y=None, **kwargs):
     """Two-sample comparison of the engines, different seeds."""
-    batched = _curve(estimator, X, y, "batched", n_repeats=n_repeats,
-                     random_state=21, **kwargs)  # fmt: skip
-    refit = _curve(estimator, X, y, "refit", n_repeats=n_repeats,
-                   random_state=22, **kwargs)  # fmt: skip
-    assert_same_layout(batched, refit)
-    assert_same_distribution(batched, refit)
-    return batched, refit
+    return _compare(estimator, X, y, n_repeats, seeds=(21, 22), **kwargs)
 
 
 # ----------------------------------------------------------------------
