@@ -153,13 +153,6 @@ class RecordingGaussian(GaussianDensity):
         return super().fit(X, y, sample_weight=sample_weight)
 
 
-#: The batched linear family's results are bit for bit the same for any
-#: n_jobs and chunk with numpy 2 (the newest release CI tests); with numpy 1.x
-#: (the floor, 1.22) the last bits of some keys of a repeat can differ with
-#: the size of its chunk, so there they agree to rounding.
-BIT_IDENTICAL_ACROSS_CHUNKS = np.lib.NumpyVersion(np.__version__) >= "2.0.0"
-
-
 def record_problems(monkeypatch):
     """The problems the meta-estimators' fits hand to the generation loop,
     appended to the returned list as each fit starts (the loop then runs as
@@ -178,10 +171,6 @@ def record_problems(monkeypatch):
 
 
 def assert_same_across_chunks(reference, other, key):
-    """The assertion of the batched engine's identity across n_jobs and chunks
-    (see BIT_IDENTICAL_ACROSS_CHUNKS)."""
-    if BIT_IDENTICAL_ACROSS_CHUNKS or np.asarray(reference).dtype.kind != "f":
-        np.testing.assert_array_equal(reference, other, key)
-    else:
-        np.testing.assert_allclose(reference, other, rtol=1e-12, atol=1e-15,
-                                   err_msg=key)  # fmt: skip
+    """The batched engine's identity across n_jobs and chunks: bit for bit,
+    with numpy 1.x (the floor CI tests) as with numpy 2."""
+    np.testing.assert_array_equal(reference, other, key)

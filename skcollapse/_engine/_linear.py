@@ -67,6 +67,19 @@ def _block_size(d):
     return max(1, _BLOCK_VALUES // (d * d))
 
 
+def _matmul(A, B, out=None):
+    """``A @ B`` of stacked matrices (one per repeat, broadcast), rounded the
+    same wherever a repeat's matrices sit in memory. A product with one row
+    or one column is an einsum: numpy 1.x computes it as BLAS's
+    matrix-vector product on each repeat's sub-array, whose rounding depends
+    on the sub-array's memory alignment, so that a repeat's numbers would
+    depend on its place in the chunk (the products of more rows and columns,
+    BLAS's matrix-matrix ones, do not)."""
+    if A.shape[-2] == 1 or B.shape[-1] == 1:
+        return np.einsum("...ij,...jk->...ik", A, B, out=out)
+    return np.matmul(A, B, out=out)
+
+
 class _Design:
     """Per design row: weight ``c`` (None: 1 on every row), weighted label sum
     ``s``; for residuals, count ``m``, label sum ``u`` and the within-row
@@ -157,7 +170,7 @@ class _Moments:
             mx, my = X.mean(axis=1), y.mean(axis=1)
             dx, dy = X - mx[:, None, :], y - my[:, None, :]
             dxt = np.swapaxes(dx, 1, 2)
-            cxx, cxy = np.matmul(dxt, dx), np.matmul(dxt, dy)
+            cxx, cxy = _matmul(dxt, dx), _matmul(dxt, dy)
             cyy = np.sum(dy**2, axis=1) if residual else None
             return cls(w, mx, my, cxx, cxy, n, cyy)
         w = weight.sum(axis=1)
@@ -167,7 +180,7 @@ class _Moments:
             my = np.einsum("rn,rnk->rk", weight, y) / safe[:, None]
         dx, dy = X - mx[:, None, :], y - my[:, None, :]
         dxt = np.swapaxes(dx * weight[:, :, None], 1, 2)
-        cxx, cxy = np.matmul(dxt, dx), np.matmul(dxt, dy)
+        cxx, cxy = _matmul(dxt, dx), _matmul(dxt, dy)
         unweighted = cls.of(X, y, None, True) if residual else None
         return cls(w, mx, my, cxx, cxy, n, None, unweighted)
 
@@ -657,9 +670,9 @@ class LinearFamily(BatchedProblem):
         if shared is None:
             shared = X.shape[0] == 1 and not self.per_repeat
         if shared:
-            out = np.matmul(X[0], np.swapaxes(self.coef, 1, 2))
+            out = _matmul(X[0], np.swapaxes(self.coef, 1, 2))
         else:
-            out = np.matmul(X, np.swapaxes(self.coef, 1, 2))
+            out = _matmul(X, np.swapaxes(self.coef, 1, 2))
         return out + self.intercept[:, None, :]
 
     def first_generation(self):
@@ -814,7 +827,7 @@ class LinearFamily(BatchedProblem):
         if not as_rows and n_samples > d:
             return self._sampled_moments(streams, n_samples, sigma, weight)
         z = streams.normal((n_samples, d))
-        X = np.matmul(z, np.swapaxes(broadcast(factor, z.shape[0]), 1, 2))
+        X = _matmul(z, np.swapaxes(broadcast(factor, z.shape[0]), 1, 2))
         X += broadcast(mean, z.shape[0])[:, None, :]
         noise = streams.normal((n_samples, n_outputs)) * sigma[:, None, :]
         labels = self._predict(X) + noise
@@ -849,7 +862,7 @@ class LinearFamily(BatchedProblem):
                 else np.zeros((self.n_repeats, k))
             )
         R = self.n_repeats
-        mx = mean + np.matmul(factor, z_mean[:, :, None])[:, :, 0]
+        mx = mean + _matmul(factor, z_mean[:, :, None])[:, :, 0]
         beta = np.swapaxes(self.coef, 1, 2)  # (R, d, k)
         cxx, Gxi, cxy = np.empty((R, d, d)), np.empty((R, d, k)), np.empty((R, d, k))
         # block by block (in the cache): the Bartlett factor A, G = factor A
@@ -864,20 +877,20 @@ class LinearFamily(BatchedProblem):
             block[:, lower] = below[start:stop]
             block[:, :: d + 1] = diagonal[start:stop]
             block = block.reshape(stop - start, d, d)
-            G = np.matmul(factor if len(factor) == 1 else factor[start:stop], block)
+            G = _matmul(factor if len(factor) == 1 else factor[start:stop], block)
             # G G' from a copy of G': numpy's own A A' (syrk, then a copy of
             # the triangle) is slower on small matrices
-            np.matmul(G, np.swapaxes(G, 1, 2).copy(), out=cxx[start:stop])
-            np.matmul(G, xi[start:stop], out=Gxi[start:stop])
+            _matmul(G, np.swapaxes(G, 1, 2).copy(), out=cxx[start:stop])
+            _matmul(G, xi[start:stop], out=Gxi[start:stop])
             Gxi[start:stop] *= sigma[start:stop, None, :]
-            np.matmul(cxx[start:stop], beta[start:stop], out=cxy[start:stop])
+            _matmul(cxx[start:stop], beta[start:stop], out=cxy[start:stop])
             cxy[start:stop] += Gxi[start:stop]
         my = np.einsum("rd,rdk->rk", mx, beta) + self.intercept + sigma * e_mean
         nrows = np.full(R, n)
         cyy = None
         if self.residual:
             cyy = (
-                np.einsum("rdk,rdk->rk", beta, np.matmul(cxx, beta))
+                np.einsum("rdk,rdk->rk", beta, _matmul(cxx, beta))
                 + 2 * np.einsum("rdk,rdk->rk", beta, Gxi)
                 + sigma**2 * (np.sum(xi**2, axis=1) + rest)
             )
@@ -901,8 +914,8 @@ class LinearFamily(BatchedProblem):
         (as the refit path weighs them)."""
         fresh = self.fresh
         d, k = self.X.shape[2], self.y.shape[2]
-        X = streams.normal((n_rows, d)) @ fresh["factor"].T
-        y = X @ fresh["coef"].T + fresh["intercept"]
+        X = _matmul(streams.normal((n_rows, d)), fresh["factor"].T)
+        y = _matmul(X, fresh["coef"].T) + fresh["intercept"]
         y = y + fresh["noise"] * streams.normal((n_rows, k))
         weight = None
         if fresh["weight"] is not None:
@@ -1057,7 +1070,7 @@ class LinearFamily(BatchedProblem):
             finite = np.all(np.isfinite(penalised), axis=(1, 2))
             if np.any(finite):
                 inverse = np.linalg.pinv(penalised[finite], hermitian=True)
-                coef[rows[finite]] = inverse @ right[rows[finite]]
+                coef[rows[finite]] = _matmul(inverse, right[rows[finite]])
         return coef
 
     def _solve_moments(self, stats, alpha):
