@@ -302,8 +302,16 @@ class LinearFamily(BatchedProblem):
             return f"{name}(positive=True)"
         if isinstance(base, Ridge):
             alpha = base.alpha
-            if not isinstance(alpha, numbers.Real) or isinstance(alpha, bool):
-                return f"Ridge(alpha={alpha!r}) (batched: a single float)"
+            per_target = np.ndim(alpha) == 1 and all(
+                isinstance(a, numbers.Real) and not isinstance(a, (bool, np.bool_))
+                for a in np.asarray(alpha, dtype=object)
+            )
+            scalar = isinstance(alpha, numbers.Real) and not isinstance(alpha, bool)
+            if not (scalar or per_target):
+                return (
+                    f"Ridge(alpha={alpha!r}) (batched: a float or a 1-D array "
+                    "of one float per target)"
+                )
             if base.solver not in _EXACT_SOLVERS:
                 return f"Ridge(solver={base.solver!r}) (batched: {_EXACT_SOLVERS})"
         if _sampler_kind(owner.inputs) is None:
@@ -358,7 +366,15 @@ class LinearFamily(BatchedProblem):
         self.wanted = set(owner._check_metrics())
         base = owner.estimator
         self.fit_intercept = bool(base.fit_intercept)
-        self.alpha = float(base.alpha) if isinstance(base, Ridge) else 0.0
+        self.alpha = 0.0
+        if isinstance(base, Ridge):
+            # a float, or one penalty per target (Ridge checks its length at
+            # generation 0's fit, which the refit path makes)
+            self.alpha = (
+                float(base.alpha)
+                if np.ndim(base.alpha) == 0
+                else np.asarray(base.alpha, dtype=float)
+            )
         noise = owner.label_noise
         if noise == "auto":
             noise = owner._check_own_params()
@@ -581,7 +597,8 @@ class LinearFamily(BatchedProblem):
         n_real = self.n_real
         n_keep = round_count(real_fraction_of(owner.real_fraction, owner.data), n_real)
         if (
-            owner.data != "replace"
+            np.ndim(self.alpha)  # one penalty per target: the general path
+            or owner.data != "replace"
             or n_keep
             or self.inputs != "reuse"
             or synthetic_count(owner.synthetic_size, n_real) != n_real
@@ -1045,6 +1062,14 @@ class LinearFamily(BatchedProblem):
         matrix is not finite. One repeat's matrix at a time (block by block,
         in the cache), so a repeat's coefficients do not depend on its
         chunk."""
+        if alpha.ndim == 2:  # (R, k): one penalty per target, solved apart
+            return np.concatenate(
+                [
+                    LinearFamily._penalised_solve(gram, right[:, :, [j]], alpha[:, j])
+                    for j in range(right.shape[2])
+                ],
+                axis=2,
+            )
         n, d = gram.shape[:2]
         coef = np.full(right.shape, np.nan)
         minimum_norm = ~(alpha > 0)
@@ -1092,7 +1117,12 @@ class LinearFamily(BatchedProblem):
             return self._solve_moments(stats, alpha)
         X, k = self.X, stats.s.shape[2]
         d = X.shape[2]
-        shared = stats.c is None and not self.per_repeat and np.all(alpha == alpha[0])
+        shared = (
+            stats.c is None
+            and not self.per_repeat
+            and alpha.ndim == 1
+            and np.all(alpha == alpha[0])
+        )
         if shared:
             if self._shared is None or self._shared[0] != alpha[0]:
                 mean = X[0].mean(axis=0) if self.fit_intercept else np.zeros(d)
@@ -1213,6 +1243,8 @@ class LinearFamily(BatchedProblem):
         the training set's size, real rows, total weight and label noise)."""
         n = len(stats.n_rows)
         if self.schedule is None:
+            if np.ndim(self.alpha):  # (R, k): one penalty per target
+                return np.tile(self.alpha, (n, 1))
             return np.full(n, self.alpha)
         n_train, n_real = self.train_counts
         if isinstance(stats, _Moments):
