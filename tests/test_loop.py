@@ -1123,6 +1123,13 @@ class _Spread(ToyProblem):
         ([-1.0, -2.0, -3.0, -4.0, -5.0], 0.25, None, None),
         # a generation left without diversity (NaN) is not collapsed
         ([0.8, np.nan, 0.5, 0.1, 0.0], 0.25, 3, 3),
+        # a threshold of 1: generation 0 is never collapsed, a later
+        # generation at or below its diversity is
+        ([2.0, 3.0, 2.0, 0.5, 0.5], 1.0, 2, 2),
+        # a reference of exactly 1: the threshold rule, not "is 0"
+        ([1.0, 0.7, 0.4, 0.3, 0.3], 0.5, 2, 2),
+        # an infinite reference: nothing is collapsed
+        ([np.inf, 1.0, 0.0, 0.0, 0.0], 0.5, None, None),
     ],
 )
 def test_collapse_is_the_first_generation_at_or_below_the_threshold(

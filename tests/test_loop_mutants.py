@@ -488,49 +488,6 @@ def test_a_correction_object_is_named_by_its_type(X):
 
 
 # --------------------------------------------------------------------------
-# collapse: the reference and the threshold
-# --------------------------------------------------------------------------
-class _Spread(ToyProblem):
-    """ToyProblem whose diversity follows a given list, generation by generation."""
-
-    def __init__(self, X, spreads):
-        super().__init__(X)
-        self.spreads = spreads
-
-    def measure(self, model, generation, train):
-        return {"mean": model.mean_, "spread": self.spreads[generation]}
-
-
-@pytest.mark.parametrize(
-    "spreads, threshold, stopped_at",
-    [
-        # a threshold of 1: generation 0 (not 0) is never collapsed, a later
-        # generation is at or below its diversity
-        ([2.0, 3.0, 2.0, 0.5], 1.0, 2),
-        # a reference of exactly 1: the threshold rule, not "is 0"
-        ([1.0, 0.7, 0.4, 0.3], 0.5, 2),
-        # an infinite reference: nothing is collapsed
-        ([np.inf, 1.0, 0.0, 0.0], 0.5, None),
-    ],
-)
-def test_stop_on_collapse_at_awkward_references(X, spreads, threshold, stopped_at):
-    result = run(
-        X,
-        problem=_Spread(X, spreads),
-        n_generations=3,
-        collapse_threshold=threshold,
-        stop_on_collapse=True,
-    )
-    assert result.collapse_generation == stopped_at
-    if stopped_at is None:
-        assert result.termination_condition == "max_generations"
-        assert result.n_generations == 3
-    else:
-        assert result.termination_condition == "collapsed"
-        assert result.n_generations == stopped_at
-
-
-# --------------------------------------------------------------------------
 # the real rows kept, and their random streams
 # --------------------------------------------------------------------------
 @pytest.mark.parametrize("data", ["replace", "accumulate"])
