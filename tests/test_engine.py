@@ -97,6 +97,23 @@ def assert_same_distribution(batched, refit, n_se=3.0, decimals=None):
     assert all(p >= alpha for p, _ in finals), (min(finals), alpha)
 
 
+def same_source_rows_and_generation_zero(estimator, rtol, atol, **kwargs):
+    """Both engines on a ``source`` (5 repeats, the same seed): the same
+    layout and source seeds, every key's generation 0 equal to ``rtol`` /
+    ``atol``; returns the refit run's ``truth_`` and ``test_`` keys."""
+    batched = _curve(estimator, None, None, "batched", n_repeats=5, random_state=3,
+                     **kwargs)  # fmt: skip
+    refit = _curve(estimator, None, None, "refit", n_repeats=5, random_state=3,
+                   **kwargs)  # fmt: skip
+    assert_same_layout(batched, refit)
+    np.testing.assert_array_equal(batched["source_seeds"], refit["source_seeds"])
+    for key in refit:
+        if np.asarray(refit[key]).ndim == 2:
+            np.testing.assert_allclose(batched[key][:, 0], refit[key][:, 0],
+                                       rtol=rtol, atol=atol, err_msg=key)  # fmt: skip
+    return [k for k in refit if k.startswith(("truth_", "test_"))]
+
+
 def compare(estimator, X, y=None, n_repeats=120, seeds=(11, 12), decimals=None,
             **kwargs):  # fmt: skip
     """Batched and refit runs of ``estimator`` (``seeds``: their two

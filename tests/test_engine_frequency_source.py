@@ -11,7 +11,7 @@ import pytest
 from conftest import assert_same_across_chunks
 from scipy import sparse
 from sklearn.dummy import DummyClassifier
-from test_engine import _curve, assert_same_layout
+from test_engine import _curve, same_source_rows_and_generation_zero
 from test_engine import compare as _compare
 from test_engine_frequency import X_CTX, Y_CTX
 
@@ -57,21 +57,11 @@ IDS = ["frequency", "dummy-accumulate", "three-bootstrap", "dummy-argmax"]
 
 @pytest.mark.parametrize("estimator, kwargs", SOURCED, ids=IDS)
 def test_source_rows_seeds_and_generation_zero_are_the_refit_paths(estimator, kwargs):
-    batched = _curve(estimator, None, None, "batched", n_repeats=5, random_state=3,
-                     **kwargs)  # fmt: skip
-    refit = _curve(estimator, None, None, "refit", n_repeats=5, random_state=3,
-                   **kwargs)  # fmt: skip
-    assert_same_layout(batched, refit)
-    np.testing.assert_array_equal(batched["source_seeds"], refit["source_seeds"])
-    evaluated = [k for k in refit if k.startswith(("truth_", "test_"))]
+    # generation 0: each repeat's rows, fitted batched (to rounding)
+    evaluated = same_source_rows_and_generation_zero(
+        estimator, rtol=1e-9, atol=1e-12, **kwargs
+    )
     assert {"truth_accuracy", "truth_log_loss"} <= set(evaluated)
-    for key in refit:
-        if np.asarray(refit[key]).ndim == 2:
-            # generation 0: each repeat's rows, fitted batched (to rounding)
-            np.testing.assert_allclose(
-                batched[key][:, 0], refit[key][:, 0], rtol=1e-9, atol=1e-12,
-                err_msg=key,
-            )  # fmt: skip
 
 
 def test_source_and_test_set_equal_in_distribution_fast():

@@ -12,7 +12,7 @@ from conftest import assert_same_across_chunks
 from sklearn.linear_model import LinearRegression, Ridge
 from sklearn.metrics import make_scorer, r2_score
 from sklearn.mixture import GaussianMixture
-from test_engine import _curve, assert_same_layout
+from test_engine import _curve, same_source_rows_and_generation_zero
 from test_engine import compare as _compare
 
 from skcollapse import CollapseWarning, RecursiveDensityRetrainer, RecursiveRetrainer
@@ -73,22 +73,10 @@ SOURCED = [
 
 @pytest.mark.parametrize("estimator, kwargs", SOURCED)
 def test_source_rows_seeds_and_generation_zero_are_the_refit_paths(estimator, kwargs):
-    batched = _curve(estimator, None, None, "batched", n_repeats=5, random_state=3,
-                     **kwargs)  # fmt: skip
-    refit = _curve(estimator, None, None, "refit", n_repeats=5, random_state=3,
-                   **kwargs)  # fmt: skip
-    assert_same_layout(batched, refit)
-    np.testing.assert_array_equal(batched["source_seeds"], refit["source_seeds"])
-    evaluated = [k for k in refit if k.startswith(("truth_", "test_"))]
-    assert evaluated
-    for key in refit:
-        if np.asarray(refit[key]).ndim == 2:
-            # generation 0: the same real rows, the same fit (batched: to
-            # rounding)
-            np.testing.assert_allclose(
-                batched[key][:, 0], refit[key][:, 0], rtol=1e-9, atol=1e-12,
-                err_msg=key,
-            )  # fmt: skip
+    # generation 0: the same real rows, the same fit (batched: to rounding)
+    assert same_source_rows_and_generation_zero(
+        estimator, rtol=1e-9, atol=1e-12, **kwargs
+    )
 
 
 def test_generation_zero_of_a_source_is_fitted_batched_or_refit_alike():
