@@ -76,6 +76,7 @@ TARGETS = {
             "tests/test_theory_linear.py",
             "tests/test_theory_validation.py",
             "tests/test_theory_zipf.py",
+            "tests/test_theory_mutants.py",
         ],
     ),
     # The other targets run the tests that exercise the module (mutmut runs
@@ -88,6 +89,7 @@ TARGETS = {
             "tests/test_sampling.py",
             "tests/test_generative.py",
             "tests/test_robustness_density.py",
+            "tests/test_sampling_mutants.py",
         ],
     ),
     # The loop: its own tests, and those of the features it implements (the
