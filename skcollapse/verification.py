@@ -454,7 +454,10 @@ class LinearVerifier(_Verifier):
 
     pos_label : int, float, bool or str, default=1
         The label of sign +1; every other label has sign -1 (so labels -1/+1
-        and 0/1 both work with the default).
+        and 0/1 both work with the default). It must have the labels' type: a
+        number for numeric (or boolean) labels, a string for string labels;
+        a ``pos_label`` no label could equal raises a ``ValueError`` (a
+        ``pos_label`` absent from the labels is fine: the class vanished).
 
     See Also
     --------
@@ -506,9 +509,36 @@ class LinearVerifier(_Verifier):
                 f"{X.shape}."
             )
         y = np.asarray(y).reshape(-1)
+        _check_pos_label_type(self.pos_label, y)
         sign = np.where(y == self.pos_label, 1.0, -1.0)
         margin = np.asarray(safe_sparse_dot(X, coef)).reshape(-1) + self.intercept
         return sign * margin
+
+
+def _check_pos_label_type(pos_label, y):
+    """Refuse a ``pos_label`` that no label can equal by its type.
+
+    A string never equals a number: numeric labels with a string
+    ``pos_label``, or string labels with a numeric one, would give every row
+    the sign -1 without a word. A ``pos_label`` of the right type that no
+    label equals is not refused: a class that vanished from the synthetic
+    labels is what collapse does.
+    """
+    if y.size == 0:
+        return
+    strings = y.dtype.kind in "US" or (
+        y.dtype.kind == "O" and any(isinstance(v, str) for v in y)
+    )
+    numbers = y.dtype.kind in "biuf"
+    if (strings and not isinstance(pos_label, str)) or (
+        numbers and isinstance(pos_label, str)
+    ):
+        what = "strings" if strings else "numbers"
+        raise ValueError(
+            f"LinearVerifier has pos_label={pos_label!r}, which no label can "
+            f"equal: the labels are {what} (such as {y[:1].tolist()[0]!r}). Pass the "
+            "positive class as pos_label, of the labels' type."
+        )
 
 
 class LabelLookup(BaseEstimator):

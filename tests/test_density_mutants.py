@@ -265,3 +265,31 @@ def test_a_generation_without_training_data_records_nan_spread():
         values = est.trajectory_[key]
         assert np.isfinite(values[0])
         assert np.all(np.isnan(values[1:]))
+
+
+@pytest.mark.parametrize("seed", [1, 3])
+def test_a_discrete_models_collapse_is_measured_on_its_entropy(seed):
+    # Token ids far apart (50, 51): losing them halves the variance of the
+    # ids long before (seed 1), or without (seed 3), the entropy halving.
+    # collapse_generation_ is the first generation whose entropy is at or
+    # below collapse_threshold times generation 0's.
+    from skcollapse.generative import CategoricalDensity
+
+    X = np.repeat([0, 1, 2, 50, 51], [5, 4, 3, 2, 1]).reshape(-1, 1)
+    est = RecursiveDensityRetrainer(
+        CategoricalDensity(),
+        n_generations=12,
+        collapse_threshold=0.5,
+        metrics="all",
+        random_state=seed,
+    ).fit(X)
+
+    def first_at_or_below_half(values):
+        at = np.flatnonzero(values <= 0.5 * values[0])
+        return int(at[0]) if at.size else None
+
+    entropy = est.trajectory_["entropy"]
+    variance = est.trajectory_["total_variance"]
+    assert est.collapse_generation_ == first_at_or_below_half(entropy)
+    # (the test can tell the two keys apart on these seeds)
+    assert first_at_or_below_half(variance) != est.collapse_generation_

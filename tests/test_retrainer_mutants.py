@@ -765,3 +765,69 @@ def test_the_no_noise_warning_of_a_multi_output_interpolating_base():
     with warnings.catch_warnings():
         warnings.simplefilter("error", ZeroNoiseWarning)
         RecursiveRetrainer(Ridge(), n_generations=1).fit(X, Y)
+
+
+def test_gaussian_process_label_noise_is_independent_across_rows():
+    # Two points far from the data and from each other: the posterior is
+    # the prior at each, independent between them, so the only source of
+    # correlation would be one noise draw shared by the rows. With alpha = 4
+    # and a unit prior variance, a shared draw gives a correlation of
+    # 4 / (1 + 4) = 0.8; independent draws, a sample correlation within
+    # 3.5 / sqrt(n) of 0.
+    from sklearn.gaussian_process import GaussianProcessRegressor
+    from sklearn.gaussian_process.kernels import RBF
+
+    from skcollapse.retrainer import _predictive_sampler
+
+    rng = np.random.default_rng(6)
+    X = rng.uniform(-2, 2, size=(7, 1))
+    y = np.sin(X[:, 0])
+    model = GaussianProcessRegressor(RBF(0.8), alpha=4.0, optimizer=None).fit(X, y)
+    draw = _predictive_sampler(model, X, y, None, _same)
+    points = np.array([[40.0], [80.0]])
+    n = 400
+    draws = np.array([draw(points, np.random.default_rng(s), 1.0) for s in range(n)])
+    assert abs(np.corrcoef(draws.T)[0, 1]) < 3.5 / np.sqrt(n)
+    # and each row still has the prior's variance plus alpha
+    assert_mc_agrees(draws**2, np.full(2, 5.0), family_wise="bonferroni")
+
+
+@pytest.mark.parametrize("temperature", [1.0, 0.37])
+def test_the_no_noise_warning_of_a_noise_free_predictive_distribution(temperature):
+    # A Gaussian process with a tiny alpha believes its data noise-free: at
+    # the real inputs (generation 1's synthetic inputs) its draws do not
+    # spread. The warning quotes the untempered RMS deviation of generation
+    # 0's model's draws (label_noise_scale of generation 1 over sqrt(T)) and
+    # the real labels' standard deviation, whole.
+    from sklearn.gaussian_process import GaussianProcessRegressor
+    from sklearn.gaussian_process.kernels import RBF
+
+    from skcollapse.retrainer import ZeroNoiseWarning
+
+    X, y = _data(n=23, d=2)
+    # (a short length scale: the Cholesky factor's rounding, which is all
+    # the spread left, stays ~1e-7, well below 1e-6 of the labels' spread)
+    base = GaussianProcessRegressor(RBF(0.3), alpha=1e-14, optimizer=None)
+    est = RecursiveRetrainer(
+        base,
+        n_generations=1,
+        label_noise="predictive",
+        temperature=temperature,
+        random_state=3,
+    )
+    with pytest.warns(ZeroNoiseWarning) as caught:
+        est.fit(X, y)
+    (warning,) = [w for w in caught if issubclass(w.category, ZeroNoiseWarning)]
+    deviation = est.trajectory_["label_noise_scale"][1] / np.sqrt(temperature)
+    message = (
+        "the predictive distribution of GaussianProcessRegressor has no spread "
+        "at the synthetic inputs of generation 1 (RMS deviation "
+        f"{deviation:.3g} from its predictions, for real labels of standard "
+        f"deviation {np.std(y):.3g}; a Gaussian process without a WhiteKernel "
+        "and with a tiny alpha believes its data noise-free), so "
+        "label_noise='predictive' adds no noise and later generations refit "
+        "the same labels: the loop simulates no collapse. Use label_noise='oof' "
+        "(out-of-fold residuals, the model's honest predictive noise) or a "
+        "known noise level."
+    )
+    assert str(warning.message) == message

@@ -7,6 +7,7 @@ the tolerances are 3 standard errors of the quantity tested.
 """
 
 import pickle
+import re
 import warnings
 
 import numpy as np
@@ -272,6 +273,39 @@ def test_linear_verifier_margins():
     assert np.allclose(strings(X, ["yes", "no", "no"]), expected * [1, -1, -1])
     with pytest.raises(ValueError, match="features"):
         verifier(np.zeros((2, 3)), [1, 1])
+    # a positive class that vanished from the labels: every sign -1
+    assert np.allclose(strings(X, ["no", "no", "no"]), -expected)
+    assert np.allclose(verifier(X, [0, 0, 0]), -expected)
+    # booleans are numbers: True is the default pos_label 1
+    assert np.allclose(verifier(X, [True, False, True]), expected * [1, -1, 1])
+
+
+@pytest.mark.parametrize(
+    "pos_label, y, what, first",
+    [
+        (1, ["yes", "no", "no"], "strings", "'yes'"),
+        (1, np.array(["yes", "no", "no"], dtype=object), "strings", "'yes'"),
+        (0.0, np.array(["no", 1, "no"], dtype=object), "strings", "'no'"),
+        ("1", [1, 0, 1], "numbers", "1"),
+        ("yes", [0.5, 1.5, 1.5], "numbers", "0.5"),
+    ],
+)
+def test_linear_verifier_refuses_a_pos_label_no_label_can_equal(
+    pos_label, y, what, first
+):
+    # A string never equals a number: without the refusal every row would
+    # get the sign -1, silently.
+    X = np.array([[1.0, 2.0], [-1.0, 0.5], [0.0, 0.0]])
+    verifier = LinearVerifier([1.0, -1.0], pos_label=pos_label)
+    message = (
+        f"LinearVerifier has pos_label={pos_label!r}, which no label can equal: "
+        f"the labels are {what} (such as {first}). Pass the positive class as "
+        "pos_label, of the labels' type."
+    )
+    with pytest.raises(ValueError, match="^" + re.escape(message) + "$"):
+        verifier(X, y)
+    # no labels, nothing to compare
+    assert verifier(np.zeros((0, 2)), np.array([], dtype=object)).shape == (0,)
 
 
 # ---------------------------------------------------------------------------
