@@ -293,3 +293,30 @@ def test_a_discrete_models_collapse_is_measured_on_its_entropy(seed):
     assert est.collapse_generation_ == first_at_or_below_half(entropy)
     # (the test can tell the two keys apart on these seeds)
     assert first_at_or_below_half(variance) != est.collapse_generation_
+
+
+def test_a_discrete_models_wasserstein_is_to_the_weighted_real_tokens():
+    # Generation 0 fits the weighted real frequencies, so its exact W_1 to
+    # the real tokens, weighted as the fit was, is 0; later generations are
+    # measured against the same weighted distribution.
+    from skcollapse._metrics import discrete_wasserstein
+    from skcollapse.generative import CategoricalDensity
+
+    X = np.repeat([0, 1, 3], [4, 5, 2]).reshape(-1, 1)
+    weight = np.linspace(0.3, 2.9, len(X))
+    est = RecursiveDensityRetrainer(
+        CategoricalDensity(), n_generations=2, metrics="all", random_state=4
+    ).fit(X, sample_weight=weight)
+    distance = est.trajectory_["wasserstein"]
+    assert distance[0] < 1e-12
+    real = (
+        np.array([0.0, 1.0, 3.0]),
+        np.array([weight[:4].sum(), weight[4:9].sum(), weight[9:].sum()])
+        / weight.sum(),
+    )
+    last = est.estimators_[-1]
+    expected = discrete_wasserstein(
+        (last.categories_.astype(float), last.probabilities_), real
+    )
+    assert distance[-1] == pytest.approx(expected, rel=1e-12, abs=1e-15)
+    assert distance[-1] > 0.01
