@@ -7,14 +7,17 @@ Run from anywhere, with the ``mutation`` extra installed
     python tools/mutation.py loop sampling   # several, one after the other
     python tools/mutation.py --list          # the targets and their tests
     python tools/mutation.py theory --survivors  # re-test the last survivors
+    python tools/mutation.py retrainer --resume --workers 2  # finish a stopped run
 
 Each target mutates the files (and, for the problems, the functions) listed in
 ``TARGETS`` below and runs only the fast tests relevant to them (``-m "not
-slow"``, stop at the first failure, one worker). mutmut works in a
-``mutants/`` folder at the root of the repository (a copy of the package with
-every mutant compiled in behind a trampoline); it is deleted before each
-target unless ``--keep`` is given. The summary and the diff of every surviving
-mutant are written to ``mutants/report-<target>.txt`` (and printed).
+slow"``, stop at the first failure, one worker unless ``--workers`` says
+more). mutmut works in a ``mutants/`` folder at the root of the repository
+(a copy of the package with every mutant compiled in behind a trampoline); it
+is deleted before each target unless ``--keep`` is given (``--resume``, after a
+run was stopped, runs only the mutants it did not reach). The summary and the
+diff of every surviving mutant are written to ``mutants/report-<target>.txt``
+(and printed).
 
 Why mutmut 3: it is maintained, it compiles all mutants of a module into one
 copy and switches between them at run time, it maps every function to the
@@ -302,7 +305,24 @@ def _survivors():
     return names
 
 
-def run_target(name, keep=False, only=None, survivors=False):
+def _not_run(patterns):
+    """Names of the target's mutants that the last run in mutants/ left unrun."""
+    import fnmatch
+    import json
+
+    names = []
+    for meta in sorted((ROOT / "mutants").rglob("*.py.meta")):
+        codes = json.loads(meta.read_text(encoding="utf-8"))["exit_code_by_key"]
+        names.extend(
+            key
+            for key, code in codes.items()
+            if code is None
+            and (not patterns or any(fnmatch.fnmatch(key, p) for p in patterns))
+        )
+    return names
+
+
+def run_target(name, keep=False, only=None, survivors=False, resume=False, workers=1):
     files, patterns, tests = TARGETS[name]
     os.chdir(ROOT)
     if survivors:
@@ -310,6 +330,12 @@ def run_target(name, keep=False, only=None, survivors=False):
         keep, only = True, _survivors()
         if not only:
             print(f"target {name}: no surviving mutant to re-test")
+            return _report(name, patterns)
+    if resume:
+        # finish a stopped run: only the mutants it did not reach, results kept
+        keep, only = True, _not_run(patterns)
+        if not only:
+            print(f"target {name}: every mutant has a result")
             return _report(name, patterns)
     if not keep and (ROOT / "mutants").exists():
         shutil.rmtree(ROOT / "mutants")
@@ -323,7 +349,7 @@ def run_target(name, keep=False, only=None, survivors=False):
 
     selected = list(only) if only else list(patterns or [])
     try:
-        _run(selected, max_children=1)
+        _run(selected, max_children=workers)
     except SystemExit as exc:
         if exc.code not in (0, None):
             raise
@@ -345,7 +371,20 @@ def main(argv=None):
         action="store_true",
         help="re-test the mutants that survived the last run (implies --keep)",
     )
+    parser.add_argument(
+        "--resume",
+        action="store_true",
+        help="run only the mutants a stopped run did not reach (implies --keep)",
+    )
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="mutants tested at once (default 1; more on an idle machine)",
+    )
     args = parser.parse_args(argv)
+    if args.workers < 1:
+        parser.error(f"--workers must be a whole number >= 1, got {args.workers}")
     if args.list or not args.targets:
         for name, (files, patterns, tests) in TARGETS.items():
             print(f"{name}: mutate {' '.join(files)}")
@@ -362,12 +401,23 @@ def main(argv=None):
 
         for name in args.targets:
             subprocess.run(
-                [sys.executable, __file__, name, *(["--keep"] if args.keep else [])],
+                [
+                    sys.executable,
+                    __file__,
+                    name,
+                    *(["--keep"] if args.keep else []),
+                    f"--workers={args.workers}",
+                ],
                 check=True,
             )
         return 0
     run_target(
-        args.targets[0], keep=args.keep, only=args.only, survivors=args.survivors
+        args.targets[0],
+        keep=args.keep,
+        only=args.only,
+        survivors=args.survivors,
+        resume=args.resume,
+        workers=args.workers,
     )
     return 0
 
