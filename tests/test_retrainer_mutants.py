@@ -1052,3 +1052,125 @@ def test_the_tweedie_powers_that_have_a_sampler(power, expected):
     from skcollapse.retrainer import _predictive_spec
 
     assert _predictive_spec(TweedieRegressor(power=power)) == expected
+
+
+# ----------------------------------------------------------------------
+# classes drawn from probabilities: tempering, floating-point state, ties
+# ----------------------------------------------------------------------
+@pytest.mark.parametrize("temperature", [2.0, 1.0, 0.45])
+def test_classes_are_drawn_from_probabilities_to_the_power_one_over_t(temperature):
+    # T = 2 exactly too: no temperature but 1 leaves the probabilities as
+    # they are
+    from skcollapse.retrainer import _sample_rows
+
+    p = np.array([0.1, 0.3, 0.6])
+    n = 20_000
+    drawn = _sample_rows(np.tile(p, (n, 1)), temperature, np.random.default_rng(9))
+    tempered = p ** (1 / temperature) / np.sum(p ** (1 / temperature))
+    assert_mc_agrees(drawn[:, None] == np.arange(3), tempered, family_wise="bonferroni")
+
+
+def test_class_draws_leave_the_callers_floating_point_state_alone():
+    # Under np.errstate(all="raise") nothing a draw computes raises: the log
+    # of a zero probability (divide), a ratio 1e-200 tempered to exp(-1535)
+    # (underflow), a tempering by T = 1e-307 (overflow of the division), a
+    # row of zeros (invalid: -inf - -inf) each have their own errstate.
+    from skcollapse.retrainer import _sample_rows
+
+    rng = np.random.default_rng(10)
+    with np.errstate(all="raise"):
+        drawn = _sample_rows(np.array([[0.6, 0.0, 0.4]] * 50), 0.3, rng)
+        tiny = _sample_rows(np.array([[1 - 1e-200, 1e-200, 0.0]] * 5), 0.3, rng)
+        near_zero = _sample_rows(np.array([[0.6, 1e-9, 0.4 - 1e-9]] * 5), 1e-307, rng)
+        zeros = _sample_rows(np.zeros((3, 3)), 0.3, rng)
+    assert set(drawn) == {0, 2}  # never the zero-probability class
+    np.testing.assert_array_equal(tiny, np.zeros(5))  # 1e-200 ** (1/0.3) = 0
+    np.testing.assert_array_equal(near_zero, np.zeros(5))  # the argmax
+    np.testing.assert_array_equal(zeros, np.zeros(3))  # the documented fallback
+
+
+class _Uniforms:
+    """A generator whose ``random`` returns given values."""
+
+    def __init__(self, values):
+        self.values = np.asarray(values, dtype=float)
+
+    def random(self, n):
+        return self.values[:n]
+
+
+def test_class_draws_on_the_boundaries_of_the_cumulative_probabilities():
+    # u = (1 - r) * total: class k when cum[k-1] < u <= cum[k]. r = 0.5 puts
+    # u on cum[0] = 0.5 (class 0, not the class after the zero-probability
+    # one); r = 0 puts u on the total (class 0 of [1, 0, 0], never a
+    # zero-probability class)
+    from skcollapse.retrainer import _sample_rows
+
+    proba = np.array([[0.5, 0.0, 0.5], [1.0, 0.0, 0.0], [0.25, 0.25, 0.5]])
+    drawn = _sample_rows(proba, 1.0, _Uniforms([0.5, 0.0, 0.5]))
+    np.testing.assert_array_equal(drawn, [0, 0, 1])
+
+
+def test_gaussian_process_draws_at_temperature_two():
+    # T = 2 exactly: the latent draw's deviation is scaled by sqrt(2) too, so
+    # the variance is 2 (posterior + alpha) (not posterior + 2 alpha)
+    from sklearn.gaussian_process import GaussianProcessRegressor
+    from sklearn.gaussian_process.kernels import RBF
+
+    from skcollapse.retrainer import _predictive_sampler
+
+    rng = np.random.default_rng(4)
+    X = rng.uniform(-2, 2, size=(9, 1))
+    y = np.sin(X[:, 0]) + 0.2 * rng.normal(size=9)
+    alpha = 0.09
+    model = GaussianProcessRegressor(RBF(0.8), alpha=alpha, optimizer=None).fit(X, y)
+    draw = _predictive_sampler(model, X, y, None, _same)
+    points = np.array([[3.7], [0.1]])
+    mean, std = model.predict(points, return_std=True)
+    draws = np.array([draw(points, np.random.default_rng(s), 2.0) for s in range(300)])
+    assert_mc_agrees(
+        (draws - mean) ** 2, 2.0 * (std**2 + alpha), family_wise="bonferroni"
+    )
+
+
+class _DecimalPredictor(RegressorMixin, BaseEstimator):
+    """A regressor whose predictions are ``Decimal`` objects."""
+
+    def fit(self, X, y):
+        self.model_ = Ridge().fit(X, y)
+        return self
+
+    def predict(self, X):
+        from decimal import Decimal
+
+        return np.array([Decimal(repr(float(v))) for v in self.model_.predict(X)])
+
+
+def test_a_verifiers_predictions_are_taken_as_floats(monkeypatch):
+    X, y = _data(n=27)
+    est = RecursiveRetrainer(Ridge(), n_generations=1, random_state=0)
+    problem = _problem_of(monkeypatch, est, X, y)
+    verifier = _DecimalPredictor().fit(X, y)
+    X_new = np.random.default_rng(1).normal(size=(8, 3))
+    y_new = np.random.default_rng(2).normal(size=8)
+    batch = Batch(X=X_new, y=y_new, weight=None, origin=np.ones(8, dtype=int))
+    scores = problem.verifier_scores(verifier, batch)
+    assert scores.dtype == float
+    expected = -np.abs(verifier.model_.predict(X_new) - y_new)
+    np.testing.assert_allclose(scores, expected, rtol=1e-12)
+
+
+@pytest.mark.parametrize("power", [1.0, 2.0])
+def test_tweedie_draws_of_integer_means_are_not_truncated(power):
+    # integer means (a model predicting counts as integers) give the draws
+    # of their float copies, not integer-truncated ones; also where the
+    # normal approximation applies (a dispersion of 1e-15)
+    mu = np.array([2, 7, 3])
+    for dispersion in (0.61, 1e-15):
+        got = _draw_tweedie(mu, dispersion, power, np.random.default_rng(3))
+        expected = _draw_tweedie(
+            mu.astype(float), dispersion, power, np.random.default_rng(3)
+        )
+        assert got.dtype == float
+        np.testing.assert_array_equal(got, expected)
+        assert not np.array_equal(got, np.round(got))
