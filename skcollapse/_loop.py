@@ -20,6 +20,7 @@ import inspect
 import math
 import numbers
 import os
+import sys
 import time
 import warnings
 from collections import deque
@@ -27,8 +28,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import joblib
 import numpy as np
 import scipy.sparse as sp
+import sklearn
 from sklearn import config_context
 from sklearn.base import clone
 from sklearn.utils import get_tags
@@ -61,6 +64,35 @@ class CollapseWarning(UserWarning):
     >>> with warnings.catch_warnings():
     ...     warnings.simplefilter("ignore", CollapseWarning)
     """
+
+
+# Where a warning of the package points: the first frame outside these (the
+# user's call, also through a Pipeline, a search or joblib's sequential loop).
+_LIBRARY_DIRS = tuple(
+    os.path.dirname(os.path.abspath(path)) + os.sep
+    for path in (__file__, sklearn.__file__, joblib.__file__)
+)
+
+
+def caller_stacklevel():
+    """``stacklevel`` for ``warnings.warn`` that points at the user's line.
+
+    Called in the argument list of ``warnings.warn``: counts the frames from
+    the function that warns outwards while they belong to skcollapse,
+    scikit-learn or joblib (the meta-estimator's ``fit``, the loop, a
+    ``Pipeline`` or a search around it), so that the warning names the first
+    line outside them, however deep the call (Python 3.12's
+    ``skip_file_prefixes``, which the 3.10 floor lacks). A stack of library
+    frames only names the outermost.
+    """
+    frame = sys._getframe(1)
+    level = 1
+    while frame.f_back is not None and frame.f_code.co_filename.startswith(
+        _LIBRARY_DIRS
+    ):
+        frame = frame.f_back
+        level += 1
+    return level
 
 
 #: Errors of a base estimator that mean collapse made its data unusable; in a
@@ -847,7 +879,7 @@ def run_generations(owner, problem, seeds):
                             "real data is kept); the previous generation's model is "
                             "kept.",
                             CollapseWarning,
-                            stacklevel=5,
+                            stacklevel=caller_stacklevel(),
                         )
                         if store(record, previous, train, None) and stop:
                             termination = "collapsed"
@@ -1001,7 +1033,7 @@ def _warn_degenerate(name, generation, reason):
         f"{generation - 1} as the fitted estimator (termination_condition_="
         "'degenerate').",
         CollapseWarning,
-        stacklevel=6,
+        stacklevel=caller_stacklevel(),
     )
 
 

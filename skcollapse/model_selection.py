@@ -17,7 +17,7 @@ from threadpoolctl import threadpool_limits
 
 from ._compat import HasMethods, StrOptions, validate_params
 from ._engine import Evaluation, batched_curve, resolve_engine
-from ._loop import DEGENERATE_ERRORS, CollapseWarning
+from ._loop import DEGENERATE_ERRORS, CollapseWarning, caller_stacklevel
 from ._params import RANDOM_STATE, Interval
 from ._progress import make_bar
 from ._random import SeedTable, Stream, draw_seed
@@ -854,7 +854,7 @@ def _guarded(generation, name, what, evaluate):
             f"collapse_curve: {what} failed on generation {generation}'s model of "
             f"{name} ({type(exc).__name__}: {exc}); its keys are NaN there.",
             CollapseWarning,
-            stacklevel=2,
+            stacklevel=caller_stacklevel(),
         )
         return {}
 
@@ -984,7 +984,7 @@ def _warn_early_stops(result, n_generations):
         "padded with NaN after their last generation; see "
         'result["n_generations"] and result["termination_condition"].',
         CollapseWarning,
-        stacklevel=5,  # _collect, collapse_curve, validate_params, the caller
+        stacklevel=caller_stacklevel(),
     )
 
 

@@ -39,7 +39,7 @@ from ._docstrings import (
     shared_attributes,
     shared_parameters,
 )
-from ._loop import copy_data
+from ._loop import caller_stacklevel, copy_data
 from ._params import Interval, nested_param_keys
 from ._problem import Batch, InputError, Problem, Synthesis
 from ._random import Stream, draw_seed, seed_estimator
@@ -1064,7 +1064,7 @@ class _SupervisedProblem(Problem):
             "collapse. Use label_noise='oof' (out-of-fold residuals, the "
             "model's honest predictive noise) or a known noise level.",
             ZeroNoiseWarning,
-            stacklevel=2,
+            stacklevel=caller_stacklevel(),
         )
 
     def synthesize(self, model, n_samples, rng, *, generation, n_candidates):

@@ -411,6 +411,106 @@ def test_warnings_point_at_the_callers_line():
     assert {w.filename for w in caught if w.category is CollapseWarning} == {__file__}
 
 
+def _no_noise_tree(X, y):
+    from sklearn.tree import DecisionTreeRegressor
+
+    RecursiveRetrainer(DecisionTreeRegressor(), n_generations=1).fit(X, y)
+
+
+def _no_spread_process(X, y):
+    from sklearn.gaussian_process import GaussianProcessRegressor
+    from sklearn.gaussian_process.kernels import RBF
+
+    base = GaussianProcessRegressor(RBF(0.3), alpha=1e-14, optimizer=None)
+    RecursiveRetrainer(base, n_generations=1, label_noise="predictive").fit(X, y)
+
+
+def _in_a_pipeline(X, y):
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+    from sklearn.tree import DecisionTreeRegressor
+
+    retrainer = RecursiveRetrainer(DecisionTreeRegressor(), n_generations=1)
+    make_pipeline(StandardScaler(), retrainer).fit(X, y)
+
+
+def _in_a_search(X, y):
+    from sklearn.model_selection import GridSearchCV
+    from sklearn.tree import DecisionTreeRegressor
+
+    retrainer = RecursiveRetrainer(DecisionTreeRegressor(), n_generations=1)
+    GridSearchCV(retrainer, {"n_generations": [1]}, cv=2).fit(X, y)
+
+
+def _degenerate(X, y):
+    # three synthetic labels a generation: a class vanishes, LDA cannot fit
+    y = np.arange(len(y)) % 3
+    RecursiveRetrainer(
+        LinearDiscriminantAnalysis(), synthetic_size=3, n_generations=8
+    ).fit(X, y)
+
+
+def _stopped_repeats(X, y):
+    from skcollapse.model_selection import collapse_curve
+
+    y = np.arange(len(y)) % 3
+    retrainer = RecursiveRetrainer(
+        LinearDiscriminantAnalysis(), synthetic_size=3, n_generations=8
+    )
+    collapse_curve(retrainer, X, y, n_repeats=2, random_state=0)
+
+
+def _failed_scorer(X, y):
+    from sklearn.dummy import DummyClassifier
+
+    from skcollapse.model_selection import collapse_curve
+
+    y = (np.arange(len(y)) < 17).astype(int)
+    retrainer = RecursiveRetrainer(
+        DummyClassifier(strategy="prior"), n_generations=2, label_noise="argmax"
+    )
+    collapse_curve(
+        retrainer,
+        X,
+        y,
+        X_test=X[:6],
+        y_test=np.array([0, 1] * 3),
+        scoring="neg_log_loss",
+        n_repeats=1,
+        random_state=0,
+    )
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        _no_noise_tree,
+        _no_spread_process,
+        _in_a_pipeline,
+        _in_a_search,
+        _degenerate,
+        _stopped_repeats,
+        _failed_scorer,
+    ],
+)
+def test_every_warning_of_the_package_points_at_the_users_line(call):
+    # However deep the call (the loop, a Pipeline, a search and joblib's
+    # loop around it), the warning names the line outside skcollapse,
+    # scikit-learn and joblib that started it: here, the helper's line in
+    # this file.
+    from skcollapse.retrainer import ZeroNoiseWarning
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(23, 2))
+    y = X @ np.array([0.7, -1.3]) + 0.3 * rng.normal(size=23)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        call(X, y)
+    ours = [w for w in caught if w.category in (CollapseWarning, ZeroNoiseWarning)]
+    assert ours
+    assert {(w.filename, w.lineno > 0) for w in ours} == {(__file__, True)}
+
+
 # --------------------------------------------------------------------------
 # every step of a generation: collapse is recorded, user errors are raised
 # --------------------------------------------------------------------------
