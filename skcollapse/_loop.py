@@ -74,25 +74,26 @@ _LIBRARY_DIRS = tuple(
 )
 
 
-def caller_stacklevel():
-    """``stacklevel`` for ``warnings.warn`` that points at the user's line.
+def warn_at_caller(message, category):
+    """``warnings.warn(message, category)``, pointing at the user's line.
 
-    Called in the argument list of ``warnings.warn``: counts the frames from
-    the function that warns outwards while they belong to skcollapse,
-    scikit-learn or joblib (the meta-estimator's ``fit``, the loop, a
-    ``Pipeline`` or a search around it), so that the warning names the first
-    line outside them, however deep the call (Python 3.12's
-    ``skip_file_prefixes``, which the 3.10 floor lacks). A stack of library
-    frames only names the outermost.
+    The ``stacklevel`` is found by walking the frames from this function
+    outwards while they belong to skcollapse, scikit-learn or joblib (the
+    meta-estimator's ``fit``, the loop, a ``Pipeline`` or a search around
+    it), so that the warning names the first line outside them, however deep
+    the call (Python 3.12's ``skip_file_prefixes``, which the 3.10 floor
+    lacks). It is counted from the frame that calls ``warnings.warn``, this
+    one, so wrapping the caller changes nothing. A stack of library frames
+    only names the outermost.
     """
-    frame = sys._getframe(1)
+    frame = sys._getframe()
     level = 1
     while frame.f_back is not None and frame.f_code.co_filename.startswith(
         _LIBRARY_DIRS
     ):
         frame = frame.f_back
         level += 1
-    return level
+    warnings.warn(message, category, stacklevel=level)
 
 
 #: Errors of a base estimator that mean collapse made its data unusable; in a
@@ -873,13 +874,12 @@ def run_generations(owner, problem, seeds):
                     record.update(verification)
                     train = composer.compose(batch, generation)
                     if len(train) == 0:
-                        warnings.warn(
+                        warn_at_caller(
                             f"{name}: generation {generation} has no training data "
                             "(the verifier rejected every synthetic sample and no "
                             "real data is kept); the previous generation's model is "
                             "kept.",
                             CollapseWarning,
-                            stacklevel=caller_stacklevel(),
                         )
                         if store(record, previous, train, None) and stop:
                             termination = "collapsed"
@@ -1027,13 +1027,12 @@ def _counts(train):
 
 
 def _warn_degenerate(name, generation, reason):
-    warnings.warn(
+    warn_at_caller(
         f"{name}: collapse made the data of generation {generation} too degenerate "
         f"to fit ({reason}); the loop stopped and keeps generation "
         f"{generation - 1} as the fitted estimator (termination_condition_="
         "'degenerate').",
         CollapseWarning,
-        stacklevel=caller_stacklevel(),
     )
 
 

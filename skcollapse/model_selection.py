@@ -2,7 +2,6 @@
 
 import numbers
 import time
-import warnings
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,7 +16,7 @@ from threadpoolctl import threadpool_limits
 
 from ._compat import HasMethods, StrOptions, validate_params
 from ._engine import Evaluation, batched_curve, resolve_engine
-from ._loop import DEGENERATE_ERRORS, CollapseWarning, caller_stacklevel
+from ._loop import DEGENERATE_ERRORS, CollapseWarning, warn_at_caller
 from ._params import RANDOM_STATE, Interval
 from ._progress import make_bar
 from ._random import SeedTable, Stream, draw_seed
@@ -850,11 +849,10 @@ def _guarded(generation, name, what, evaluate):
     except DEGENERATE_ERRORS as exc:
         if generation == 0:
             raise
-        warnings.warn(
+        warn_at_caller(
             f"collapse_curve: {what} failed on generation {generation}'s model of "
             f"{name} ({type(exc).__name__}: {exc}); its keys are NaN there.",
             CollapseWarning,
-            stacklevel=caller_stacklevel(),
         )
         return {}
 
@@ -977,14 +975,13 @@ def _warn_early_stops(result, n_generations):
         return
     shown = ", ".join(str(i) for i in early[:10]) + (", ..." if early.size > 10 else "")
     conditions = sorted({str(c) for c in result["termination_condition"][early]})
-    warnings.warn(
+    warn_at_caller(
         f"collapse_curve: {early.size} of {len(result['seeds'])} repeats stopped "
         f"before generation {n_generations} (termination_condition: "
         f"{', '.join(conditions)}; repeats {shown}). Their trajectories are "
         "padded with NaN after their last generation; see "
         'result["n_generations"] and result["termination_condition"].',
         CollapseWarning,
-        stacklevel=caller_stacklevel(),
     )
 
 

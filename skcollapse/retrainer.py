@@ -1,7 +1,6 @@
 """Recursive retraining of a regressor or classifier on its own outputs."""
 
 import numbers
-import warnings
 from dataclasses import replace
 
 import numpy as np
@@ -39,7 +38,7 @@ from ._docstrings import (
     shared_attributes,
     shared_parameters,
 )
-from ._loop import caller_stacklevel, copy_data
+from ._loop import copy_data, warn_at_caller
 from ._params import Interval, nested_param_keys
 from ._problem import Batch, InputError, Problem, Synthesis
 from ._random import Stream, draw_seed, seed_estimator
@@ -1058,13 +1057,12 @@ class _SupervisedProblem(Problem):
                 f"{float(np.max(noise)):.3g}, for real labels of standard "
                 f"deviation {float(np.max(spread)):.3g})"
             )
-        warnings.warn(
+        warn_at_caller(
             f"{what}, so label_noise={self.label_noise!r} adds no noise and "
             "later generations refit the same labels: the loop simulates no "
             "collapse. Use label_noise='oof' (out-of-fold residuals, the "
             "model's honest predictive noise) or a known noise level.",
             ZeroNoiseWarning,
-            stacklevel=caller_stacklevel(),
         )
 
     def synthesize(self, model, n_samples, rng, *, generation, n_candidates):

@@ -26,7 +26,7 @@ warm interpreter per mutant, so a mutant costs the few tests that reach the
 mutated function instead of a fresh interpreter importing scikit-learn
 (cosmic-ray's model: several seconds per mutant before a test runs).
 
-Two adjustments to mutmut's defaults, both here and nowhere else:
+Adjustments to mutmut's defaults, all here and nowhere else:
 
 - mutmut skips every decorated function (a decorator may cache or register).
   The public theory functions carry scikit-learn's ``validate_params`` and
@@ -40,6 +40,9 @@ Two adjustments to mutmut's defaults, both here and nowhere else:
   would answer for the mutants.
 - mutmut reads its configuration from ``[tool.mutmut]``; the per-target
   configuration lives in ``TARGETS`` instead and is set before mutmut runs.
+- the package's warnings skip mutmut's trampoline frames as they skip the
+  package's own (``_warnings_past_trampolines``), so the tests of where a
+  warning points run under mutmut too;
 - every mutant's tests start with empty ``functools`` caches: mutmut forks
   each mutant from a process whose clean run filled them, so a function
   reached only through a cache (``_draw_wishart_eigenvalues``, behind
@@ -65,9 +68,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 _FAST = ["-m", "not slow", "-p", "no:cacheprovider", "-p", "no:xdist"]
-# Tests that cannot pass under mutmut: a warning's stacklevel counts frames,
-# and every mutated function adds a trampoline frame.
-_DESELECT = ["tests/test_loop.py::test_warnings_point_at_the_callers_line"]
+# Tests that cannot pass under mutmut (none since the warnings' stacklevel is
+# found by walking the frames: see _warnings_past_trampolines).
+_DESELECT = []
 
 # name: (files to mutate, mutant-name patterns or None for all, tests to run)
 TARGETS = {
@@ -216,6 +219,37 @@ def _cold_caches():
     PytestRunner.run_tests = run_tests
 
 
+def _warnings_past_trampolines():
+    """Let the package's warnings skip mutmut's trampoline frames too.
+
+    ``skcollapse._loop.warn_at_caller`` points a warning at the first
+    frame outside skcollapse, scikit-learn and joblib; under mutmut every
+    mutated function is called through a trampoline in mutmut's own files,
+    which would stop the walk inside the package. Each pytest run of mutmut
+    gets a plugin that adds mutmut's folder to the frames skipped, so the
+    tests of where a warning points run (and kill) under mutmut as outside.
+    """
+    import mutmut
+    from mutmut.runners.harness import PytestRunner
+
+    folder = os.path.dirname(os.path.abspath(mutmut.__file__)) + os.sep
+
+    class SkipTrampolines:
+        @staticmethod
+        def pytest_runtest_setup(item):
+            loop = sys.modules.get("skcollapse._loop")
+            if loop is not None and folder not in loop._LIBRARY_DIRS:
+                loop._LIBRARY_DIRS = (*loop._LIBRARY_DIRS, folder)
+
+    original = PytestRunner.execute_pytest
+
+    def execute_pytest(self, params, **kwargs):
+        kwargs["plugins"] = [*kwargs.get("plugins", []), SkipTrampolines]
+        return original(self, params, **kwargs)
+
+    PytestRunner.execute_pytest = execute_pytest
+
+
 def _whole_functions_for_newline_ids():
     """Run a test whose parametrized id holds a newline as the whole function.
 
@@ -348,6 +382,7 @@ def run_target(name, keep=False, only=None, survivors=False, resume=False, worke
     _configure(files, tests)
     _allow_decorators()
     _cold_caches()
+    _warnings_past_trampolines()
     _whole_functions_for_newline_ids()
     from mutmut.__main__ import _run
 
