@@ -145,6 +145,7 @@ TARGETS = {
             "tests/test_fresh_real.py",
             "tests/test_params.py",
             "tests/test_retrainer_mutants.py",
+            "tests/test_retrainer_mutants_core.py",
         ],
     ),
     "density": (
