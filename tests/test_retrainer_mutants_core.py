@@ -11,20 +11,34 @@ their own, and reproduce what it must draw from that generator.
 # SPDX-License-Identifier: BSD-3-Clause
 
 import re
+import warnings
 
 import numpy as np
 import pandas as pd
 import pytest
 from conftest import record_problems
-from sklearn.base import clone
-from sklearn.linear_model import LinearRegression, LogisticRegression, Ridge
+from sklearn.base import BaseEstimator, RegressorMixin, clone
+from sklearn.cluster import KMeans
+from sklearn.ensemble import HistGradientBoostingRegressor
+from sklearn.linear_model import (
+    LinearRegression,
+    LogisticRegression,
+    Ridge,
+    TweedieRegressor,
+)
 from sklearn.metrics import accuracy_score, r2_score
 from sklearn.model_selection import KFold, cross_val_predict
 from sklearn.neighbors import KernelDensity
 from sklearn.svm import LinearSVC
+from sklearn.tree import DecisionTreeRegressor
 
 from skcollapse import RecursiveRetrainer
 from skcollapse._random import Stream
+from skcollapse.retrainer import (
+    ZeroNoiseWarning,
+    _check_supervised_base,
+    _predictive_spec,
+)
 from skcollapse.utils._testing import assert_mc_agrees
 
 
@@ -285,3 +299,182 @@ def test_the_cached_predictions_are_the_models_own(monkeypatch):
     other = Ridge(alpha=50.0).fit(X, y)
     np.testing.assert_allclose(problem._output(first, X), first.predict(X))
     np.testing.assert_allclose(problem._output(other, X), other.predict(X))
+
+
+# ----------------------------------------------------------------------
+# more of the problem: a base predicting a column, a writing sampler,
+# classifiers' diversity, the predictive no-noise warning's conditions
+# ----------------------------------------------------------------------
+class _ColumnRegressor(RegressorMixin, BaseEstimator):
+    """A least-squares fit that predicts one column, shape (n, 1)."""
+
+    def fit(self, X, y):
+        self.coef_ = np.linalg.lstsq(X, y, rcond=None)[0]
+        return self
+
+    def predict(self, X):
+        return (X @ self.coef_).reshape(-1, 1)
+
+
+def test_a_column_of_predictions_takes_the_shape_of_the_real_labels(monkeypatch):
+    X, y = _data()
+    _, problem = _problem(monkeypatch, X, y, label_noise=0.5)
+    model = _ColumnRegressor().fit(X, y)
+    output = problem._output(model, X)
+    assert output.shape == (37,)
+    np.testing.assert_allclose(output, X @ model.coef_)
+
+
+class _CentringSampler(BaseEstimator):
+    """An input sampler that centres its training inputs in place (copy=False)."""
+
+    def __init__(self, copy=False):
+        self.copy = copy
+
+    def fit(self, X, y=None):
+        if not self.copy:
+            X -= X.mean(axis=0)
+        self.X_ = np.array(X)
+        return self
+
+    def sample(self, n_samples=1, random_state=None):
+        rng = np.random.default_rng(random_state)
+        return self.X_[rng.integers(0, len(self.X_), size=n_samples)]
+
+
+def test_a_sampler_that_writes_into_its_inputs_gets_a_copy(monkeypatch):
+    X, y = _data()
+    X = X + 2.3  # not centred
+    before = X.copy()
+    _, problem = _problem(monkeypatch, X, y, label_noise=0.5, inputs=_CentringSampler())
+    np.testing.assert_array_equal(X, before)
+    np.testing.assert_array_equal(problem.real.X, before)
+
+
+def test_a_classifiers_prediction_std_and_drift_are_over_its_probabilities():
+    X, y = _data(n=61)
+    labels = np.digitize(y, [-0.6, 0.5])  # three classes
+    est = RecursiveRetrainer(
+        LogisticRegression(C=0.3), n_generations=2, random_state=4
+    ).fit(X, labels)
+    first = est.estimators_[0].predict_proba(X)
+    for g, model in enumerate(est.estimators_):
+        proba = model.predict_proba(X)
+        std = np.sqrt(np.sum(np.var(proba, axis=0)))
+        drift = np.sqrt(np.mean(np.sum((proba - first) ** 2, axis=1)))
+        assert est.trajectory_["prediction_std"][g] == pytest.approx(std, rel=1e-9)
+        assert est.trajectory_["drift"][g] == pytest.approx(drift, rel=1e-9, abs=1e-15)
+
+
+def _noise_free_gp():
+    from sklearn.gaussian_process import GaussianProcessRegressor
+    from sklearn.gaussian_process.kernels import RBF
+
+    return GaussianProcessRegressor(RBF(0.3), alpha=1e-14, optimizer=None)
+
+
+def test_the_predictive_no_noise_warning_at_temperature_1e_12():
+    X, y = _data(n=23, d=2)
+    est = RecursiveRetrainer(
+        _noise_free_gp(),
+        n_generations=1,
+        label_noise="predictive",
+        temperature=1e-12,
+        random_state=5,
+    )
+    with pytest.warns(ZeroNoiseWarning, match="has no spread"):
+        est.fit(X, y)
+
+
+def test_no_predictive_no_noise_warning_below_temperature_1e_12():
+    # a temperature below 1e-12 asks for (almost) no noise: no warning, in any
+    # generation
+    X, y = _data(n=23, d=2)
+    est = RecursiveRetrainer(
+        _noise_free_gp(),
+        n_generations=3,
+        label_noise="predictive",
+        temperature=1e-13,
+        random_state=5,
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ZeroNoiseWarning)
+        est.fit(X, y)
+    assert len(est.estimators_) == 4
+
+
+# ----------------------------------------------------------------------
+# _check_supervised_base: the type of a base without tags, the refusals
+# ----------------------------------------------------------------------
+class _Plain:
+    """No scikit-learn tags; the methods given."""
+
+    def __init__(self, *methods):
+        for method in methods:
+            setattr(self, method, lambda *args: None)
+
+
+def test_a_base_without_tags_is_a_regressor_when_it_has_predict():
+    assert _check_supervised_base(_Plain("fit", "predict")) == "regressor"
+    # score_samples and sample too, but predict: a regressor still
+    both = _Plain("fit", "predict", "score_samples", "sample")
+    assert _check_supervised_base(both) == "regressor"
+
+
+@pytest.mark.parametrize(
+    "base, message",
+    [
+        (
+            KernelDensity(),
+            (
+                "RecursiveRetrainer refits a regressor or classifier on its own "
+                "labels; KernelDensity is a density estimator: use "
+                "RecursiveDensityRetrainer, which refits it on its own samples."
+            ),
+        ),
+        (
+            _Plain("fit", "score_samples", "sample"),
+            (
+                "RecursiveRetrainer refits a regressor or classifier on its own "
+                "labels; _Plain is a density estimator: use "
+                "RecursiveDensityRetrainer, which refits it on its own samples."
+            ),
+        ),
+        (
+            _Plain("fit"),
+            (
+                "RecursiveRetrainer needs a regressor or classifier (or a Pipeline "
+                "ending in one) as estimator; _Plain is neither (it declares no "
+                "estimator type and has no predict)."
+            ),
+        ),
+        (
+            KMeans(n_clusters=2),
+            (
+                "RecursiveRetrainer needs a regressor or classifier (or a Pipeline "
+                "ending in one) as estimator; KMeans is a clusterer."
+            ),
+        ),
+    ],
+)
+def test_the_refusals_of_a_base_that_is_no_regressor_or_classifier(base, message):
+    with pytest.raises(ValueError, match="^" + re.escape(message) + "$"):
+        _check_supervised_base(base)
+
+
+# ----------------------------------------------------------------------
+# _predictive_spec: the Tweedie families of the GLMs, boosting and trees
+# ----------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "base, spec",
+    [
+        (TweedieRegressor(power=1.0), ("tweedie", 1.0, True, True)),
+        (TweedieRegressor(power=2.0), ("tweedie", 2.0, False, True)),
+        (TweedieRegressor(power=1.4), ("tweedie", 1.4, False, True)),
+        (HistGradientBoostingRegressor(loss="poisson"), ("tweedie", 1.0, True, False)),
+        (HistGradientBoostingRegressor(loss="gamma"), ("tweedie", 2.0, False, False)),
+        (DecisionTreeRegressor(criterion="poisson"), ("tweedie", 1.0, True, False)),
+    ],
+)
+def test_the_tweedie_specs(base, spec):
+    assert _predictive_spec(base) == spec
