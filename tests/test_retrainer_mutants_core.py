@@ -478,3 +478,32 @@ def test_the_refusals_of_a_base_that_is_no_regressor_or_classifier(base, message
 )
 def test_the_tweedie_specs(base, spec):
     assert _predictive_spec(base) == spec
+
+
+def test_the_predictive_sampler_estimates_its_dispersion_with_the_weights(
+    monkeypatch,
+):
+    # a Gamma GLM's dispersion is the weighted Pearson statistic: the draws
+    # are those of the sampler built with the rows' weights, not without
+    from sklearn.linear_model import GammaRegressor
+
+    from skcollapse.retrainer import _predictive_sampler
+
+    X, y = _data()
+    y = np.exp(0.4 * y) * np.random.default_rng(14).gamma(3.0, 1 / 3.0, len(y))
+    weight = np.linspace(0.2, 3.1, len(y))
+    seen = record_problems(monkeypatch)
+    RecursiveRetrainer(
+        GammaRegressor(alpha=0.01), label_noise="predictive", n_generations=1
+    ).fit(X, y, sample_weight=weight)
+    problem = seen[0]
+    model = problem.fit(GammaRegressor(alpha=0.01), problem.real)
+    drawn = problem._predictive(X, np.random.default_rng(15), 1.0)
+
+    def same(data):
+        return data
+
+    weighted = _predictive_sampler(model, X, y, weight, same)
+    unweighted = _predictive_sampler(model, X, y, None, same)
+    np.testing.assert_allclose(drawn, weighted(X, np.random.default_rng(15), 1.0))
+    assert not np.allclose(drawn, unweighted(X, np.random.default_rng(15), 1.0))
