@@ -1174,3 +1174,24 @@ def test_tweedie_draws_of_integer_means_are_not_truncated(power):
         assert got.dtype == float
         np.testing.assert_array_equal(got, expected)
         assert not np.array_equal(got, np.round(got))
+
+
+def test_the_predictive_distributions_of_trees_and_boosting():
+    from sklearn.ensemble import (
+        ExtraTreesRegressor,
+        HistGradientBoostingRegressor,
+        RandomForestRegressor,
+    )
+    from sklearn.tree import DecisionTreeRegressor
+
+    from skcollapse.retrainer import _predictive_spec
+
+    poisson, gamma = ("tweedie", 1.0, True, False), ("tweedie", 2.0, False, False)
+    assert _predictive_spec(HistGradientBoostingRegressor(loss="poisson")) == poisson
+    assert _predictive_spec(HistGradientBoostingRegressor(loss="gamma")) == gamma
+    for tree in (DecisionTreeRegressor, RandomForestRegressor, ExtraTreesRegressor):
+        assert _predictive_spec(tree(criterion="poisson")) == poisson
+        assert (
+            _predictive_spec(tree())
+            == f"{tree.__name__} has no predictive distribution"
+        )
