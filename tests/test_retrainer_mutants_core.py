@@ -29,6 +29,8 @@ from sklearn.linear_model import (
 from sklearn.metrics import accuracy_score, r2_score
 from sklearn.model_selection import KFold, cross_val_predict
 from sklearn.neighbors import KernelDensity
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
 from sklearn.svm import LinearSVC
 from sklearn.tree import DecisionTreeRegressor
 
@@ -264,11 +266,16 @@ def test_two_candidates_give_every_input_row_twice(monkeypatch, inputs):
 # ----------------------------------------------------------------------
 # fit: refusals, out-of-fold residuals with weights, the output cache
 # ----------------------------------------------------------------------
-def test_sample_label_noise_without_predict_proba_names_the_base():
+@pytest.mark.parametrize("pipeline", [False, True])
+def test_sample_label_noise_without_predict_proba_names_the_base(pipeline):
+    # a Pipeline's class has predict_proba (conditional on its last step):
+    # refused once generation 0's model is fitted, naming the Pipeline
     X, y = _data()
-    est = RecursiveRetrainer(LinearSVC(), label_noise="sample", n_generations=1)
+    base = make_pipeline(StandardScaler(), LinearSVC()) if pipeline else LinearSVC()
+    est = RecursiveRetrainer(base, label_noise="sample", n_generations=1)
+    name = "Pipeline" if pipeline else "LinearSVC"
     message = (
-        "label_noise='sample' draws labels from predict_proba, which LinearSVC "
+        f"label_noise='sample' draws labels from predict_proba, which {name} "
         "does not have. Use label_noise='argmax'."
     )
     with pytest.raises(ValueError, match="^" + re.escape(message) + "$"):
