@@ -9,6 +9,8 @@ forms to 1e-12 where they are exact, the whole text of a refusal, what
 ``n_draws`` and ``random_state`` change.
 """
 
+import decimal
+import math
 import re
 
 import numpy as np
@@ -17,10 +19,12 @@ import pytest
 from skcollapse._random import draw_seed
 from skcollapse.theory import (
     _linear,
+    gaussian_refit,
     linear_fresh_data_error,
     linear_regression_error,
     optimal_ridge_penalty,
 )
+from skcollapse.theory._gaussian import _jensen_gap
 from skcollapse.theory._linear import _ridge_moments
 from skcollapse.utils._testing import assert_mc_agrees
 
@@ -462,3 +466,63 @@ def test_fresh_data_constants_are_unbiased_at_two_draws():
     # one draw is an estimate too: a positive noise constant c2
     single = linear_fresh_data_error(2, n_draws=1, **kwargs)
     assert np.all(single[1:] > 0)
+
+
+# --------------------------------------------------------------------------
+# Underflow under the caller's np.errstate(all="raise")
+# --------------------------------------------------------------------------
+
+# Each chain underflows to 0 (or to a subnormal) inside its np.errstate block:
+# the closed form's (T kappa)^g and std at T = 0.01 over 400 generations, the
+# fresh-data chain's (1 - w)^g = 7^-g, the pooled chain's variance at T = 0.01
+# with synthetic_weight = 0.7. numpy ignores underflow by default, so only a
+# caller's errstate that raises tells "under" in the block from no "under".
+_UNDERFLOWING = {
+    "closed form": dict(n_real=7, temperature=0.01),
+    "fresh real rows": dict(
+        n_real=13, n_synthetic=2, real_fraction=0.9, real_sampling="fresh"
+    ),
+    "pooled": dict(n_real=7, n_synthetic=5, synthetic_weight=0.7, temperature=0.01),
+}
+
+
+@pytest.mark.parametrize("case", list(_UNDERFLOWING))
+def test_gaussian_chains_underflow_quietly_under_the_callers_errstate(case):
+    expected = gaussian_refit(400, **_UNDERFLOWING[case])
+    with np.errstate(all="raise"):
+        got = gaussian_refit(400, **_UNDERFLOWING[case])
+    assert got.keys() == expected.keys()
+    for key in expected:
+        np.testing.assert_array_equal(got[key], expected[key])
+    if case != "fresh real rows":  # the variance itself underflows to 0
+        assert expected["total_variance"][-1] == 0.0
+    if case == "closed form":
+        assert expected["std"][-1] == 0.0
+
+
+# --------------------------------------------------------------------------
+# The Jensen gap's series, against exact arithmetic
+# --------------------------------------------------------------------------
+
+
+def _exact_jensen_gap(m):
+    # D = log x - log R(x)^2 for odd m, x = (m - 1) / 2 an integer, where
+    # R(x)^2 = Gamma(x + 1/2)^2 / Gamma(x)^2 = pi ((2x - 1)!!)^2 / (4^x ((x - 1)!)^2):
+    # integers and 50 digits of pi, in 50-digit decimal arithmetic
+    context = decimal.Context(prec=50)
+    pi = decimal.Decimal("3.14159265358979323846264338327950288419716939937511")
+    x = (m - 1) // 2
+    double_factorial = math.prod(range(1, 2 * x, 2))
+    ratio = context.divide(
+        context.multiply(pi, decimal.Decimal(double_factorial**2)),
+        decimal.Decimal(4**x * math.factorial(x - 1) ** 2),
+    )
+    return float(context.subtract(context.ln(decimal.Decimal(x)), context.ln(ratio)))
+
+
+@pytest.mark.parametrize("m", [41, 43])
+def test_jensen_gap_series_from_x_20_to_a_few_ulps(m):
+    # from x = 20 (m = 41) on, the series: its truncation is 3e-15 relative
+    # at x = 20; the gammaln difference there is wrong by 2e-13, the
+    # coefficients 17/7169 or 32/9216 by 2e-14, u2 / 31 / 9216 by 5e-13
+    np.testing.assert_allclose(_jensen_gap(m), _exact_jensen_gap(m), rtol=6e-15, atol=0)
