@@ -1195,3 +1195,50 @@ def test_the_predictive_distributions_of_trees_and_boosting():
             _predictive_spec(tree())
             == f"{tree.__name__} has no predictive distribution"
         )
+
+
+class _Tagless:
+    """An object without scikit-learn tags, with the given methods."""
+
+    def __init__(self, *methods):
+        for method in methods:
+            setattr(self, method, lambda *args, **kwargs: None)
+
+
+def test_the_kind_of_a_base_estimator_and_its_refusals_worded_whole():
+    from sklearn.cluster import KMeans
+
+    from skcollapse.retrainer import _check_supervised_base
+
+    # no tags but predict: a regressor, also with score_samples and sample
+    assert _check_supervised_base(_Tagless("predict")) == "regressor"
+    both = _Tagless("predict", "score_samples", "sample")
+    assert _check_supervised_base(both) == "regressor"
+    density = (
+        "RecursiveRetrainer refits a regressor or classifier on its own labels; "
+        "{} is a density estimator: use RecursiveDensityRetrainer, which refits "
+        "it on its own samples."
+    )
+    for est in (KernelDensity(), _Tagless("score_samples", "sample")):
+        message = density.format(type(est).__name__)
+        with pytest.raises(ValueError, match=_whole(message)):
+            _check_supervised_base(est)
+    neither = (
+        "RecursiveRetrainer needs a regressor or classifier (or a Pipeline ending "
+        "in one) as estimator; {} is {}."
+    )
+    cases = [
+        (KMeans(n_init=1), "a clusterer"),
+        (
+            StandardScaler(),
+            "neither (it declares no estimator type and has no predict)",
+        ),
+        (
+            _Tagless("fit"),
+            "neither (it declares no estimator type and has no predict)",
+        ),
+    ]
+    for est, what in cases:
+        message = neither.format(type(est).__name__, what)
+        with pytest.raises(ValueError, match=_whole(message)):
+            _check_supervised_base(est)
