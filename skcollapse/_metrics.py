@@ -84,7 +84,8 @@ def rms(values):
     scale = float(np.max(np.abs(flat)))
     if not np.isfinite(scale):
         return scale if not np.isnan(scale) else np.nan
-    scaled = flat / scale
+    with np.errstate(under="ignore"):  # entries far below the largest: 0
+        scaled = flat / scale
     return float(scale * np.sqrt(np.dot(scaled, scaled) / flat.size))
 
 
@@ -184,7 +185,8 @@ def label_error(y, y_reference, classification):
     difference = np.ravel(np.asarray(y, float) - y_reference)
     if _safe_to_square(difference):
         return float(np.dot(difference, difference) / difference.size)
-    with np.errstate(over="ignore"):  # inf only if the error itself is
+    # inf only if the error itself is; 0 if it is below the smallest float
+    with np.errstate(over="ignore", under="ignore"):
         return float(np.float64(rms(difference)) ** 2)
 
 
@@ -215,7 +217,8 @@ def total_variance(X, weight):
     variances = np.diagonal(
         np.atleast_2d(np.cov(X / scale, rowvar=False, aweights=weight, ddof=1))
     )
-    with np.errstate(over="ignore"):  # inf only if the variance itself is
+    # inf only if the variance itself is; 0 if it is below the smallest float
+    with np.errstate(over="ignore", under="ignore"):
         return float(np.sum(variances * scale**2))
 
 

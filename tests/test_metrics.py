@@ -76,3 +76,21 @@ def test_total_variance_with_huge_weights():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert total_variance(X, weight * 1e300) == pytest.approx(expected)
+
+
+def test_metrics_of_tiny_values_under_the_callers_errstate_raise():
+    # Squares below the smallest float are 0, not an error, whatever the
+    # caller's floating-point state (a loop measuring labels of scale 1e-170
+    # crashed on the underflow of its label error's square).
+    from skcollapse import _metrics
+
+    tiny = 1e-170 * np.array([0.3, -1.2, 0.7, 2.1, -0.4])
+    with np.errstate(all="raise"):
+        assert _metrics.label_error(tiny, np.zeros(5), False) == 0.0
+        assert _metrics.total_variance(tiny.reshape(-1, 1), None) == 0.0
+        # entries far below a huge largest one are 0 in the scaled sum
+        assert _metrics.rms(np.array([1e200, 1e-200, 0.0])) == pytest.approx(
+            1e200 / np.sqrt(3), rel=1e-12
+        )
+    # the same numbers outside: the squares underflow to 0 there too
+    assert _metrics.label_error(tiny, np.zeros(5), False) == 0.0
