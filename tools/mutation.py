@@ -239,7 +239,8 @@ def _warnings_past_trampolines():
         @staticmethod
         def pytest_runtest_setup(item):
             loop = sys.modules.get("skcollapse._loop")
-            if loop is not None and folder not in loop._LIBRARY_DIRS:
+            dirs = getattr(loop, "_LIBRARY_DIRS", None)  # None before 67ccd06
+            if dirs is not None and folder not in dirs:
                 loop._LIBRARY_DIRS = (*loop._LIBRARY_DIRS, folder)
 
     original = PytestRunner.execute_pytest
