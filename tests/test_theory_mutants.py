@@ -526,3 +526,17 @@ def test_jensen_gap_series_from_x_20_to_a_few_ulps(m):
     # at x = 20; the gammaln difference there is wrong by 2e-13, the
     # coefficients 17/7169 or 32/9216 by 2e-14, u2 / 31 / 9216 by 5e-13
     np.testing.assert_allclose(_jensen_gap(m), _exact_jensen_gap(m), rtol=6e-15, atol=0)
+
+
+def test_zipf_error_underflows_quietly_under_the_callers_errstate():
+    # An exponent just above 1: the tail's token probabilities underflow to
+    # 0 (in zipf_error's q_tail and in the quadrature of the seen mass), as
+    # they should, also inside the caller's np.errstate(all="raise"), which
+    # raised a FloatingPointError in the quadrature before.
+    from skcollapse.theory import zipf_error
+
+    expected = zipf_error(2, n_train=[3, 50], exponent=1.001)
+    with np.errstate(all="raise"):
+        got = zipf_error(2, n_train=[3, 50], exponent=1.001)
+    np.testing.assert_array_equal(got, expected)
+    assert np.all((expected > 0.9999) & (expected < 1))

@@ -210,7 +210,8 @@ def _zipf_tail(t, e, beta, p_norm, n_head, q_tail):
     """
 
     def seen(y):
-        with np.errstate(divide="ignore"):
+        # (tiny token probabilities underflow to 0 where they should)
+        with np.errstate(divide="ignore", under="ignore"):
             log_x = -np.log(y) / (beta - 1)
             return -np.expm1(t * np.log1p(-e * q_tail(log_x)))
 
