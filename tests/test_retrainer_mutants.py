@@ -426,7 +426,9 @@ def test_gaussian_process_draws_have_temperature_times_posterior_plus_noise_vari
     points = np.array([[3.7], [0.1]])
     mean, std = model.predict(points, return_std=True)
     # (a point among the data: a small posterior variance beside alpha)
-    for temperature, n in ((0.43, 600), (1.0, 200)):
+    # (T = 2 exactly: the latent draw's deviation is scaled by sqrt(2) too,
+    # so the variance is 2 (posterior + alpha), not posterior + 2 alpha)
+    for temperature, n in ((0.43, 600), (1.0, 200), (2.0, 300)):
         draws = np.array(
             [draw(points, np.random.default_rng(s), temperature) for s in range(n)]
         )
@@ -1109,28 +1111,6 @@ def test_class_draws_on_the_boundaries_of_the_cumulative_probabilities():
     proba = np.array([[0.5, 0.0, 0.5], [1.0, 0.0, 0.0], [0.25, 0.25, 0.5]])
     drawn = _sample_rows(proba, 1.0, _Uniforms([0.5, 0.0, 0.5]))
     np.testing.assert_array_equal(drawn, [0, 0, 1])
-
-
-def test_gaussian_process_draws_at_temperature_two():
-    # T = 2 exactly: the latent draw's deviation is scaled by sqrt(2) too, so
-    # the variance is 2 (posterior + alpha) (not posterior + 2 alpha)
-    from sklearn.gaussian_process import GaussianProcessRegressor
-    from sklearn.gaussian_process.kernels import RBF
-
-    from skcollapse.retrainer import _predictive_sampler
-
-    rng = np.random.default_rng(4)
-    X = rng.uniform(-2, 2, size=(9, 1))
-    y = np.sin(X[:, 0]) + 0.2 * rng.normal(size=9)
-    alpha = 0.09
-    model = GaussianProcessRegressor(RBF(0.8), alpha=alpha, optimizer=None).fit(X, y)
-    draw = _predictive_sampler(model, X, y, None, _same)
-    points = np.array([[3.7], [0.1]])
-    mean, std = model.predict(points, return_std=True)
-    draws = np.array([draw(points, np.random.default_rng(s), 2.0) for s in range(300)])
-    assert_mc_agrees(
-        (draws - mean) ** 2, 2.0 * (std**2 + alpha), family_wise="bonferroni"
-    )
 
 
 class _DecimalPredictor(RegressorMixin, BaseEstimator):
