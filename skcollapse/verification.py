@@ -509,10 +509,20 @@ class LinearVerifier(_Verifier):
                 f"{X.shape}."
             )
         y = np.asarray(y).reshape(-1)
-        _check_pos_label_type(self.pos_label, y)
-        sign = np.where(y == self.pos_label, 1.0, -1.0)
+        sign = np.where(_positive_labels(y, self.pos_label), 1.0, -1.0)
         margin = np.asarray(safe_sparse_dot(X, coef)).reshape(-1) + self.intercept
         return sign * margin
+
+
+def _positive_labels(y, pos_label):
+    """``y == pos_label``, refusing a ``pos_label`` no label can equal.
+
+    The one comparison of labels with a ``pos_label``, for
+    :class:`LinearVerifier` and for the batched engine's batches of labels.
+    """
+    y = np.asarray(y)
+    _check_pos_label_type(pos_label, y.reshape(-1))
+    return y == pos_label
 
 
 def _check_pos_label_type(pos_label, y):

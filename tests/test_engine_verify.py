@@ -3,6 +3,8 @@ skcollapse.verification with threshold, keep_fraction and n_candidates
 (Feng et al.'s selection), against the refit path, the loop's own selection
 rule and the closed form of the error left after verification."""
 
+import re
+
 import joblib
 import numpy as np
 import pytest
@@ -178,7 +180,8 @@ def test_everything_rejected_keeps_the_previous_model_as_refit():
     NaN, the same predictions), not a degenerate stop."""
     estimator = RecursiveRetrainer(
         FrequencyClassifier(), n_generations=3, metrics="all",
-        verifier=LinearVerifier([0.0, 0.0], intercept=-1.0), threshold=5.0,
+        verifier=LinearVerifier([0.0, 0.0], intercept=-1.0, pos_label="a"),
+        threshold=5.0,
     )  # fmt: skip
     b = _curve(estimator, X_CTX, Y_CTX, "batched", n_repeats=3, random_state=0)
     r = _curve(estimator, X_CTX, Y_CTX, "refit", n_repeats=3, random_state=0)
@@ -187,6 +190,22 @@ def test_everything_rejected_keeps_the_previous_model_as_refit():
         np.testing.assert_allclose(b[key], r[key], rtol=1e-12, err_msg=key)
     assert list(b["termination_condition"]) == ["max_generations"] * 3
     assert np.all(b["n_train"][:, 1:] == 0)
+
+
+def test_a_pos_label_no_label_can_equal_is_refused_by_both_engines():
+    # string labels and the default pos_label=1: every row would get the
+    # sign -1; both engines refuse it with the same words
+    estimator = RecursiveRetrainer(
+        FrequencyClassifier(), n_generations=2,
+        verifier=LinearVerifier([1.0, -1.0]), threshold=0.0,
+    )  # fmt: skip
+    message = (
+        "LinearVerifier has pos_label=1, which no label can equal: the labels "
+        "are strings (such as '"
+    )
+    for engine in ("batched", "refit"):
+        with pytest.raises(ValueError, match="^" + re.escape(message)):
+            _curve(estimator, X_CTX, Y_CTX, engine, n_repeats=2, random_state=0)
 
 
 # ----------------------------------------------------------------------

@@ -30,6 +30,7 @@ from sklearn.dummy import DummyClassifier
 
 from .._sources import GaussianClassificationSource
 from ..generative import FrequencyClassifier
+from ..verification import _positive_labels
 from ._density import broadcast
 from ._protocol import BatchedProblem, Rows, evaluate_with
 from ._verify import BatchedVerifier, batch_digest
@@ -589,7 +590,7 @@ class FrequencyFamily(BatchedProblem):
             equal=lambda truth: np.asarray(truth == classes[labels], dtype=bool),
             continuous=continuous,
             difference=difference,
-            positive=lambda label: classes[labels] == label,
+            positive=lambda label: _positive_labels(classes[labels], label),
             digest=lambda: batch_digest(batch.values, labels),
             streams=streams,
         )

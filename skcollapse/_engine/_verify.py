@@ -37,7 +37,13 @@ the earlier row).
 
 import numpy as np
 
-from ..verification import LabelLookup, LinearVerifier, NoisyVerifier, OracleVerifier
+from ..verification import (
+    LabelLookup,
+    LinearVerifier,
+    NoisyVerifier,
+    OracleVerifier,
+    _positive_labels,
+)
 from ._linear import LinearFamily, _Design, _per_row
 
 __all__ = ["BatchedVerifier", "VerifiedLinearFamily", "verified", "verifier_reason"]
@@ -334,7 +340,9 @@ class _VerifiedLinear:
             continuous=continuous,
             difference=difference,
             positive=lambda label: (
-                flat == label if flat.ndim == 2 else np.all(flat == label, axis=2)
+                _positive_labels(flat, label)
+                if flat.ndim == 2
+                else np.all(_positive_labels(flat, label), axis=2)
             ),
             digest=digest,
             streams=streams,
