@@ -590,7 +590,9 @@ class FrequencyFamily(BatchedProblem):
             equal=lambda truth: np.asarray(truth == classes[labels], dtype=bool),
             continuous=continuous,
             difference=difference,
-            positive=lambda label: _positive_labels(classes[labels], label),
+            # (compared on the classes, then indexed: one check of the
+            # vocabulary instead of every label of every repeat)
+            positive=lambda label: _positive_labels(classes, label)[labels],
             digest=lambda: batch_digest(batch.values, labels),
             streams=streams,
         )
