@@ -12,7 +12,7 @@ import re
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import record_problems
+from conftest import record_problems, whole
 from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.ensemble import BaggingRegressor
 from sklearn.linear_model import LinearRegression, LogisticRegression, Ridge
@@ -30,10 +30,6 @@ from skcollapse.retrainer import (
     _pearson_dispersion,
 )
 from skcollapse.utils._testing import assert_mc_agrees
-
-
-def _whole(message):
-    return "^" + re.escape(message) + "$"
 
 
 def _data(n=41, d=3, seed=0):
@@ -89,13 +85,13 @@ def test_tight_tweedie_draws_are_normal_around_a_large_mean():
 
 def test_tweedie_refusals_are_worded():
     rng = np.random.default_rng(0)
-    with pytest.raises(ValueError, match=_whole("the model predicts non-finite means")):
+    with pytest.raises(ValueError, match=whole("the model predicts non-finite means")):
         _draw_tweedie(np.array([1.0, np.nan]), 1.0, 1.5, rng)
     message = (
         "the model predicts a negative mean, outside the domain of its "
         "Tweedie distribution of power 2.0"
     )
-    with pytest.raises(ValueError, match=_whole(message)):
+    with pytest.raises(ValueError, match=whole(message)):
         _draw_tweedie(np.array([1.0, -0.25]), 1.0, 2.0, rng)
     # power 0 (normal) takes any mean
     assert np.all(np.isfinite(_draw_tweedie(np.array([-0.25]), 1.0, 0.0, rng)))
@@ -132,7 +128,7 @@ def test_pearson_dispersion_refuses_a_mean_at_zero(power):
         "the model predicts a mean <= 0, outside the domain of its Tweedie "
         f"distribution of power {power}"
     )
-    with pytest.raises(ValueError, match=_whole(message)):
+    with pytest.raises(ValueError, match=whole(message)):
         _pearson_dispersion(np.array([1.0, 2.0]), np.array([0.0, 1.5]), power, None, 0)
 
 
@@ -187,13 +183,13 @@ def test_the_refusals_of_fine_tune_are_worded_whole():
         LogisticRegression(solver="liblinear"),
         make_pipeline(StandardScaler(), LogisticRegression(solver="liblinear")),
     ):
-        with pytest.raises(ValueError, match=_whole(liblinear)):
+        with pytest.raises(ValueError, match=whole(liblinear)):
             RecursiveRetrainer(base, fine_tune=True).fit(X, (y > 0).astype(int))
     bagging = (
         "fine_tune=True grows BaggingRegressor through warm_start, which it "
         "refuses with oob_score=True. Use oob_score=False, or fine_tune=False."
     )
-    with pytest.raises(ValueError, match=_whole(bagging)):
+    with pytest.raises(ValueError, match=whole(bagging)):
         RecursiveRetrainer(BaggingRegressor(oob_score=True), fine_tune=True).fit(X, y)
 
 
@@ -203,7 +199,7 @@ def test_the_refusal_of_sample_noise_without_predict_proba_is_worded_whole():
         "label_noise='sample' draws labels from predict_proba, which "
         "LinearSVC does not have. Use label_noise='argmax'."
     )
-    with pytest.raises(ValueError, match=_whole(message)):
+    with pytest.raises(ValueError, match=whole(message)):
         RecursiveRetrainer(LinearSVC(), label_noise="sample").fit(
             X, (y > 0).astype(int)
         )
@@ -233,7 +229,7 @@ def test_the_refusal_of_a_verifier_without_its_method_is_worded_whole(
         f"labels); {type(verifier).__name__} has none. Pass an estimator with "
         "it or a callable (X, y) -> scores."
     )
-    with pytest.raises(ValueError, match=_whole(message)):
+    with pytest.raises(ValueError, match=whole(message)):
         RecursiveRetrainer(base, verifier=verifier, keep_fraction=0.5).fit(X, y)
 
 
@@ -286,7 +282,7 @@ def test_sampled_inputs_without_a_shape_are_refused_with_shape_none(monkeypatch)
     )
     est = RecursiveRetrainer(Ridge(), n_generations=1, random_state=0)
     problem = _problem_of(monkeypatch, est, X, y)
-    with pytest.raises(InputError, match=_whole(message)):
+    with pytest.raises(InputError, match=whole(message)):
         problem._check_sampled_inputs([[0.0, 1.0, 2.0]] * 9, 9)
 
 
@@ -310,7 +306,7 @@ def test_a_single_column_of_sampled_inputs_is_kept_for_two_dimensional_data(
         "inputs must produce an array of shape (7,) for 7 synthetic samples; "
         "got shape (7, 2)."
     )
-    with pytest.raises(InputError, match=_whole(message)):
+    with pytest.raises(InputError, match=whole(message)):
         problem._check_sampled_inputs(np.zeros((7, 2)), 7)
 
 
@@ -532,17 +528,23 @@ class _ColumnPredictor(RegressorMixin, BaseEstimator):
         return self.model_.predict(X).reshape(-1, 1)
 
 
-def test_a_verifiers_column_of_predictions_scores_each_row_by_its_own_label(
-    monkeypatch,
-):
+def _verifier_scores(monkeypatch, verifier_class):
+    """The supervised problem's scores of 9 new rows by a verifier of
+    ``verifier_class`` fitted on the real data; also the verifier and rows."""
     X, y = _data(n=31)
     est = RecursiveRetrainer(Ridge(), n_generations=1, random_state=0)
     problem = _problem_of(monkeypatch, est, X, y)
-    verifier = _ColumnPredictor().fit(X, y)
+    verifier = verifier_class().fit(X, y)
     X_new = np.random.default_rng(1).normal(size=(9, 3))
     y_new = np.random.default_rng(2).normal(size=9)
     batch = Batch(X=X_new, y=y_new, weight=None, origin=np.ones(9, dtype=int))
-    scores = problem.verifier_scores(verifier, batch)
+    return verifier, problem.verifier_scores(verifier, batch), X_new, y_new
+
+
+def test_a_verifiers_column_of_predictions_scores_each_row_by_its_own_label(
+    monkeypatch,
+):
+    verifier, scores, X_new, y_new = _verifier_scores(monkeypatch, _ColumnPredictor)
     expected = -np.abs(verifier.predict(X_new)[:, 0] - y_new)
     np.testing.assert_allclose(scores, expected, rtol=1e-12)
 
@@ -1013,7 +1015,7 @@ def test_the_refusals_of_bases_without_a_predictive_distribution_are_worded_whol
     ]
     for base, reason in cases:
         message = _predictive_refusal(type(base).__name__, reason)
-        with pytest.raises(ValueError, match=_whole(message)):
+        with pytest.raises(ValueError, match=whole(message)):
             RecursiveRetrainer(base, label_noise="predictive").fit(X, y)
 
 
@@ -1127,14 +1129,7 @@ class _DecimalPredictor(RegressorMixin, BaseEstimator):
 
 
 def test_a_verifiers_predictions_are_taken_as_floats(monkeypatch):
-    X, y = _data(n=27)
-    est = RecursiveRetrainer(Ridge(), n_generations=1, random_state=0)
-    problem = _problem_of(monkeypatch, est, X, y)
-    verifier = _DecimalPredictor().fit(X, y)
-    X_new = np.random.default_rng(1).normal(size=(8, 3))
-    y_new = np.random.default_rng(2).normal(size=8)
-    batch = Batch(X=X_new, y=y_new, weight=None, origin=np.ones(8, dtype=int))
-    scores = problem.verifier_scores(verifier, batch)
+    verifier, scores, X_new, y_new = _verifier_scores(monkeypatch, _DecimalPredictor)
     assert scores.dtype == float
     expected = -np.abs(verifier.model_.predict(X_new) - y_new)
     np.testing.assert_allclose(scores, expected, rtol=1e-12)
@@ -1201,7 +1196,7 @@ def test_the_kind_of_a_base_estimator_and_its_refusals_worded_whole():
     )
     for est in (KernelDensity(), _Tagless("score_samples", "sample")):
         message = density.format(type(est).__name__)
-        with pytest.raises(ValueError, match=_whole(message)):
+        with pytest.raises(ValueError, match=whole(message)):
             _check_supervised_base(est)
     neither = (
         "RecursiveRetrainer needs a regressor or classifier (or a Pipeline ending "
@@ -1220,5 +1215,5 @@ def test_the_kind_of_a_base_estimator_and_its_refusals_worded_whole():
     ]
     for est, what in cases:
         message = neither.format(type(est).__name__, what)
-        with pytest.raises(ValueError, match=_whole(message)):
+        with pytest.raises(ValueError, match=whole(message)):
             _check_supervised_base(est)

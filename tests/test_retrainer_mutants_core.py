@@ -10,13 +10,12 @@ their own, and reproduce what it must draw from that generator.
 # Authors: The skcollapse developers
 # SPDX-License-Identifier: BSD-3-Clause
 
-import re
 import warnings
 
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import record_problems
+from conftest import record_problems, whole
 from sklearn.base import BaseEstimator, RegressorMixin, clone
 from sklearn.cluster import KMeans
 from sklearn.ensemble import HistGradientBoostingRegressor
@@ -278,7 +277,7 @@ def test_sample_label_noise_without_predict_proba_names_the_base(pipeline):
         f"label_noise='sample' draws labels from predict_proba, which {name} "
         "does not have. Use label_noise='argmax'."
     )
-    with pytest.raises(ValueError, match="^" + re.escape(message) + "$"):
+    with pytest.raises(ValueError, match=whole(message)):
         est.fit(X, (y > 0).astype(int))
 
 
@@ -373,37 +372,32 @@ def test_a_classifiers_prediction_std_and_drift_are_over_its_probabilities():
         assert est.trajectory_["drift"][g] == pytest.approx(drift, rel=1e-9, abs=1e-15)
 
 
-def _noise_free_gp():
+def _noise_free_gp_loop(temperature, n_generations):
+    """A noise-free Gaussian process's predictive loop at ``temperature``."""
     from sklearn.gaussian_process import GaussianProcessRegressor
     from sklearn.gaussian_process.kernels import RBF
 
-    return GaussianProcessRegressor(RBF(0.3), alpha=1e-14, optimizer=None)
+    base = GaussianProcessRegressor(RBF(0.3), alpha=1e-14, optimizer=None)
+    return RecursiveRetrainer(
+        base,
+        n_generations=n_generations,
+        label_noise="predictive",
+        temperature=temperature,
+        random_state=5,
+    )
 
 
 def test_the_predictive_no_noise_warning_at_temperature_1e_12():
     X, y = _data(n=23, d=2)
-    est = RecursiveRetrainer(
-        _noise_free_gp(),
-        n_generations=1,
-        label_noise="predictive",
-        temperature=1e-12,
-        random_state=5,
-    )
     with pytest.warns(ZeroNoiseWarning, match="has no spread"):
-        est.fit(X, y)
+        _noise_free_gp_loop(1e-12, n_generations=1).fit(X, y)
 
 
 def test_no_predictive_no_noise_warning_below_temperature_1e_12():
     # a temperature below 1e-12 asks for (almost) no noise: no warning, in any
     # generation
     X, y = _data(n=23, d=2)
-    est = RecursiveRetrainer(
-        _noise_free_gp(),
-        n_generations=3,
-        label_noise="predictive",
-        temperature=1e-13,
-        random_state=5,
-    )
+    est = _noise_free_gp_loop(1e-13, n_generations=3)
     with warnings.catch_warnings():
         warnings.simplefilter("error", ZeroNoiseWarning)
         est.fit(X, y)
@@ -465,7 +459,7 @@ def test_a_base_without_tags_is_a_regressor_when_it_has_predict():
     ],
 )
 def test_the_refusals_of_a_base_that_is_no_regressor_or_classifier(base, message):
-    with pytest.raises(ValueError, match="^" + re.escape(message) + "$"):
+    with pytest.raises(ValueError, match=whole(message)):
         _check_supervised_base(base)
 
 

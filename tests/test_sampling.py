@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from conftest import Returns
 from sklearn.base import BaseEstimator, DensityMixin, clone
 from sklearn.exceptions import NotFittedError
 from sklearn.linear_model import Ridge
@@ -405,31 +406,13 @@ def test_duck_typed_density_estimator_samples():
 
 
 # ------------------------------------------------- what another sample returns
-class _Returns(DensityMixin, BaseEstimator):
-    """A density whose sample(n) returns ``make(n)`` (no random_state at all)."""
-
-    def __init__(self, make=None, n_features=2):
-        self.make = make
-        self.n_features = n_features
-
-    def fit(self, X, y=None):
-        self.n_features_in_ = self.n_features
-        return self
-
-    def score_samples(self, X):
-        return np.zeros(len(X))
-
-    def sample(self, n_samples=1):
-        return self.make(n_samples)
-
-
 def test_a_one_dimensional_draw_is_one_column():
-    est = _Returns(lambda n: np.arange(n, dtype=float), n_features=1).fit(None)
+    est = Returns(lambda n: np.arange(n, dtype=float), n_features=1).fit(None)
     X = draw_samples(est, 5, random_state=0)
     assert X.shape == (5, 1)
     np.testing.assert_array_equal(X[:, 0], np.arange(5.0))
     # a tuple: its first element
-    est = _Returns(lambda n: (np.ones((n, 2)), np.zeros(n)), n_features=2).fit(None)
+    est = Returns(lambda n: (np.ones((n, 2)), np.zeros(n)), n_features=2).fit(None)
     np.testing.assert_array_equal(draw_samples(est, 3, random_state=0), np.ones((3, 2)))
 
 
@@ -438,7 +421,7 @@ def test_a_one_dimensional_draw_is_one_column():
     [
         (
             lambda n: np.array(["a"] * n),
-            r"_Returns.sample\(3\) returned an array of dtype <U1; it must return ",
+            r"Returns.sample\(3\) returned an array of dtype <U1; it must return ",
         ),
         (lambda n: np.ones((n + 1, 2)), r"shape \(4, 2\); it must return 3 rows"),
         (lambda n: np.ones((n, 2, 1)), r"shape \(3, 2, 1\)"),
@@ -449,6 +432,6 @@ def test_a_one_dimensional_draw_is_one_column():
 def test_a_wrong_draw_is_refused_with_what_was_returned(make, match):
     from skcollapse._problem import InputError
 
-    est = _Returns(make, n_features=2).fit(None)
+    est = Returns(make, n_features=2).fit(None)
     with pytest.raises(InputError, match=match):
         draw_samples(est, 3, random_state=0)

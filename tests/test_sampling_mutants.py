@@ -14,6 +14,7 @@ import re
 
 import numpy as np
 import pytest
+from conftest import Returns, whole
 from sklearn.base import BaseEstimator, DensityMixin
 from sklearn.exceptions import NotFittedError
 from sklearn.mixture import BayesianGaussianMixture, GaussianMixture
@@ -28,11 +29,6 @@ from skcollapse.generative import (
     _sample_gaussian,
 )
 from skcollapse.utils._testing import assert_mc_agrees
-
-
-def whole(message):
-    """A ``match`` pattern for exactly ``message``."""
-    return "^" + re.escape(message) + "$"
 
 
 def _X(n_samples=31, n_features=2, seed=3):
@@ -410,32 +406,6 @@ def test_a_sample_seeded_by_an_attribute_is_called_on_a_seeded_copy():
     assert calls[-1] == (0, seed)
 
 
-class _Returns:
-    """A duck-typed density whose ``sample(n)`` returns ``make(n)``; no
-    ``random_state`` anywhere, no ``n_features_in_`` unless given."""
-
-    def __init__(self, make=None, n_features=None):
-        self.make = make
-        self.n_features = n_features
-
-    def get_params(self, deep=True):
-        return {"make": self.make, "n_features": self.n_features}
-
-    def set_params(self, **params):
-        return self
-
-    def fit(self, X, y=None):
-        if self.n_features is not None:
-            self.n_features_in_ = self.n_features
-        return self
-
-    def score_samples(self, X):
-        return np.zeros(len(X))
-
-    def sample(self, n_samples=1):
-        return self.make(n_samples)
-
-
 @pytest.mark.parametrize(
     "make, dtype",
     [
@@ -451,11 +421,10 @@ class _Returns:
 )
 def test_a_draw_of_no_numbers_is_refused_in_full(make, dtype):
     message = (
-        f"_Returns.sample(3) returned an array of dtype {dtype}; it must return "
-        "numbers."
+        f"Returns.sample(3) returned an array of dtype {dtype}; it must return numbers."
     )
     with pytest.raises(InputError, match=whole(message)):
-        draw_samples(_Returns(make, n_features=2).fit(None), 3, random_state=0)
+        draw_samples(Returns(make, n_features=2).fit(None), 3, random_state=0)
 
 
 @pytest.mark.parametrize(
@@ -469,32 +438,30 @@ def test_a_draw_of_no_numbers_is_refused_in_full(make, dtype):
 )
 def test_a_draw_of_other_rows_is_refused_in_full(make, shape):
     message = (
-        f"_Returns.sample(3) returned an array of shape {shape}; it must return 3 "
+        f"Returns.sample(3) returned an array of shape {shape}; it must return 3 "
         "rows, an array of shape (n_samples, n_features) (or a tuple starting "
         "with it)."
     )
     with pytest.raises(InputError, match=whole(message)):
-        draw_samples(_Returns(make).fit(None), 3, random_state=0)
+        draw_samples(Returns(make).fit(None), 3, random_state=0)
 
 
 def test_a_draw_of_other_columns_is_refused_in_full():
     message = (
-        "_Returns.sample(3) returned 5 column(s), but the estimator was fitted on "
+        "Returns.sample(3) returned 5 column(s), but the estimator was fitted on "
         "n_features_in_=2."
     )
     with pytest.raises(InputError, match=whole(message)):
-        draw_samples(
-            _Returns(lambda n: np.ones((n, 5)), 2).fit(None), 3, random_state=0
-        )
+        draw_samples(Returns(lambda n: np.ones((n, 5)), 2).fit(None), 3, random_state=0)
     # without n_features_in_ any width is taken
-    X = draw_samples(_Returns(lambda n: np.ones((n, 5))).fit(None), 3, random_state=0)
+    X = draw_samples(Returns(lambda n: np.ones((n, 5))).fit(None), 3, random_state=0)
     assert X.shape == (3, 5)
 
 
 @pytest.mark.parametrize("dtype", [bool, np.int8, np.uint16, np.float32])
 def test_a_draw_of_numbers_of_any_kind_is_taken_as_it_is(dtype):
     rows = (np.arange(6).reshape(3, 2) % 2).astype(dtype)
-    X = draw_samples(_Returns(lambda n: rows[:n], 2).fit(None), 3, random_state=0)
+    X = draw_samples(Returns(lambda n: rows[:n], 2).fit(None), 3, random_state=0)
     assert X.dtype == dtype
     np.testing.assert_array_equal(X, rows)
 
@@ -503,11 +470,11 @@ def test_a_tuple_is_reduced_to_its_first_element():
     rows = np.array([[0.5, -1.0], [2.0, 3.5], [7.0, 1.0]])
     make = lambda n: (rows[:n], np.ones((n, 2)))  # noqa: E731
     np.testing.assert_array_equal(
-        draw_samples(_Returns(make, 2).fit(None), 3, random_state=0), rows
+        draw_samples(Returns(make, 2).fit(None), 3, random_state=0), rows
     )
     # a one-dimensional first element is one column
     make = lambda n: (rows[:n, 0], np.ones(n))  # noqa: E731
-    X = draw_samples(_Returns(make, 1).fit(None), 3, random_state=0)
+    X = draw_samples(Returns(make, 1).fit(None), 3, random_state=0)
     np.testing.assert_array_equal(X, rows[:, :1])
 
 
@@ -522,7 +489,7 @@ class _Compiled:
 
 
 def test_a_sample_without_a_readable_signature_is_called_with_n_samples():
-    estimator = _Returns(None, 2).fit(None)
+    estimator = Returns(None, 2).fit(None)
     estimator.sample = _Compiled()
     X = draw_samples(estimator, 3, random_state=0)
     np.testing.assert_array_equal(X, np.arange(6.0).reshape(3, 2))

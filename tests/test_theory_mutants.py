@@ -11,10 +11,10 @@ forms to 1e-12 where they are exact, the whole text of a refusal, what
 
 import decimal
 import math
-import re
 
 import numpy as np
 import pytest
+from conftest import whole
 
 from skcollapse._random import draw_seed
 from skcollapse.theory import (
@@ -27,10 +27,6 @@ from skcollapse.theory import (
 from skcollapse.theory._gaussian import _jensen_gap
 from skcollapse.theory._linear import _ridge_moments
 from skcollapse.utils._testing import assert_mc_agrees
-
-
-def _whole(message):
-    return f"^{re.escape(message)}$"
 
 
 def _differs(a, b):
@@ -191,7 +187,7 @@ def test_ridgeless_accumulate_refuses_fewer_than_d_plus_two_real_rows(design):
         "design='fresh' with data='replace' for the min-norm "
         "(over-parameterised) case."
     )
-    with pytest.raises(ValueError, match=_whole(message)):
+    with pytest.raises(ValueError, match=whole(message)):
         linear_regression_error(
             2, n_features=7, n_real=8, data="accumulate", design=design
         )
@@ -217,7 +213,7 @@ def test_fresh_accumulate_refuses_another_synthetic_ridge():
         "synthetic_ridge=0.0, ridge=0.25."
     )
     kwargs = dict(n_features=3, n_real=11, n_synthetic=7, design="fresh")
-    with pytest.raises(ValueError, match=_whole(message)):
+    with pytest.raises(ValueError, match=whole(message)):
         linear_regression_error(
             2, ridge=0.25, synthetic_ridge=0.0, data="accumulate", **kwargs
         )
@@ -234,54 +230,74 @@ def test_fresh_accumulate_refuses_another_synthetic_ridge():
     )
 
 
-def test_fixed_design_refusals_whole():
-    message = (
-        "n_synthetic must be None or equal to n_real when design='fixed' "
-        "(every generation relabels the same real inputs), got n_synthetic=12, "
-        "n_real=11."
-    )
-    with pytest.raises(ValueError, match=_whole(message)):
-        linear_regression_error(2, n_features=3, n_real=11, n_synthetic=12)
-    message = (
-        "synthetic_ridge must be None or equal to ridge unless design='fresh' "
-        "and data='replace' (otherwise every generation is the same fit), got "
-        "synthetic_ridge=0.5, ridge=0.0."
-    )
-    with pytest.raises(ValueError, match=_whole(message)):
-        linear_regression_error(2, n_features=3, n_real=11, synthetic_ridge=0.5)
-
-
-@pytest.mark.parametrize(
-    "rows, noise",
-    [("n_real", "noise"), ("n_synthetic", "synthetic_noise")],
-)
-def test_infinite_ols_risk_refusals_whole(rows, noise):
-    message = (
+def _ols_risk_refusal(rows, noise):
+    return (
         f"{rows}=8 is within 1 of n_features=7: the expected risk of the "
         "unregularised fit (ridge=0) is infinite. Use "
         f"|{rows} - n_features| >= 2, a ridge penalty > 0 or {noise}=0."
     )
-    kwargs = dict(n_features=7, n_real=11, n_synthetic=11, design="fresh")
-    kwargs[rows] = 8
-    with pytest.raises(ValueError, match=_whole(message)):
-        linear_regression_error(2, **kwargs)
 
 
-def test_linear_fresh_data_error_refusals_whole():
-    message = (
-        "n_real=6 is within 1 of n_features=7: the expected risk of the "
-        "unregularised fit (ridge=0) is infinite. Use |n_real - n_features| "
-        ">= 2, a ridge penalty > 0 or noise=0."
-    )
-    with pytest.raises(ValueError, match=_whole(message)):
-        linear_fresh_data_error(2, n_features=7, n_real=6, noise=0.4)
-    message = (
-        "n_real=4 is below n_features=7: generation 0 would be a minimum-norm "
-        "fit, which this formula does not cover. Use n_real >= n_features + 2 "
-        "= 9."
-    )
-    with pytest.raises(ValueError, match=_whole(message)):
-        linear_fresh_data_error(2, n_features=7, n_real=4, noise=0.4)
+_FRESH_OLS = dict(n_features=7, n_real=11, n_synthetic=11, design="fresh")
+
+
+@pytest.mark.parametrize(
+    "function, kwargs, message",
+    [
+        (
+            linear_regression_error,
+            dict(n_features=3, n_real=11, n_synthetic=12),
+            "n_synthetic must be None or equal to n_real when design='fixed' "
+            "(every generation relabels the same real inputs), got n_synthetic=12, "
+            "n_real=11.",
+        ),
+        (
+            linear_regression_error,
+            dict(n_features=3, n_real=11, synthetic_ridge=0.5),
+            "synthetic_ridge must be None or equal to ridge unless design='fresh' "
+            "and data='replace' (otherwise every generation is the same fit), got "
+            "synthetic_ridge=0.5, ridge=0.0.",
+        ),
+        (
+            linear_regression_error,
+            {**_FRESH_OLS, "n_real": 8},
+            _ols_risk_refusal("n_real", "noise"),
+        ),
+        (
+            linear_regression_error,
+            {**_FRESH_OLS, "n_synthetic": 8},
+            _ols_risk_refusal("n_synthetic", "synthetic_noise"),
+        ),
+        (
+            linear_fresh_data_error,
+            dict(n_features=7, n_real=6, noise=0.4),
+            "n_real=6 is within 1 of n_features=7: the expected risk of the "
+            "unregularised fit (ridge=0) is infinite. Use |n_real - n_features| "
+            ">= 2, a ridge penalty > 0 or noise=0.",
+        ),
+        (
+            linear_fresh_data_error,
+            dict(n_features=7, n_real=4, noise=0.4),
+            "n_real=4 is below n_features=7: generation 0 would be a minimum-norm "
+            "fit, which this formula does not cover. Use n_real >= n_features + 2 "
+            "= 9.",
+        ),
+    ],
+    ids=[
+        "fixed-rows",
+        "fixed-ridge",
+        "ols-real",
+        "ols-synthetic",
+        "fresh-near-d",
+        "fresh-min-norm",
+    ],
+)
+def test_linear_refusals_in_full(function, kwargs, message):
+    with pytest.raises(ValueError, match=whole(message)):
+        function(2, **kwargs)
+
+
+def test_linear_fresh_data_error_from_exactly_d_noise_free_rows():
     # exactly d noise-free real rows recover w*: generation 0 has no error
     error = linear_fresh_data_error(
         2, n_features=3, n_real=3, noise=0.0, synthetic_noise=0.5, n_draws=50
