@@ -361,8 +361,10 @@ class NoisyVerifier(_Verifier):
         (through a hash of both): the same batch gets the same decisions,
         another batch fresh ones, and no state is kept between calls. A
         RandomState instance is consumed (one seed drawn per call); None
-        draws fresh entropy at each call. Inside a retrainer, the loop
-        replaces it by a seed drawn from the retrainer's ``random_state``.
+        does the same with NumPy's global random state, as in scikit-learn
+        (fresh decisions at each call, repeated after ``numpy.random.seed``).
+        Inside a retrainer, the loop replaces it by a seed drawn from the
+        retrainer's ``random_state``.
 
     See Also
     --------
@@ -422,8 +424,6 @@ class NoisyVerifier(_Verifier):
 
     def _generator(self, X, y):
         random_state = self.random_state
-        if random_state is None:
-            return np.random.default_rng()
         if isinstance(random_state, Integral):
             digest = joblib.hash((_hashable(X), np.asarray(y)), hash_name="md5")
             return keyed_rng(random_state, int(digest, 16))
